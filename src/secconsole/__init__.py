@@ -1,0 +1,3 @@
+"""secconsole: a terminal account-security console."""
+
+__version__ = "0.1.0"

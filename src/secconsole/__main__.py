@@ -1,0 +1,3 @@
+from secconsole.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Where things live and which policy applies, from flags and environment. Cheap to import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ISSUER = "SecConsole"
+DB_FILE = "secconsole.db"
+KEY_FILE = "secret.key"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    db_url: str
+    key_file: Path
+    issuer: str = DEFAULT_ISSUER
+    policy: str = "classic"
+    demo: bool = False
+    #: Where this process is driven from, for the audit trail.
+    source: str = "local"
+
+    @property
+    def db_is_embedded(self) -> bool:
+        """The default SQLite file (or any SQLite URL): upgraded automatically on start."""
+        return "://" not in self.db_url or self.db_url.startswith("sqlite")
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("secconsole", appauthor=False))
+
+
+def resolve(
+    *,
+    db: str | None = None,
+    data_dir: str | None = None,
+    policy: str | None = None,
+    issuer: str | None = None,
+    demo: bool = False,
+    source: str = "local",
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
+    env = os.environ if environ is None else environ
+    chosen_dir = data_dir or env.get("SECCONSOLE_DATA_DIR")
+    directory = Path(chosen_dir).expanduser() if chosen_dir else default_data_dir()
+    url = db or env.get("SECCONSOLE_DB") or str(directory / DB_FILE)
+    key = env.get("SECCONSOLE_KEY_FILE")
+    return Config(
+        data_dir=directory,
+        db_url=url,
+        key_file=Path(key).expanduser() if key else directory / KEY_FILE,
+        issuer=issuer or env.get("SECCONSOLE_ISSUER") or DEFAULT_ISSUER,
+        policy=policy or env.get("SECCONSOLE_POLICY") or "classic",
+        demo=demo,
+        source=source,
+    )

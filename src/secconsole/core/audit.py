@@ -1,0 +1,115 @@
+"""The audit trail: every security event, with time and source, never a secret."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+ACCOUNT_CREATED = "account.created"
+ACCOUNT_LOCKED = "account.locked"
+ACCOUNT_UNLOCKED = "account.unlocked"
+SIGNIN_SUCCEEDED = "signin.succeeded"
+SIGNIN_FAILED = "signin.failed"
+SIGNIN_BLOCKED = "signin.blocked"
+SIGNED_OUT = "signout"
+PASSWORD_CHANGED = "password.changed"
+PASSWORD_CHANGE_FAILED = "password.change_failed"
+PASSWORD_REHASHED = "password.rehashed"
+
+#: What each kind means to a person reading the activity list.
+DESCRIPTIONS = {
+    ACCOUNT_CREATED: "Account created",
+    ACCOUNT_LOCKED: "Account locked after too many failed attempts",
+    ACCOUNT_UNLOCKED: "Account unlocked",
+    SIGNIN_SUCCEEDED: "Signed in",
+    SIGNIN_FAILED: "Failed sign-in attempt",
+    SIGNIN_BLOCKED: "Sign-in refused while locked or waiting",
+    SIGNED_OUT: "Signed out",
+    PASSWORD_CHANGED: "Password changed",
+    PASSWORD_CHANGE_FAILED: "Password change refused: wrong current password",
+    PASSWORD_REHASHED: "Password hash upgraded",
+}
+
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_FORBIDDEN_DETAIL_KEYS = {"password", "code", "secret", "answer", "seed", "otp", "token"}
+
+
+def new_ref() -> str:
+    """A short id a person can read out to support, e.g. ``K7Q2-M9XD``."""
+    raw = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def detect_source(environ: dict[str, str] | None = None) -> str:
+    """Where this process is driven from: an SSH peer, a local terminal, or a script."""
+    env = os.environ if environ is None else environ
+    ssh = env.get("SSH_CONNECTION", "").split()
+    if ssh:
+        return f"ssh {ssh[0]}"
+    try:
+        return f"local {os.ttyname(0)}"
+    except OSError:
+        return "local (no tty)"
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: datetime
+    kind: str
+    username: str
+    source: str
+    detail: dict
+    ref: str
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS.get(self.kind, self.kind)
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    kind: str,
+    source: str,
+    account_id: int | None = None,
+    username: str = "",
+    **detail: object,
+) -> str:
+    """Add one event to the current transaction and return its reference id."""
+    from secconsole.store.models import AuditEvent
+
+    leaked = _FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in detail)
+    if leaked:
+        raise ValueError(f"audit detail may not carry secrets: {sorted(leaked)}")
+    ref = new_ref()
+    session.add(
+        AuditEvent(
+            at=at,
+            account_id=account_id,
+            username=username[:64],
+            kind=kind,
+            source=source[:120],
+            detail=json.dumps(detail, sort_keys=True, default=str),
+            ref=ref,
+        )
+    )
+    return ref
+
+
+def to_record(event) -> AuditRecord:
+    return AuditRecord(
+        at=event.at,
+        kind=event.kind,
+        username=event.username,
+        source=event.source,
+        detail=json.loads(event.detail or "{}"),
+        ref=event.ref,
+    )

@@ -1,0 +1,88 @@
+"""Policy profiles: ``classic`` follows the source text, ``nist`` follows SP 800-63B-4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secconsole.core.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class PasswordRules:
+    min_length: int
+    #: Minimum once the account has a second step (NIST allows 8 with MFA, 15 without).
+    min_length_with_second_step: int
+    max_length: int
+    #: Upper, lower, digit and symbol required.
+    composition: bool
+    #: A new password may not equal any of the last N.
+    history: int
+    #: Remind the user to change the password after this many days (None: never).
+    reminder_days: int | None
+    #: Lowest zxcvbn score (0-4) accepted.
+    min_guess_score: int = 3
+
+
+@dataclass(frozen=True)
+class LockoutRules:
+    #: Consecutive failures that cost nothing.
+    free_failures: int
+    #: Delay after the first failure beyond the free ones; it doubles with each further one.
+    backoff_base_seconds: int
+    backoff_max_seconds: int
+    #: Consecutive failures that lock the account until support unlocks it (SP 800-63B: <= 100).
+    lock_after: int
+
+    def delay_after(self, failures: int) -> int:
+        """Seconds to wait before the next attempt after ``failures`` consecutive failures."""
+        over = failures - self.free_failures
+        if over <= 0:
+            return 0
+        return min(self.backoff_base_seconds * 2 ** (over - 1), self.backoff_max_seconds)
+
+
+@dataclass(frozen=True)
+class PolicyProfile:
+    name: str
+    summary: str
+    password: PasswordRules
+    lockout: LockoutRules
+
+
+CLASSIC = PolicyProfile(
+    name="classic",
+    summary="The source behaviour: composition rules and a 90-day change reminder.",
+    password=PasswordRules(
+        min_length=10,
+        min_length_with_second_step=10,
+        max_length=128,
+        composition=True,
+        history=5,
+        reminder_days=90,
+    ),
+    lockout=LockoutRules(free_failures=3, backoff_base_seconds=2, backoff_max_seconds=300, lock_after=10),
+)
+
+NIST = PolicyProfile(
+    name="nist",
+    summary="NIST SP 800-63B-4: length over composition, no forced rotation.",
+    password=PasswordRules(
+        min_length=15,
+        min_length_with_second_step=8,
+        max_length=128,
+        composition=False,
+        history=0,
+        reminder_days=None,
+    ),
+    lockout=LockoutRules(free_failures=5, backoff_base_seconds=1, backoff_max_seconds=60, lock_after=100),
+)
+
+PROFILES: dict[str, PolicyProfile] = {p.name: p for p in (CLASSIC, NIST)}
+
+
+def get_profile(name: str) -> PolicyProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        choices = ", ".join(PROFILES)
+        raise ValidationError(f"Unknown policy profile {name!r}: choose one of {choices}.") from None

@@ -1,0 +1,86 @@
+"""Consecutive-failure counting with exponential back-off and a hard lock.
+
+Keys are strings such as ``signin:alice``. They exist whether or not an account does, so the
+answers never tell an attacker which usernames are real.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from secconsole.core.policy import LockoutRules
+from secconsole.store.models import Throttle
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class Gate:
+    failures: int = 0
+    locked: bool = False
+    #: Seconds until the next attempt is allowed (0: now).
+    retry_after: int = 0
+
+    @property
+    def open(self) -> bool:
+        return not self.locked and self.retry_after == 0
+
+
+def signin_key(username_key: str) -> str:
+    return f"signin:{username_key}"
+
+
+def check(session: Session, key: str, now: datetime) -> Gate:
+    row = session.get(Throttle, key)
+    return _gate(row, now)
+
+
+def record_failure(session: Session, key: str, now: datetime, rules: LockoutRules) -> tuple[Gate, bool]:
+    """Count one failure atomically. Returns the new gate and whether this failure locked it."""
+    row = _locked_row(session, key)
+    row.failures += 1
+    row.last_failure_at = now
+    delay = rules.delay_after(row.failures)
+    row.next_allowed_at = now + timedelta(seconds=delay) if delay else None
+    newly_locked = row.locked_at is None and row.failures >= rules.lock_after
+    if newly_locked:
+        row.locked_at = now
+    session.add(row)
+    session.flush()
+    return _gate(row, now), newly_locked
+
+
+def clear(session: Session, key: str) -> bool:
+    """Forget the failures of ``key``. Returns whether there was anything to forget."""
+    result = session.execute(sa.delete(Throttle).where(Throttle.key == key))
+    return bool(result.rowcount)
+
+
+def _locked_row(session: Session, key: str) -> Throttle:
+    """The row for ``key``, created if missing, locked for this transaction (PostgreSQL
+    ``FOR UPDATE``; SQLite transactions already hold the write lock)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(Throttle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
+    return session.exec(select(Throttle).where(Throttle.key == key).with_for_update()).one()
+
+
+def _gate(row: Throttle | None, now: datetime) -> Gate:
+    if row is None:
+        return Gate()
+    if row.locked_at is not None:
+        return Gate(failures=row.failures, locked=True)
+    wait = 0
+    if row.next_allowed_at is not None and row.next_allowed_at > now:
+        wait = math.ceil((row.next_allowed_at - now).total_seconds())
+    return Gate(failures=row.failures, retry_after=wait)

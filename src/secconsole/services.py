@@ -1,0 +1,104 @@
+"""The composition root: one call opens the database, checks the key and builds the services.
+
+The TUI calls ``open_services`` in a thread after its first paint; the CLI calls it directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from secconsole.config import Config
+from secconsole.core.accounts import AccountService
+from secconsole.core.clock import Clock, SystemClock
+from secconsole.core.crypto import SecretBox, fingerprint, load_key
+from secconsole.core.errors import DatabaseError, KeyFileError
+from secconsole.core.passwords import PasswordHasher
+from secconsole.core.policy import PolicyProfile, get_profile
+from secconsole.store.engine import Database
+from secconsole.store.migrate import ensure_current
+from secconsole.store.models import Meta
+
+KEY_FINGERPRINT = "key_fingerprint"
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    db: Database
+    profile: PolicyProfile
+    hasher: PasswordHasher
+    box: SecretBox
+    accounts: AccountService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_services(config: Config, *, clock: Clock | None = None, migrate: bool | None = None) -> Services:
+    """Open everything. ``migrate`` defaults to: upgrade SQLite automatically, never PostgreSQL."""
+    profile = get_profile(config.policy)
+    db = open_database(config)
+    try:
+        ensure_current(db, auto_upgrade=db.is_sqlite if migrate is None else migrate)
+        box = SecretBox(_key_for(db, config.key_file))
+    except Exception:
+        db.dispose()
+        raise
+    clock = clock or SystemClock()
+    hasher = PasswordHasher()
+    return Services(
+        config=config,
+        clock=clock,
+        db=db,
+        profile=profile,
+        hasher=hasher,
+        box=box,
+        accounts=AccountService(db, clock, profile, hasher),
+    )
+
+
+def open_database(config: Config) -> Database:
+    db = Database(config.db_url)
+    if db.is_sqlite:
+        path = db.engine.url.database
+        if path and path != ":memory:":
+            _private_dir(Path(path).expanduser().resolve().parent)
+    try:
+        with db.engine.connect():
+            pass
+    except Exception as exc:  # the driver's own exception types differ per backend
+        db.dispose()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"Cannot open the database {db.display_url}: {reason}") from None
+    return db
+
+
+def _key_for(db: Database, key_file: Path) -> bytes:
+    """The key for this database, created on first use; a lost key is an error, never replaced."""
+    import sqlalchemy as sa
+
+    with db.transaction(readonly=True) as session:
+        known = session.get(Meta, KEY_FINGERPRINT)
+        expected = known.value if known else None
+    if expected is None:
+        _private_dir(key_file.parent)
+    key = load_key(key_file, expected)
+    if expected is None:
+        try:
+            with db.transaction() as session:
+                session.add(Meta(key=KEY_FINGERPRINT, value=fingerprint(key)))
+        except sa.exc.IntegrityError:
+            # Another process recorded its key first: ours must be the same one.
+            return _key_for(db, key_file)
+    return key
+
+
+def _private_dir(path: Path) -> None:
+    """Create a data folder only its owner can enter (it holds hashes and the key)."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    elif not path.is_dir():
+        raise KeyFileError(f"{path} is not a directory.")

@@ -1,0 +1,90 @@
+"""One ``Database`` per process: the engine, per-backend settings and the transaction scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+from secconsole.core.errors import DatabaseError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalize_url(url: str) -> str:
+    """Accept the URLs people type: ``postgresql://`` means psycopg 3; a bare path means SQLite."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparseable URL>"
+
+
+class Database:
+    def __init__(self, url: str, *, connect_args: dict | None = None) -> None:
+        self.url = normalize_url(url)
+        try:
+            parsed = sa.engine.make_url(self.url)
+        except sa.exc.ArgumentError:
+            raise DatabaseError(f"Not a database URL: {url!r}.") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        args = dict(connect_args or {})
+        if self.is_sqlite:
+            args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+            args.setdefault("check_same_thread", False)
+            self.engine = sa.create_engine(self.url, connect_args=args)
+            _make_sqlite_transactional(self.engine)
+        elif parsed.get_backend_name() == "postgresql":
+            self.engine = sa.create_engine(self.url, connect_args=args, pool_pre_ping=True)
+        else:
+            raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL.")
+        self._reader = self.engine.execution_options(secconsole_readonly=True)
+
+    @property
+    def display_url(self) -> str:
+        return redact(self.url)
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back if it raises.
+
+        ``readonly`` lets SQLite readers run beside a writer instead of queueing behind it."""
+        bind = self._reader if readonly else self.engine
+        with Session(bind, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_sqlite_transactional(engine: sa.Engine) -> None:
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE so that two writers queue
+    instead of one failing midway (pysqlite's own transaction handling is turned off)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        readonly = connection.get_execution_options().get("secconsole_readonly", False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")

@@ -1,0 +1,53 @@
+"""Alembic, driven from code: the migrations ship inside the package."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from secconsole.core.errors import DatabaseError
+from secconsole.store.engine import Database
+
+
+def _config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("secconsole.store") / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` in one transaction (on SQLite, under BEGIN IMMEDIATE,
+    so two processes starting at once migrate once)."""
+    from alembic import command
+
+    cfg = _config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def ensure_current(db: Database, *, auto_upgrade: bool) -> None:
+    """Upgrade the schema if allowed; otherwise refuse to run against an old one."""
+    if auto_upgrade:
+        upgrade(db)
+        return
+    current, head = current_revision(db), head_revision()
+    if current != head:
+        raise DatabaseError(
+            f"The database {db.display_url} is at schema {current or 'none'}, this version needs {head}: "
+            "run `secconsole db upgrade` first."
+        )

@@ -1,0 +1,107 @@
+"""The tables. Services in ``secconsole.core`` read and write them inside one transaction each
+and hand plain dataclasses to the UI; ORM objects never leave a transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from secconsole.store.types import UTCDateTime
+
+
+def _utc(**kw) -> object:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=32)
+    #: Lower-cased username: unique, so ``Alice`` and ``alice`` cannot both exist.
+    username_key: str = Field(max_length=32, unique=True)
+    email: str = Field(max_length=254)
+    password_hash: str = Field(max_length=255)
+    password_changed_at: datetime = _utc()
+    created_at: datetime = _utc()
+    last_sign_in_at: datetime | None = _utc(default=None, nullable=True)
+    identity_verified: bool = Field(default=False)
+    email_fallback_enabled: bool = Field(default=True)
+    security_question: str | None = Field(default=None, max_length=200)
+    security_answer_hash: str | None = Field(default=None, max_length=255)
+    #: The method that last passed a challenge; the challenge starts there.
+    preferred_method: str | None = Field(default=None, max_length=16)
+
+
+class PasswordHistory(SQLModel, table=True):
+    """Hashes of retired passwords, for the "not one of your last N" rule."""
+
+    __tablename__ = "password_history"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    password_hash: str = Field(max_length=255)
+    retired_at: datetime = _utc()
+
+
+class BillingMethod(SQLModel, table=True):
+    """A card on file: only its brand and last four digits are ever kept."""
+
+    __tablename__ = "billing_method"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    holder_name: str = Field(max_length=100)
+    brand: str = Field(max_length=20)
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    created_at: datetime = _utc()
+
+
+class MethodEnrollment(SQLModel, table=True):
+    """One second-step method of one account: pending while its wizard runs, then active."""
+
+    __tablename__ = "method_enrollment"
+    __table_args__ = (sa.UniqueConstraint("account_id", "kind", name="uq_method_enrollment_account_kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    #: Sealed with the key file (``core.crypto.SecretBox``); never plaintext.
+    secret: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    #: Public detail as JSON (e.g. the last two digits of a phone number).
+    detail: str = Field(default="{}")
+    created_at: datetime = _utc()
+    enabled_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL", index=True)
+    #: The name as typed or as it was then; kept when the account is gone.
+    username: str = Field(default="", max_length=64)
+    kind: str = Field(max_length=40)
+    #: Where it came from: "local /dev/pts/3", "ssh 203.0.113.9", "cli".
+    source: str = Field(default="", max_length=120)
+    #: JSON; never holds a secret.
+    detail: str = Field(default="{}")
+    #: A short id a user can quote to support.
+    ref: str = Field(max_length=16, index=True)
+
+
+class Throttle(SQLModel, table=True):
+    """Consecutive failures per key (e.g. ``signin:alice``), whether or not the account exists."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    failures: int = Field(default=0)
+    last_failure_at: datetime | None = _utc(default=None, nullable=True)
+    next_allowed_at: datetime | None = _utc(default=None, nullable=True)
+    locked_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class Meta(SQLModel, table=True):
+    """Facts about the database itself, e.g. the fingerprint of the key that seals its secrets."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)
