@@ -29,9 +29,11 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("alice", "Tulip-Harbor-42!", "every method on", identity_verified=True),
-    DemoAccount("bob", "Maple-Rocket-17?", "authenticator app"),
-    DemoAccount("carol", "Cobalt-Meadow-88#", "no second step yet"),
+    # Stories say what each account has today; they grow as each method lands (alice: every
+    # method; bob: authenticator app only; dave: text message and app prompts).
+    DemoAccount("alice", "Tulip-Harbor-42!", "identity verified", identity_verified=True),
+    DemoAccount("bob", "Maple-Rocket-17?", "a plain account"),
+    DemoAccount("carol", "Cobalt-Meadow-88#", "identity not verified"),
     DemoAccount("dave", "Granite-Owl-63$!", "email fallback off", identity_verified=True, email_fallback_enabled=False),
 )
 

@@ -126,13 +126,13 @@ def check_password(
             Rule("digit", "A number", any(c.isdigit() for c in pw)),
             Rule("symbol", "A symbol", bool(_SYMBOL.search(pw))),
         ]
-    out.append(Rule("common", "Not a common or breached password", bool(pw) and not is_common(pw)))
+    out.append(Rule("common", "Not a common or breached one", bool(pw) and not is_common(pw)))
     context = [w for w in _context_words(username, email) if len(w) >= 3]
     lowered = pw.lower()
     out.append(
         Rule(
             "personal",
-            "Does not contain your username or email",
+            "Not your username or email",
             bool(pw) and not any(w in lowered for w in context),
         )
     )
@@ -169,8 +169,9 @@ def _guessability(password: str, context: list[str]) -> tuple[int, str]:
         return 0, ""
     from zxcvbn import zxcvbn
 
-    # zxcvbn is quadratic in length; beyond 100 characters the tail adds nothing to the score.
-    result = zxcvbn(password[:100], user_inputs=context + ["secconsole", "upwork"])
+    # zxcvbn refuses more than 72 characters (its matching is quadratic); a 72-character prefix
+    # that is hard to guess makes the whole password hard to guess.
+    result = zxcvbn(password[:72], user_inputs=context + ["secconsole", "upwork"])
     feedback = result.get("feedback") or {}
     hint = feedback.get("warning") or next(iter(feedback.get("suggestions") or []), "")
     return int(result["score"]), hint

@@ -1,0 +1,347 @@
+"""The command line: the console, the demo, user administration and database upgrades.
+
+Only the standard library is imported up front, so ``--help`` and the console start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from secconsole import __version__
+
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage plus a line
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument("--db", metavar="URL", default=s,
+                        help="database: a SQLite path or sqlite:/// URL, or postgresql://... (env SECCONSOLE_DB)")
+    common.add_argument("--data-dir", metavar="DIR", default=s,
+                        help="folder for the default database, key file and log (env SECCONSOLE_DATA_DIR)")
+    common.add_argument("--policy", choices=("classic", "nist"), default=s,
+                        help="policy profile (env SECCONSOLE_POLICY; default classic)")
+    common.add_argument("--issuer", metavar="NAME", default=s,
+                        help="name shown in authenticator apps (env SECCONSOLE_ISSUER; default SecConsole)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from secconsole.tui.routes import ROUTES
+
+    common = _common()
+    screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
+    parser = _Parser(
+        prog="secconsole",
+        parents=[common],
+        description="A terminal account-security console. With no command, starts the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"secconsole {__version__}")
+    parser.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
+    parser.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
+    parser.set_defaults(handler=_run_console)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    console = sub.add_parser("console", parents=[common], help="start the console (the default)")
+    console.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
+    console.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
+    console.set_defaults(handler=_run_console)
+
+    demo = sub.add_parser(
+        "demo", parents=[common],
+        help="the console on a throwaway database with four demo accounts",
+        description="Starts the console on a throwaway database seeded with alice, bob, carol and dave; "
+        "their passwords are shown on the sign-in screen. --db keeps the data in a file.",
+    )
+    demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
+    demo.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
+    demo.set_defaults(handler=_run_demo)
+
+    user = sub.add_parser("user", parents=[common], help="manage accounts", description="Manage accounts.")
+    user_sub = user.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
+    add = user_sub.add_parser("add", parents=[common], help="create an account",
+                              description="Create an account. The password is asked for twice, or read "
+                              "from standard input with --password-stdin.")
+    add.add_argument("name")
+    add.add_argument("--email", required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=_user_add)
+    lst = user_sub.add_parser("list", parents=[common], help="list accounts")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(handler=_user_list)
+    show = user_sub.add_parser("show", parents=[common], help="show an account, its methods and recent events")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=_user_show)
+    unlock = user_sub.add_parser("unlock", parents=[common], help="clear failed sign-ins and any lock (audited)")
+    unlock.add_argument("name")
+    unlock.set_defaults(handler=_user_unlock)
+
+    db = sub.add_parser("db", parents=[common], help="database maintenance", description="Database maintenance.")
+    db_sub = db.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
+    upgrade = db_sub.add_parser("upgrade", parents=[common], help="apply the schema migrations")
+    upgrade.set_defaults(handler=_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from secconsole.core.errors import SecConsoleError
+
+    try:
+        return args.handler(args) or 0
+    except SecConsoleError as exc:
+        print(f"secconsole: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("secconsole: interrupted; nothing was changed by the unfinished step.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log_file = _log_file(args)
+        logging.getLogger("secconsole").error("unexpected error", exc_info=exc)
+        print(f"secconsole: unexpected error ({type(exc).__name__}); details in {log_file}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def _config(args: argparse.Namespace, *, demo: bool = False, **overrides):
+    from secconsole import config
+    from secconsole.core.audit import detect_source
+
+    values = {k: getattr(args, k, None) for k in ("db", "data_dir", "policy", "issuer")}
+    values.update(overrides)
+    return config.resolve(demo=demo, source=detect_source(), **values)
+
+
+def _log_file(args: argparse.Namespace) -> Path:
+    """Log next to the data when a data folder was chosen, else in the user's log folder."""
+    chosen = getattr(args, "data_dir", None) or os.environ.get("SECCONSOLE_DATA_DIR")
+    if chosen:
+        folder = Path(chosen).expanduser()
+    else:
+        from platformdirs import user_log_dir
+
+        folder = Path(user_log_dir("secconsole", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secconsole.log"
+    logger = logging.getLogger("secconsole")
+    if not logger.handlers:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    return path
+
+
+def _services(args: argparse.Namespace):
+    from secconsole.services import open_services
+
+    return open_services(_config(args))
+
+
+# -- the console -----------------------------------------------------------------------------
+
+
+def _run_console(args: argparse.Namespace) -> int:
+    return _run_app(_config(args), open_screen=args.open, prefill=args.user, log_args=args)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    throwaway = None
+    overrides = {}
+    if not getattr(args, "data_dir", None) and not os.environ.get("SECCONSOLE_DATA_DIR"):
+        throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
+        overrides["data_dir"] = throwaway
+    config = _config(args, demo=True, **overrides)
+    db = getattr(args, "db", None)
+    if db and throwaway and "SECCONSOLE_KEY_FILE" not in os.environ:
+        from dataclasses import replace
+
+        # A kept demo database keeps its key beside it, or the next run could not read it.
+        if "://" not in db or db.startswith("sqlite:///"):
+            path = Path(db.removeprefix("sqlite:///")).expanduser()
+            config = replace(config, key_file=path.with_name(path.name + ".key"))
+    try:
+        return _run_app(config, open_screen=args.open, start_as=args.start_as, log_args=args)
+    finally:
+        if throwaway:
+            shutil.rmtree(throwaway, ignore_errors=True)
+
+
+def _run_app(config, *, open_screen=None, start_as=None, prefill="", log_args=None) -> int:
+    _log_file(log_args)
+    from secconsole.tui.app import SecConsoleApp
+
+    app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill)
+    app.run()
+    return app.return_code or 0
+
+
+# -- user administration ---------------------------------------------------------------------
+
+
+def _read_new_password(args: argparse.Namespace) -> str:
+    from secconsole.core.errors import ValidationError
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        if not password:
+            raise ValidationError("No password on standard input.")
+        return password
+    if not sys.stdin.isatty():
+        raise ValidationError("Standard input is not a terminal: pass --password-stdin to read the password from it.")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ValidationError("The two passwords do not match; nothing was created.")
+    return first
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    password = _read_new_password(args)
+    services = _services(args)
+    try:
+        account = services.accounts.create(args.name, args.email, password, source="cli user add")
+    finally:
+        services.close()
+    print(f"Created account {account.username} <{account.email}>.")
+    return 0
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        accounts = services.accounts.list()
+    finally:
+        services.close()
+    if args.json:
+        print(json.dumps([_summary_json(a) for a in accounts], indent=2))
+        return 0
+    if not accounts:
+        print("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
+        return 0
+    print(f"{'USERNAME':<20} {'EMAIL':<32} {'SECOND STEP':<14} STATE")
+    for a in accounts:
+        print(f"{a.username:<20} {a.email:<32} {', '.join(a.methods_on) or 'off':<14} {'locked' if a.locked else 'ok'}")
+    return 0
+
+
+def _user_show(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        account = services.accounts.get(args.name)
+        events = services.accounts.recent_events(args.name)
+    finally:
+        services.close()
+    data = _account_json(account, events)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"{account.username} <{account.email}>")
+    print(f"  created            {data['created_at']}")
+    print(f"  password changed   {data['password_changed_at']}")
+    print(f"  last sign-in       {data['last_sign_in_at'] or 'never'}")
+    print(f"  identity verified  {'yes' if account.identity_verified else 'no'}")
+    print(f"  email fallback     {'on' if account.email_fallback_enabled else 'off'}")
+    print(f"  security question  {'set' if account.security_question else 'not set'}")
+    cards = ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"]) or "none"
+    print(f"  billing methods    {cards}")
+    for kind, state in data["methods"].items():
+        print(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
+    print(f"  sign-in state      {'LOCKED' if account.locked else 'ok'} ({account.failures} failed attempts)")
+    print("  recent events (newest first):")
+    for e in data["recent_events"]:
+        print(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")
+    return 0
+
+
+def _user_unlock(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        had = services.accounts.unlock(args.name, source="cli user unlock")
+        name = services.accounts.get(args.name).username
+    finally:
+        services.close()
+    print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    return 0
+
+
+def _summary_json(a) -> dict:
+    return {
+        "username": a.username,
+        "email": a.email,
+        "created_at": a.created_at.isoformat(),
+        "methods_on": a.methods_on,
+        "locked": a.locked,
+    }
+
+
+def _account_json(account, events) -> dict:
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "username": account.username,
+        "email": account.email,
+        "created_at": iso(account.created_at),
+        "password_changed_at": iso(account.password_changed_at),
+        "last_sign_in_at": iso(account.last_sign_in_at),
+        "identity_verified": account.identity_verified,
+        "email_fallback_enabled": account.email_fallback_enabled,
+        "security_question_set": account.security_question is not None,
+        "billing_methods": [
+            {"brand": b.brand, "last4": b.last4, "exp_month": b.exp_month, "exp_year": b.exp_year}
+            for b in account.billing_methods
+        ],
+        "second_step": account.has_second_step,
+        "methods": {
+            m.kind.value: {"label": m.label, "enabled": m.enabled, "enabled_at": iso(m.enabled_at), "detail": m.detail}
+            for m in account.methods
+        },
+        "locked": account.locked,
+        "failed_attempts": account.failures,
+        "recent_events": [
+            {"at": iso(e.at), "kind": e.kind, "source": e.source, "ref": e.ref, "detail": e.detail} for e in events
+        ],
+    }
+
+
+# -- database --------------------------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from secconsole.services import open_database
+    from secconsole.store import migrate
+
+    db = open_database(_config(args))
+    try:
+        before = migrate.current_revision(db)
+        migrate.upgrade(db)
+        after = migrate.current_revision(db)
+    finally:
+        db.dispose()
+    if before == after:
+        print(f"{db.display_url} is already at schema {after} (the latest).")
+    else:
+        print(f"Upgraded {db.display_url} from schema {before or 'empty'} to {after}.")
+    return 0

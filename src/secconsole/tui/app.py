@@ -1,0 +1,171 @@
+"""The Textual application: paints the sign-in screen first, then opens the database in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from secconsole.config import Config
+from secconsole.core.errors import SecConsoleError
+from secconsole.tui.screens.signin import SignInScreen
+from secconsole.tui.styles import stylesheet
+
+if TYPE_CHECKING:
+    from secconsole.core.accounts import AccountView
+    from secconsole.core.clock import Clock
+    from secconsole.services import Services
+
+T = TypeVar("T")
+log = logging.getLogger("secconsole")
+
+
+class SecConsoleApp(App[None]):
+    TITLE = "SecConsole"
+    CSS_PATH = [stylesheet()]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        services: Services | None = None,
+        start_as: str | None = None,
+        open_screen: str | None = None,
+        prefill_username: str = "",
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.cursor_blink_enabled = cursor_blink
+        self.prefill_username = prefill_username
+        self.account: AccountView | None = None
+        self._clock = clock
+        self._services = services
+        self._load_error: BaseException | None = None
+        self._services_event = asyncio.Event()
+        self._start_as = start_as
+        self._pending_route = open_screen
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> SignInScreen:
+        return SignInScreen()
+
+    def on_mount(self) -> None:
+        if self._services is None:
+            self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
+        else:
+            self._services_ready()
+
+    def _open_services(self) -> None:
+        """Runs in a thread after the first paint: SQLAlchemy, argon2 and migrations cost ~0.4 s."""
+        from secconsole.services import open_services
+
+        try:
+            services = open_services(self.config, clock=self._clock)
+            if self.config.demo:
+                from secconsole.demo import seed
+
+                seed(services)
+        except BaseException as exc:  # shown on screen; the traceback goes to the log
+            self.call_from_thread(self._services_failed, exc)
+            return
+        self._services = services
+        self.call_from_thread(self._services_ready)
+
+    def _services_failed(self, exc: BaseException) -> None:
+        from secconsole.tui.screens.problem import ProblemScreen
+
+        self._load_error = exc
+        self._services_event.set()
+        self.push_screen(ProblemScreen(self.describe_error(exc)))
+
+    def _services_ready(self) -> None:
+        self._services_event.set()
+        if self._start_as:
+            self.run_worker(self._demo_start(self._start_as), group="start")
+        elif self._pending_route and not self._route_needs_account(self._pending_route):
+            self._open_route(self._pending_route)
+
+    async def _demo_start(self, username: str) -> None:
+        from secconsole.demo import sign_in_as
+
+        try:
+            account = await self.run_core(sign_in_as, await self.services(), username)
+        except SecConsoleError as exc:
+            self.notify(str(exc), title="Cannot start as that user", severity="error", markup=False)
+            return
+        self.signed_in(account)
+
+    async def services(self) -> Services:
+        """The services, once the background load has finished."""
+        await self._services_event.wait()
+        if self._services is None:
+            raise SecConsoleError(self.describe_error(self._load_error))
+        return self._services
+
+    # -- calling the core -----------------------------------------------------------------
+
+    async def run_core(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking core call in a thread. User errors pass through; anything else is
+        logged and becomes a user error, so no traceback ever reaches the screen."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except SecConsoleError:
+            raise
+        except Exception as exc:
+            raise SecConsoleError(self.describe_error(exc)) from exc
+
+    def describe_error(self, exc: BaseException | None) -> str:
+        if isinstance(exc, SecConsoleError):
+            return str(exc)
+        log.error("unexpected error", exc_info=exc)
+        return f"Something went wrong ({type(exc).__name__}). The details are in the log."
+
+    # -- session --------------------------------------------------------------------------
+
+    def signed_in(self, account: AccountView) -> None:
+        from secconsole.tui.screens.home import HomeScreen
+
+        self.account = account
+        self.push_screen(HomeScreen(account))
+        route, self._pending_route = self._pending_route, None
+        if route and route != "home":
+            self._open_route(route)
+
+    async def sign_out(self) -> None:
+        account, self.account = self.account, None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if account is not None:
+            services = await self.services()
+            await self.run_core(services.accounts.sign_out, account.id, source=self.config.source)
+        self.notify("You are signed out.")
+
+    def _route_needs_account(self, name: str) -> bool:
+        from secconsole.tui.routes import ROUTES
+
+        return ROUTES[name].needs_account
+
+    def _open_route(self, name: str) -> None:
+        if name == "create-account":
+            from secconsole.tui.screens.create_account import CreateAccountScreen
+
+            self.push_screen(CreateAccountScreen())
+        elif name == "change-password" and self.account is not None:
+            from secconsole.tui.screens.change_password import ChangePasswordScreen
+
+            self.push_screen(ChangePasswordScreen(self.account))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

@@ -1,0 +1,1 @@
+"""Modal dialogs (the delete-and-disable confirmation arrives with Settings)."""

@@ -1,0 +1,108 @@
+"""The account home: who is signed in, the state of their protection, and where to go next."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from secconsole.core.accounts import AccountView
+from secconsole.tui.text import template
+from secconsole.tui.widgets.topbar import TopBar
+
+_NOT_YET = "{} is not available in this version yet."
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("s", "settings", "Settings", id="home.settings"),
+        Binding("p", "payments", "Payments", id="home.payments"),
+        Binding("c", "change_password", "Change password", id="home.change_password"),
+        Binding("o", "sign_out", "Sign out", id="home.sign_out"),
+    ]
+
+    def __init__(self, account: AccountView) -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Account", username=self.account.username, demo=self.app.config.demo)
+        with Vertical(id="home-body"):
+            yield Static(id="home-greeting")
+            yield Static(id="home-reminder", classes="banner")
+            yield Static(id="home-summary", classes="card")
+            yield OptionList(
+                Option("Settings › Password and Security", id="settings"),
+                Option("Payments", id="payments"),
+                Option("Change password", id="change_password"),
+                Option("Sign out", id="sign_out"),
+                id="home-menu",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._render_account()
+        self.query_one("#home-menu").focus()
+
+    def on_screen_resume(self) -> None:
+        if self.app.account is not None:
+            self.account = self.app.account
+            self._render_account()
+
+    def _render_account(self) -> None:
+        a = self.account
+        self.query_one("#home-greeting", Static).update(
+            template("Signed in as [b]$name[/b] ($email)", name=a.username, email=a.email)
+        )
+        reminder = self.query_one("#home-reminder", Static)
+        reminder.display = a.password_reminder
+        if a.password_reminder:
+            reminder.update(
+                template(
+                    "Your password is $days days old. Change it every 90 days: press [b]c[/b].",
+                    days=a.password_age_days,
+                )
+            )
+        on = [m.label for m in a.methods if m.enabled]
+        rows = [
+            ("Two-step verification", ", ".join(on) if on else "Off: turn a method on in Settings"),
+            ("Identity", "Verified" if a.identity_verified else "Not verified"),
+            ("Billing methods", ", ".join(f"{b.brand} ending in {b.last4}" for b in a.billing_methods) or "None"),
+            ("Password changed", f"{_when(a.password_changed_at)} ({_days(a.password_age_days)})"),
+            ("Email fallback", "On" if a.email_fallback_enabled else "Off"),
+        ]
+        lines = [template("[$text-muted]$label[/]  $value", label=f"{k:<22}", value=v) for k, v in rows]
+        self.query_one("#home-summary", Static).update(Content("\n").join(lines))
+
+    @on(OptionList.OptionSelected, "#home-menu")
+    async def _chosen(self, event: OptionList.OptionSelected) -> None:
+        await self.run_action(event.option.id)
+
+    def action_settings(self) -> None:
+        self.notify(_NOT_YET.format("Settings › Password and Security"), severity="warning")
+
+    def action_payments(self) -> None:
+        self.notify(_NOT_YET.format("Payments"), severity="warning")
+
+    def action_change_password(self) -> None:
+        from secconsole.tui.screens.change_password import ChangePasswordScreen
+
+        self.app.push_screen(ChangePasswordScreen(self.account))
+
+    async def action_sign_out(self) -> None:
+        await self.app.sign_out()
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _days(n: int) -> str:
+    return "today" if n == 0 else f"{n} day{'s' if n != 1 else ''} ago"

@@ -1,0 +1,24 @@
+"""A message under a form: hidden until there is something to say, always plain text."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+
+class ErrorLine(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="error")
+        self.display = False
+
+    def show(self, message: str) -> None:
+        self.update(Content(message))
+        self.display = True
+
+    def clear(self) -> None:
+        self.update("")
+        self.display = False
+
+    @property
+    def message(self) -> str:
+        return str(self.content) if self.display else ""

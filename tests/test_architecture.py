@@ -1,0 +1,46 @@
+"""The layering rules of docs/architecture.md, checked."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "secconsole"
+
+
+def test_core_imports_without_textual():
+    code = (
+        "import sys\n"
+        "import secconsole.core.accounts, secconsole.core.passwords, secconsole.core.crypto\n"
+        "import secconsole.core.audit, secconsole.core.throttle, secconsole.services\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_core_source_never_mentions_textual():
+    offenders = [p for p in (SRC / "core").rglob("*.py") if re.search(r"^\s*(from|import)\s+textual", p.read_text(), re.M)]
+    assert offenders == []
+
+
+def test_nothing_reads_the_wall_clock_but_the_clock():
+    pattern = re.compile(r"datetime\.(now|utcnow|today)\(|\btime\.time\(|date\.today\(")
+    offenders = [
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if p.name != "clock.py" and pattern.search(p.read_text())
+    ]
+    assert offenders == []
+
+
+def test_sign_in_screen_module_does_not_pull_in_the_database_stack():
+    """The first paint must not pay for SQLAlchemy, argon2 or zxcvbn (bench/startup measures it)."""
+    code = (
+        "import sys\n"
+        "import secconsole.cli, secconsole.tui.app\n"
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'argon2', 'zxcvbn', 'alembic', 'email_validator', 'psycopg')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,87 @@
+"""Migrations and engine settings, on real SQLite and PostgreSQL."""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import secconsole.store.models  # noqa: F401
+from secconsole.core.errors import DatabaseError
+from secconsole.store import migrate
+from secconsole.store.engine import Database, normalize_url
+
+
+def test_migrations_from_empty_match_the_models(db_url):
+    db = Database(db_url)
+    assert migrate.current_revision(db) is None
+    migrate.upgrade(db)
+    assert migrate.current_revision(db) == migrate.head_revision()
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata) == []
+    db.dispose()
+
+
+def test_downgrade_to_base_and_up_again(db_url):
+    db = Database(db_url)
+    migrate.upgrade(db)
+    from alembic import command
+
+    cfg = migrate._config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert "account" not in sa.inspect(db.engine).get_table_names()
+    migrate.upgrade(db)
+    assert "account" in sa.inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+def test_an_old_schema_is_refused_without_auto_upgrade(db_url):
+    db = Database(db_url)
+    with pytest.raises(DatabaseError, match="secconsole db upgrade"):
+        migrate.ensure_current(db, auto_upgrade=False)
+    migrate.ensure_current(db, auto_upgrade=True)
+    migrate.ensure_current(db, auto_upgrade=False)
+    db.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path):
+    db = Database(str(tmp_path / "x.db"))
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db_url):
+    from secconsole.store.models import Meta
+
+    db = Database(db_url)
+    migrate.upgrade(db)
+    with pytest.raises(RuntimeError):
+        with db.transaction() as session:
+            session.add(Meta(key="half", value="written"))
+            session.flush()
+            raise RuntimeError("crash midway")
+    with db.transaction(readonly=True) as session:
+        assert session.get(Meta, "half") is None
+    db.dispose()
+
+
+def test_urls_people_type_are_understood():
+    assert normalize_url("/tmp/a.db") == "sqlite:////tmp/a.db"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_unsupported_or_unreachable_databases_are_clear_errors(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.services import open_database
+
+    with pytest.raises(DatabaseError, match="Unsupported database 'mysql'"):
+        Database("mysql://root@127.0.0.1/test")
+    cfg = resolve(data_dir=str(tmp_path), db="postgresql://nobody@127.0.0.1:1/none", environ={})
+    with pytest.raises(DatabaseError, match="Cannot open the database"):
+        open_database(cfg)
