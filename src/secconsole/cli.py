@@ -6,11 +6,10 @@ Only the standard library is imported up front, so ``--help`` and the console st
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from secconsole import __version__
 
@@ -98,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        args = build_parser().parse_args(argv)
+    else:  # plain `secconsole`: straight to the console, no parser to build (bench/startup)
+        args = SimpleNamespace(handler=_run_console, open=None, user="")
     from secconsole.core.errors import SecConsoleError
 
     try:
@@ -110,9 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         print("secconsole: interrupted; nothing was changed by the unfinished step.", file=sys.stderr)
         return 130
     except Exception as exc:
-        log_file = _log_file(args)
-        logging.getLogger("secconsole").error("unexpected error", exc_info=exc)
-        print(f"secconsole: unexpected error ({type(exc).__name__}); details in {log_file}", file=sys.stderr)
+        from secconsole import errorlog
+
+        try:
+            where = errorlog.write(exc, _config(args).error_log)
+        except Exception:  # the log itself failed: say so rather than hide the first error
+            where = "(the log file could not be written)"
+        print(f"secconsole: unexpected error ({type(exc).__name__}); details in {where}", file=sys.stderr)
         return EXIT_INTERNAL
 
 
@@ -121,31 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     from secconsole import config
-    from secconsole.core.audit import detect_source
 
     values = {k: getattr(args, k, None) for k in ("db", "data_dir", "policy", "issuer")}
     values.update(overrides)
-    return config.resolve(demo=demo, source=detect_source(), **values)
-
-
-def _log_file(args: argparse.Namespace) -> Path:
-    """Log next to the data when a data folder was chosen, else in the user's log folder."""
-    chosen = getattr(args, "data_dir", None) or os.environ.get("SECCONSOLE_DATA_DIR")
-    if chosen:
-        folder = Path(chosen).expanduser()
-    else:
-        from platformdirs import user_log_dir
-
-        folder = Path(user_log_dir("secconsole", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "secconsole.log"
-    logger = logging.getLogger("secconsole")
-    if not logger.handlers:
-        handler = logging.FileHandler(path)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
-    return path
+    return config.resolve(demo=demo, source=config.detect_source(), **values)
 
 
 def _services(args: argparse.Namespace):
@@ -158,7 +144,7 @@ def _services(args: argparse.Namespace):
 
 
 def _run_console(args: argparse.Namespace) -> int:
-    return _run_app(_config(args), open_screen=args.open, prefill=args.user, log_args=args)
+    return _run_app(_config(args), open_screen=args.open, prefill=args.user)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -171,23 +157,26 @@ def _run_demo(args: argparse.Namespace) -> int:
         throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
         overrides["data_dir"] = throwaway
     config = _config(args, demo=True, **overrides)
-    db = getattr(args, "db", None)
-    if db and throwaway and "SECCONSOLE_KEY_FILE" not in os.environ:
+    if throwaway:
         from dataclasses import replace
 
-        # A kept demo database keeps its key beside it, or the next run could not read it.
-        if "://" not in db or db.startswith("sqlite:///"):
+        from secconsole.config import default_log_file
+
+        # The throwaway folder goes at exit; the log stays where the person can read it.
+        config = replace(config, log_file=default_log_file())
+        db = getattr(args, "db", None)
+        if db and "SECCONSOLE_KEY_FILE" not in os.environ and ("://" not in db or db.startswith("sqlite:///")):
+            # A kept demo database keeps its key beside it, or the next run could not read it.
             path = Path(db.removeprefix("sqlite:///")).expanduser()
             config = replace(config, key_file=path.with_name(path.name + ".key"))
     try:
-        return _run_app(config, open_screen=args.open, start_as=args.start_as, log_args=args)
+        return _run_app(config, open_screen=args.open, start_as=args.start_as)
     finally:
         if throwaway:
             shutil.rmtree(throwaway, ignore_errors=True)
 
 
-def _run_app(config, *, open_screen=None, start_as=None, prefill="", log_args=None) -> int:
-    _log_file(log_args)
+def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
     from secconsole.tui.app import SecConsoleApp
 
     app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill)
@@ -235,6 +224,8 @@ def _user_list(args: argparse.Namespace) -> int:
     finally:
         services.close()
     if args.json:
+        import json
+
         print(json.dumps([_summary_json(a) for a in accounts], indent=2))
         return 0
     if not accounts:
@@ -255,6 +246,8 @@ def _user_show(args: argparse.Namespace) -> int:
         services.close()
     data = _account_json(account, events)
     if args.json:
+        import json
+
         print(json.dumps(data, indent=2))
         return 0
     print(f"{account.username} <{account.email}>")

@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_ISSUER = "SecConsole"
 DB_FILE = "secconsole.db"
 KEY_FILE = "secret.key"
+LOG_FILE = "secconsole.log"
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,35 @@ class Config:
     demo: bool = False
     #: Where this process is driven from, for the audit trail.
     source: str = "local"
+    #: Unexpected errors are written here (default: beside the database).
+    log_file: Path | None = None
+
+    @property
+    def error_log(self) -> Path:
+        return self.log_file or self.data_dir / LOG_FILE
 
     @property
     def db_is_embedded(self) -> bool:
         """The default SQLite file (or any SQLite URL): upgraded automatically on start."""
         return "://" not in self.db_url or self.db_url.startswith("sqlite")
+
+
+def detect_source(environ: Mapping[str, str] | None = None) -> str:
+    """Where this process is driven from: an SSH peer or a local terminal."""
+    env = os.environ if environ is None else environ
+    ssh = env.get("SSH_CONNECTION", "").split()
+    if ssh:
+        return f"ssh {ssh[0]}"
+    try:
+        return f"local {os.ttyname(0)}"
+    except OSError:
+        return "local (no tty)"
+
+
+def default_log_file() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("secconsole", appauthor=False)) / LOG_FILE
 
 
 def default_data_dir() -> Path:

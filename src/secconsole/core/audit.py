@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,18 +44,6 @@ def new_ref() -> str:
     """A short id a person can read out to support, e.g. ``K7Q2-M9XD``."""
     raw = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
-
-
-def detect_source(environ: dict[str, str] | None = None) -> str:
-    """Where this process is driven from: an SSH peer, a local terminal, or a script."""
-    env = os.environ if environ is None else environ
-    ssh = env.get("SSH_CONNECTION", "").split()
-    if ssh:
-        return f"ssh {ssh[0]}"
-    try:
-        return f"local {os.ttyname(0)}"
-    except OSError:
-        return "local (no tty)"
 
 
 @dataclass(frozen=True)

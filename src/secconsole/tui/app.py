@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from textual.app import App
@@ -20,12 +19,11 @@ if TYPE_CHECKING:
     from secconsole.services import Services
 
 T = TypeVar("T")
-log = logging.getLogger("secconsole")
 
 
 class SecConsoleApp(App[None]):
     TITLE = "SecConsole"
-    CSS_PATH = [stylesheet()]
+    CSS_PATH = [stylesheet("app")]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
@@ -59,7 +57,8 @@ class SecConsoleApp(App[None]):
     def get_default_screen(self) -> SignInScreen:
         return SignInScreen()
 
-    def on_mount(self) -> None:
+    def on_ready(self) -> None:
+        """After the first frame: a loader thread started earlier would slow that frame down."""
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
         else:
@@ -127,8 +126,13 @@ class SecConsoleApp(App[None]):
     def describe_error(self, exc: BaseException | None) -> str:
         if isinstance(exc, SecConsoleError):
             return str(exc)
-        log.error("unexpected error", exc_info=exc)
-        return f"Something went wrong ({type(exc).__name__}). The details are in the log."
+        from secconsole import errorlog
+
+        try:
+            where = f"The details are in {errorlog.write(exc, self.config.error_log)}."
+        except OSError:
+            where = "The log file could not be written."
+        return f"Something went wrong ({type(exc).__name__}). {where}"
 
     # -- session --------------------------------------------------------------------------
 

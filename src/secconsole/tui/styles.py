@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_STYLES = Path(__file__).resolve().parent.parent / "styles"
-_REPO_STYLES = Path(__file__).resolve().parents[3] / "styles"
+_HERE = Path(__file__).resolve()
+_CANDIDATES = (_HERE.parent.parent / "styles", _HERE.parents[3] / "styles")
 
 
-def styles_dir() -> Path:
-    for candidate in (_PACKAGE_STYLES, _REPO_STYLES):
-        if (candidate / "app.tcss").is_file():
-            return candidate
-    raise FileNotFoundError("secconsole's styles/app.tcss is missing from this installation")
-
-
-def stylesheet() -> Path:
-    return styles_dir() / "app.tcss"
+def stylesheet(name: str) -> Path:
+    """The path of ``styles/NAME.tcss``; a missing file is an installation fault, said plainly."""
+    for folder in _CANDIDATES:
+        path = folder / f"{name}.tcss"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"secconsole's styles/{name}.tcss is missing from this installation")

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from secconsole.core.accounts import AccountView
 from secconsole.core.errors import SecConsoleError, ValidationError
@@ -15,12 +15,15 @@ from secconsole.core.policy import get_profile
 from secconsole.tui.widgets.checklist import PasswordChecklist
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
 _FIELDS = ("current", "new", "confirm")
 
 
 class ChangePasswordScreen(Screen[None]):
+    CSS_PATH = [stylesheet("forms")]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="change_password.back")]
 
     def __init__(self, account: AccountView) -> None:
@@ -43,8 +46,8 @@ class ChangePasswordScreen(Screen[None]):
                 yield TextField(id="confirm", password=True, max_length=256, compact=True)
                 yield ErrorLine(id="change-error")
                 with Horizontal(classes="buttons"):
-                    yield Button("Save", id="save", variant="primary")
-                    yield Button("Cancel", id="cancel")
+                    yield ActionButton("Save", id="save", primary=True)
+                    yield ActionButton("Cancel", id="cancel")
             yield PasswordChecklist(profile, extra_note=note, id="checklist")
         yield Footer()
 
@@ -69,11 +72,11 @@ class ChangePasswordScreen(Screen[None]):
         else:
             await self.submit()
 
-    @on(Button.Pressed, "#cancel")
+    @on(ActionButton.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.app.pop_screen()
 
-    @on(Button.Pressed, "#save")
+    @on(ActionButton.Pressed, "#save")
     async def submit(self) -> None:
         if not self._value("current"):
             self._error("Enter your current password.", "current")

@@ -7,19 +7,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.policy import get_profile
 from secconsole.tui.widgets.checklist import PasswordChecklist
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
 _FIELDS = ("username", "email", "password", "confirm")
 
 
 class CreateAccountScreen(Screen[None]):
+    CSS_PATH = [stylesheet("forms")]
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="create.back")]
 
     def compose(self) -> ComposeResult:
@@ -37,8 +40,8 @@ class CreateAccountScreen(Screen[None]):
                 yield TextField(id="confirm", password=True, max_length=256, compact=True)
                 yield ErrorLine(id="create-error")
                 with Horizontal(classes="buttons"):
-                    yield Button("Create account", id="create", variant="primary")
-                    yield Button("Cancel", id="cancel")
+                    yield ActionButton("Create account", id="create", primary=True)
+                    yield ActionButton("Cancel", id="cancel")
             yield PasswordChecklist(get_profile(self.app.config.policy), id="checklist")
         yield Footer()
 
@@ -63,11 +66,11 @@ class CreateAccountScreen(Screen[None]):
         else:
             await self.submit()
 
-    @on(Button.Pressed, "#cancel")
+    @on(ActionButton.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.app.pop_screen()
 
-    @on(Button.Pressed, "#create")
+    @on(ActionButton.Pressed, "#create")
     async def submit(self) -> None:
         v = self._values()
         if v["password"] != v["confirm"]:

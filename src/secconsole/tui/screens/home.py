@@ -15,12 +15,14 @@ from textual.widgets.option_list import Option
 
 from secconsole.core.accounts import AccountView
 from secconsole.tui.text import template
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
 _NOT_YET = "{} is not available in this version yet."
 
 
 class HomeScreen(Screen[None]):
+    CSS_PATH = [stylesheet("home")]
     BINDINGS = [
         Binding("s", "settings", "Settings", id="home.settings"),
         Binding("p", "payments", "Payments", id="home.payments"),

@@ -7,12 +7,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Footer, Static
 
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
 
 class ProblemScreen(Screen[None]):
+    CSS_PATH = [stylesheet("problem")]
     BINDINGS = [Binding("escape", "leave", "Quit", id="problem.quit")]
 
     def __init__(self, message: str) -> None:
@@ -24,13 +27,13 @@ class ProblemScreen(Screen[None]):
         with Vertical(id="problem-card", classes="card"):
             yield Static("The console cannot start", classes="card-title")
             yield Static(Content(self._message), id="problem-message")
-            yield Button("Quit", id="quit", variant="error")
+            yield ActionButton("Quit", id="quit", primary=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#quit").focus()
 
-    def on_button_pressed(self) -> None:
+    def on_action_button_pressed(self) -> None:
         self.action_leave()
 
     def action_leave(self) -> None:

@@ -8,12 +8,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Input, Static
 
 from secconsole.core.errors import SecConsoleError
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.topbar import TopBar
+
+
+_KEYS = "Enter sign in · Tab next field · ^N create account · ^P commands · ^Q quit"
 
 
 class SignInScreen(Screen[None]):
@@ -24,20 +28,33 @@ class SignInScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         demo = self.app.config.demo
         yield TopBar("Sign in", demo=demo)
-        with Horizontal(id="signin-body"):
-            with Vertical(id="signin-card", classes="card"):
-                yield Static("Sign in to your account", classes="card-title")
-                yield Label("Username")
-                yield TextField(self.app.prefill_username, id="username", max_length=64)
-                yield Label("Password")
-                yield TextField(id="password", password=True, max_length=256)
-                yield ErrorLine(id="signin-error")
-                with Horizontal(classes="buttons"):
-                    yield Button("Sign in", id="signin", variant="primary")
-                    yield Button("Create account", id="create")
-            if demo:
+        # A fixed line instead of Footer: the first paint is what every session waits for.
+        yield Static(_KEYS, id="signin-keys", markup=False)
+        card = self._card()
+        if demo:
+            with Horizontal(id="signin-body"):
+                yield card
                 yield DemoAccountsPanel()
-        yield Footer()
+        else:
+            yield card
+
+    def _card(self) -> Vertical:
+        username = TextField(self.app.prefill_username, id="username", max_length=64)
+        username.border_title = "Username"
+        password = TextField(id="password", password=True, max_length=256)
+        password.border_title = "Password"
+        return Vertical(
+            Static("Sign in to your account", classes="card-title"),
+            username,
+            password,
+            Horizontal(
+                ActionButton("Sign in", id="signin", primary=True),
+                ActionButton("Create account", id="create"),
+                classes="buttons",
+            ),
+            id="signin-card",
+            classes="card",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#password" if self.app.prefill_username else "#username").focus()
@@ -50,7 +67,7 @@ class SignInScreen(Screen[None]):
         self.query_one("#password").focus()
 
     @on(Input.Submitted, "#password")
-    @on(Button.Pressed, "#signin")
+    @on(ActionButton.Pressed, "#signin")
     async def submit(self) -> None:
         username = self.query_one("#username", Input).value
         password_field = self.query_one("#password", Input)
@@ -60,7 +77,7 @@ class SignInScreen(Screen[None]):
         if not password_field.value:
             self._error("Enter your password.", "#password")
             return
-        button = self.query_one("#signin", Button)
+        button = self.query_one("#signin", ActionButton)
         button.disabled = True
         try:
             services = await self.app.services()
@@ -76,17 +93,24 @@ class SignInScreen(Screen[None]):
         if not result.ok:
             self._error(result.message, "#password")
             return
-        self.query_one("#signin-error", ErrorLine).clear()
+        for line in self.query("#signin-error").results(ErrorLine):
+            line.clear()
         self.app.signed_in(result.account)
 
-    @on(Button.Pressed, "#create")
+    @on(ActionButton.Pressed, "#create")
     def action_create_account(self) -> None:
         from secconsole.tui.screens.create_account import CreateAccountScreen
 
         self.app.push_screen(CreateAccountScreen())
 
     def _error(self, message: str, focus: str) -> None:
-        self.query_one("#signin-error", ErrorLine).show(message)
+        errors = self.query("#signin-error")
+        if errors:
+            errors.first(ErrorLine).show(message)
+        else:  # mounted on first use: one widget less to lay out before the first paint
+            line = ErrorLine(id="signin-error")
+            self.query_one("#signin-card").mount(line, before=".buttons")
+            line.show(message)
         self.query_one(focus).focus()
 
 
