@@ -26,6 +26,8 @@ def clock() -> ManualClock:
 def pg_schema_url():
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL suite: .ci/run sets SECCONSOLE_TEST_PG")
         pytest.skip("set SECCONSOLE_TEST_PG to run the PostgreSQL suite")
     import psycopg
 

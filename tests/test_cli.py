@@ -108,3 +108,90 @@ def test_postgresql_is_never_upgraded_behind_the_operators_back(pg_schema_url, t
     assert_clean_error(run(tmp_path, "user", "list", db=pg_schema_url), "run `secconsole db upgrade` first")
     run(tmp_path, "db", "upgrade", db=pg_schema_url)
     assert run(tmp_path, "user", "list", db=pg_schema_url).returncode == 0
+
+
+def _run_in_pty(tmp_path, args, answers):
+    """Run the CLI on a real terminal (a PTY as controlling tty) and answer its prompts."""
+    import pty
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
+    env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execve(sys.executable, [sys.executable, "-m", "secconsole", *args], env)
+    output = b""
+    deadline = time.monotonic() + 60
+    pending = list(answers)
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        while pending and pending[0][0].encode() in output.split(b"\n")[-1]:
+            prompt, answer = pending.pop(0)
+            os.write(fd, answer.encode() + b"\n")
+            output += b"\n"
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_user_add_prompts_twice_on_a_terminal_without_echo(tmp_path):
+    code, out = _run_in_pty(
+        tmp_path, ["user", "add", "dora", "--email", "dora@example.com"],
+        [("Password:", STRONG), ("Password again:", STRONG)],
+    )
+    assert code == 0, out
+    assert "Created account dora" in out
+    assert STRONG not in out  # not echoed
+
+
+def test_user_add_prompt_mismatch_creates_nothing(tmp_path):
+    code, out = _run_in_pty(
+        tmp_path, ["user", "add", "dora", "--email", "dora@example.com"],
+        [("Password:", STRONG), ("Password again:", STRONG + "x")],
+    )
+    assert code == 1 and "do not match; nothing was created" in out
+    assert json.loads(run(tmp_path, "user", "list", "--json").stdout) == []
+
+
+def test_key_file_location_can_be_chosen(tmp_path):
+    key = tmp_path / "elsewhere" / "my.key"
+    result = run(tmp_path, "user", "add", "eve", "--email", "eve@example.com", "--password-stdin",
+                 stdin=STRONG, env_extra={"SECCONSOLE_KEY_FILE": str(key)})
+    assert result.returncode == 0, result.stderr
+    assert key.exists() and not (tmp_path / "data" / "secret.key").exists()
+
+
+def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
+    import shutil
+
+    from secconsole import demo
+    from secconsole.cli import build_parser, demo_config
+    from secconsole.services import open_services
+
+    db = tmp_path / "kept" / "demo.db"
+    args = build_parser().parse_args(["demo", "--db", str(db)])
+    for run_number in range(2):
+        config, throwaway = demo_config(args, environ={})
+        assert config.demo and config.key_file == db.with_name("demo.db.key")
+        services = open_services(config)
+        created = demo.seed(services)
+        assert created == (["alice", "bob", "carol", "dave"] if run_number == 0 else [])
+        services.close()
+        shutil.rmtree(throwaway)
+    assert db.exists() and db.with_name("demo.db.key").exists()
+
+
+def test_demo_without_db_is_thrown_away(tmp_path):
+    from secconsole.cli import build_parser, demo_config
+
+    import shutil
+
+    config, throwaway = demo_config(build_parser().parse_args(["demo"]), environ={})
+    shutil.rmtree(throwaway)
+    assert str(config.data_dir) == throwaway and str(config.key_file).startswith(throwaway)
+    assert not str(config.error_log).startswith(throwaway)

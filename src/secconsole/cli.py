@@ -149,31 +149,35 @@ def _run_console(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace) -> int:
     import shutil
-    import tempfile
 
-    throwaway = None
-    overrides = {}
-    if not getattr(args, "data_dir", None) and not os.environ.get("SECCONSOLE_DATA_DIR"):
-        throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
-        overrides["data_dir"] = throwaway
-    config = _config(args, demo=True, **overrides)
-    if throwaway:
-        from dataclasses import replace
-
-        from secconsole.config import default_log_file
-
-        # The throwaway folder goes at exit; the log stays where the person can read it.
-        config = replace(config, log_file=default_log_file())
-        db = getattr(args, "db", None)
-        if db and "SECCONSOLE_KEY_FILE" not in os.environ and ("://" not in db or db.startswith("sqlite:///")):
-            # A kept demo database keeps its key beside it, or the next run could not read it.
-            path = Path(db.removeprefix("sqlite:///")).expanduser()
-            config = replace(config, key_file=path.with_name(path.name + ".key"))
+    config, throwaway = demo_config(args)
     try:
         return _run_app(config, open_screen=args.open, start_as=args.start_as)
     finally:
         if throwaway:
             shutil.rmtree(throwaway, ignore_errors=True)
+
+
+def demo_config(args: argparse.Namespace, environ=os.environ):
+    """The demo's configuration and the throwaway folder to delete at exit (None: keep all).
+
+    Without --data-dir the data lives in a temporary folder; --db keeps the database in a file,
+    and then its key is kept beside it (``NAME.key``), or the next run could not read it."""
+    import tempfile
+    from dataclasses import replace
+
+    from secconsole.config import default_log_file
+
+    if getattr(args, "data_dir", None) or environ.get("SECCONSOLE_DATA_DIR"):
+        return _config(args, demo=True), None
+    throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
+    # The throwaway folder goes at exit; the log stays where the person can read it.
+    config = replace(_config(args, demo=True, data_dir=throwaway), log_file=default_log_file())
+    db = getattr(args, "db", None) or environ.get("SECCONSOLE_DB")
+    if db and "SECCONSOLE_KEY_FILE" not in environ and ("://" not in db or db.startswith("sqlite:///")):
+        path = Path(db.removeprefix("sqlite:///")).expanduser()
+        config = replace(config, key_file=path.with_name(path.name + ".key"))
+    return config, throwaway
 
 
 def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
