@@ -147,6 +147,8 @@ async def test_change_password_then_sign_out_and_back_in(svc):
         assert any("password was changed" in str(n.message) for n in app._notifications)
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        assert app.screen.query_one("#username").value == ""
+        assert app.focused.id == "username"
         await sign_in(pilot, "alice", STRONG)
         assert isinstance(app.screen, SignInScreen)
         await sign_in(pilot, "alice", STRONG_2)
@@ -176,6 +178,20 @@ async def test_theme_toggles_and_palette_opens(svc):
         assert app.current_theme.dark is not dark
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"create acc", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CreateAccountScreen))
+
+
+async def test_palette_signs_out(svc):
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"sign out")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        assert app.account is None
 
 
 async def test_demo_start_as_and_open(svc):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from secconsole.config import Config
@@ -148,7 +148,8 @@ class SecConsoleApp(App[None]):
     async def sign_out(self) -> None:
         account, self.account = self.account, None
         while len(self.screen_stack) > 1:
-            self.pop_screen()
+            await self.pop_screen()
+        self.screen.reset()
         if account is not None:
             services = await self.services()
             await self.run_core(services.accounts.sign_out, account.id, source=self.config.source)
@@ -170,6 +171,16 @@ class SecConsoleApp(App[None]):
             self.push_screen(ChangePasswordScreen(self.account))
 
     # -- actions --------------------------------------------------------------------------
+
+    def get_system_commands(self, screen):
+        """The command palette (^P): Textual's own commands plus the ones that fit this moment."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Light or dark", "Switch between the light and the dark theme (^T)", self.action_toggle_theme)
+        if self.account is None:
+            yield SystemCommand("Create account", "Make a new account", lambda: self._open_route("create-account"))
+        else:
+            yield SystemCommand("Change password", "Change your password", lambda: self._open_route("change-password"))
+            yield SystemCommand("Sign out", "Sign out of this console", lambda: self.run_worker(self.sign_out()))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"

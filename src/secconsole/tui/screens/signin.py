@@ -62,6 +62,14 @@ class SignInScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.query_one("#password", Input).value = ""
 
+    def reset(self) -> None:
+        """After sign-out: nothing of the last person stays on screen."""
+        self.query_one("#username", Input).value = self.app.prefill_username
+        self.query_one("#password", Input).value = ""
+        for line in self.query("#signin-error").results(ErrorLine):
+            line.clear()
+        self.query_one("#password" if self.app.prefill_username else "#username").focus()
+
     @on(Input.Submitted, "#username")
     def _next_field(self) -> None:
         self.query_one("#password").focus()
