@@ -112,11 +112,11 @@ async def test_create_account_errors_point_at_the_field(svc):
         assert "not '['" in text_of(app, "#create-error")
         assert app.focused.id == "username"
         await type_into(pilot, "#username", "ALICE")
-        await pilot.click("#create")
+        await pilot.click("#submit")
         await wait_until(pilot, lambda: "taken" in text_of(app, "#create-error"))
         await type_into(pilot, "#username", "frank")
         await type_into(pilot, "#confirm", STRONG + "x")
-        await pilot.click("#create")
+        await pilot.click("#submit")
         await wait_until(pilot, lambda: "do not match" in text_of(app, "#create-error"))
         assert app.focused.id == "confirm"
         await pilot.press("escape")
@@ -254,8 +254,12 @@ def test_every_binding_has_an_id():
     from textual.binding import Binding
 
     from secconsole.tui.app import SecConsoleApp
+    from secconsole.tui.screens.form import FormScreen
     from secconsole.tui.screens.problem import ProblemScreen
+    from secconsole.tui.widgets.action_button import ActionButton
 
-    for owner in (SecConsoleApp, SignInScreen, CreateAccountScreen, ChangePasswordScreen, HomeScreen, ProblemScreen):
+    owners = (SecConsoleApp, SignInScreen, FormScreen, CreateAccountScreen, ChangePasswordScreen, HomeScreen,
+              ProblemScreen, ActionButton)
+    for owner in owners:
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id, (owner.__name__, binding)

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from secconsole.core.accounts import AccountView
 from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.policy import get_profile
+from secconsole.tui.screens.form import FormScreen
+from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.checklist import PasswordChecklist
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
-from secconsole.tui.widgets.action_button import ActionButton
-from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
-_FIELDS = ("current", "new", "confirm")
 
-
-class ChangePasswordScreen(Screen[None]):
-    CSS_PATH = [stylesheet("forms")]
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="change_password.back")]
+class ChangePasswordScreen(FormScreen):
+    FIELDS = ("current", "new", "confirm")
 
     def __init__(self, account: AccountView) -> None:
         super().__init__()
@@ -46,7 +41,7 @@ class ChangePasswordScreen(Screen[None]):
                 yield TextField(id="confirm", password=True, max_length=256, compact=True)
                 yield ErrorLine(id="change-error")
                 with Horizontal(classes="buttons"):
-                    yield ActionButton("Save", id="save", primary=True)
+                    yield ActionButton("Save", id="submit", primary=True)
                     yield ActionButton("Cancel", id="cancel")
             yield PasswordChecklist(profile, extra_note=note, id="checklist")
         yield Footer()
@@ -54,52 +49,32 @@ class ChangePasswordScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#current").focus()
 
-    def _value(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value
-
     @on(Input.Changed, "#new, #confirm")
     def _recheck(self) -> None:
         self.query_one(PasswordChecklist).update_for(
-            self._value("new"), confirm=self._value("confirm"), username=self.account.username,
+            self.value("new"), confirm=self.value("confirm"), username=self.account.username,
             email=self.account.email, has_second_step=self.account.has_second_step,
         )
 
-    @on(Input.Submitted)
-    async def _next(self, event: Input.Submitted) -> None:
-        index = _FIELDS.index(event.input.id)
-        if index + 1 < len(_FIELDS):
-            self.query_one(f"#{_FIELDS[index + 1]}").focus()
-        else:
-            await self.submit()
-
-    @on(ActionButton.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.app.pop_screen()
-
-    @on(ActionButton.Pressed, "#save")
     async def submit(self) -> None:
-        if not self._value("current"):
-            self._error("Enter your current password.", "current")
+        if not self.value("current"):
+            self.show_error("Enter your current password.", "current")
             return
-        if self._value("new") != self._value("confirm"):
-            self._error("The two new passwords do not match.", "confirm")
+        if self.value("new") != self.value("confirm"):
+            self.show_error("The two new passwords do not match.", "confirm")
             return
         try:
             services = await self.app.services()
             account = await self.app.run_core(
-                services.accounts.change_password, self.account.id, self._value("current"), self._value("new"),
+                services.accounts.change_password, self.account.id, self.value("current"), self.value("new"),
                 source=self.app.config.source,
             )
         except ValidationError as exc:
-            self._error(str(exc), {"current": "current", "new": "new"}.get(exc.field or "", "new"))
+            self.show_error(str(exc), "current" if exc.field == "current" else "new")
             return
         except SecConsoleError as exc:
-            self._error(str(exc), "current")
+            self.show_error(str(exc), "current")
             return
         self.app.account = account
         self.dismiss()
         self.app.notify("Your password was changed.")
-
-    def _error(self, message: str, field: str) -> None:
-        self.query_one("#change-error", ErrorLine).show(message)
-        self.query_one(f"#{field}").focus()
