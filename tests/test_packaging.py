@@ -25,7 +25,8 @@ def test_wheel_contains_styles_migrations_and_data(wheel):
     for tcss in (ROOT / "styles").glob("*.tcss"):
         assert f"secconsole/styles/{tcss.name}" in names
     assert "secconsole/store/migrations/env.py" in names
-    assert any(n.startswith("secconsole/store/migrations/versions/0001") for n in names)
+    for version in (ROOT / "src/secconsole/store/migrations/versions").glob("0*.py"):
+        assert f"secconsole/store/migrations/versions/{version.name}" in names
     assert "secconsole/core/data/extra-common-passwords.txt" in names
     assert "secconsole/store/migrations/script.py.mako" in names
 

@@ -25,7 +25,6 @@ def test_migrations_from_empty_match_the_models(db_url):
 def test_downgrade_to_base_and_up_again(db_url):
     db = Database(db_url)
     migrate.upgrade(db)
-    from alembic import command
 
     cfg = migrate._config()
     with db.engine.begin() as conn:
@@ -85,3 +84,24 @@ def test_unsupported_or_unreachable_databases_are_clear_errors(tmp_path):
     cfg = resolve(data_dir=str(tmp_path), db="postgresql://nobody@127.0.0.1:1/none", environ={})
     with pytest.raises(DatabaseError, match="Cannot open the database"):
         open_database(cfg)
+
+
+def test_each_migration_upgrades_a_database_holding_data(db_url):
+    """Upgrading step by step keeps existing rows (what a real install goes through)."""
+    from alembic.script import ScriptDirectory
+
+    db = Database(db_url)
+    cfg = migrate._config()
+    revisions = [r.revision for r in reversed(list(ScriptDirectory.from_config(cfg).walk_revisions()))]
+    migrate.upgrade(db, revisions[0])
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO account (username, username_key, email, password_hash, password_changed_at, created_at, "
+            "identity_verified, email_fallback_enabled) VALUES ('old', 'old', 'old@example.com', 'h', "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00', false, true)"
+        )
+    for revision in revisions[1:]:
+        migrate.upgrade(db, revision)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT username FROM account").scalar() == "old"
+    db.dispose()

@@ -35,7 +35,20 @@ def _common() -> argparse.ArgumentParser:
                         help="policy profile (env SECCONSOLE_POLICY; default classic)")
     common.add_argument("--issuer", metavar="NAME", default=s,
                         help="name shown in authenticator apps (env SECCONSOLE_ISSUER; default SecConsole)")
+    common.add_argument("--step-up-minutes", metavar="N", type=_minutes, default=s,
+                        help="settings and payments ask to confirm it's you after N minutes "
+                        "(env SECCONSOLE_STEP_UP_MINUTES; default 10)")
     return common
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of minutes, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 def _config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     from secconsole import config
 
-    values = {k: getattr(args, k, None) for k in ("db", "data_dir", "policy", "issuer")}
+    values = {k: getattr(args, k, None) for k in ("db", "data_dir", "policy", "issuer", "step_up_minutes")}
     values.update(overrides)
     return config.resolve(demo=demo, source=config.detect_source(), **values)
 

@@ -25,6 +25,8 @@ class Config:
     source: str = "local"
     #: Unexpected errors are written here (default: beside the database).
     log_file: Path | None = None
+    #: Settings and Payments ask for a second check when the last one is older than this.
+    step_up_minutes: float = 10.0
 
     @property
     def error_log(self) -> Path:
@@ -68,6 +70,7 @@ def resolve(
     issuer: str | None = None,
     demo: bool = False,
     source: str = "local",
+    step_up_minutes: float | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
@@ -84,4 +87,20 @@ def resolve(
         policy=policy or env.get("SECCONSOLE_POLICY") or "classic",
         demo=demo,
         source=source,
+        step_up_minutes=step_up_minutes if step_up_minutes is not None
+        else _minutes(env.get("SECCONSOLE_STEP_UP_MINUTES"), 10.0),
     )
+
+
+def _minutes(text: str | None, default: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        from secconsole.core.errors import ValidationError
+
+        raise ValidationError(f"SECCONSOLE_STEP_UP_MINUTES must be a number of minutes, not {text!r}.")
+    return value

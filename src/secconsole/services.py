@@ -11,6 +11,10 @@ from pathlib import Path
 
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
+from secconsole.core.identity import Identity
+from secconsole.core.methods import Methods
+from secconsole.core.payments import Payments
+from secconsole.core.security_question import SecurityQuestions
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
 from secconsole.core.errors import DatabaseError, KeyFileError
@@ -32,6 +36,10 @@ class Services:
     hasher: PasswordHasher
     box: SecretBox
     accounts: AccountService
+    questions: SecurityQuestions
+    payments: Payments
+    identity: Identity
+    methods: Methods
 
     def close(self) -> None:
         self.db.dispose()
@@ -57,6 +65,10 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         hasher=hasher,
         box=box,
         accounts=AccountService(db, clock, profile, hasher),
+        questions=SecurityQuestions(db, clock, hasher),
+        payments=Payments(db, clock),
+        identity=Identity(db, clock, box, profile),
+        methods=Methods(db, clock),
     )
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.errors import NotFoundError, ValidationError
+from secconsole.core.lookup import require_account
 from secconsole.core.methods import DISPLAY_ORDER, MethodKind, MethodState
 from secconsole.core.passwords import PasswordHasher, check_password
 from secconsole.core.policy import PolicyProfile
@@ -155,10 +156,7 @@ class AccountService:
 
     def get_by_id(self, account_id: int) -> AccountView:
         with self.db.transaction(readonly=True) as session:
-            account = session.get(Account, account_id)
-            if account is None:
-                raise NotFoundError("That account no longer exists.")
-            return self._view(session, account)
+            return self._view(session, require_account(session, account_id))
 
     def list(self) -> list[AccountSummary]:
         with self.db.transaction(readonly=True) as session:
@@ -176,14 +174,8 @@ class AccountService:
 
     def recent_events(self, username: str, limit: int = 20) -> list[audit.AuditRecord]:
         with self.db.transaction(readonly=True) as session:
-            account = self._require(session, username)
-            rows = session.exec(
-                select(AuditEvent)
-                .where(AuditEvent.account_id == account.id)
-                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                .limit(limit)
-            ).all()
-            return [audit.to_record(r) for r in rows]
+            account_id = self._require(session, username).id
+        return self.recent_events_by_id(account_id, limit)
 
     # -- signing in and out ---------------------------------------------------------------
 
@@ -230,6 +222,50 @@ class AccountService:
             )
             return SignInResult(SignInOutcome.OK, account=self._view(session, account), ref=ref)
 
+    def reauthenticate(self, account_id: int, password: str, *, source: str) -> SignInResult:
+        """Step-up by password: the same throttle and lock as signing in."""
+        now = self.clock.now()
+        with self.db.transaction(readonly=True) as session:
+            account = require_account(session, account_id)
+            key = throttle.signin_key(account.username_key)
+            gate = throttle.check(session, key, now)
+            stored, name = account.password_hash, account.username
+        if not gate.open:
+            outcome = SignInOutcome.LOCKED if gate.locked else SignInOutcome.WAIT
+            return SignInResult(outcome, retry_after=gate.retry_after)
+        matched = self.hasher.verify(stored, password)
+        with self.db.transaction() as session:
+            if not matched:
+                return self._failed(session, key, now, source, account_id, name, kind=audit.STEPUP_FAILED)
+            throttle.clear(session, key)
+            ref = audit.record(
+                session, at=now, kind=audit.STEPUP_SUCCEEDED, source=source,
+                account_id=account_id, username=name, step="password",
+            )
+            return SignInResult(SignInOutcome.OK, account=self._view(session, require_account(session, account_id)), ref=ref)
+
+    def set_email_fallback(self, account_id: int, enabled: bool, *, source: str) -> AccountView:
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            if account.email_fallback_enabled != enabled:
+                account.email_fallback_enabled = enabled
+                session.add(account)
+                audit.record(
+                    session, at=self.clock.now(), kind=audit.EMAIL_FALLBACK_CHANGED, source=source,
+                    account_id=account_id, username=account.username, enabled=enabled,
+                )
+            return self._view(session, account)
+
+    def recent_events_by_id(self, account_id: int, limit: int = 20) -> list[audit.AuditRecord]:
+        with self.db.transaction(readonly=True) as session:
+            rows = session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.account_id == account_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                .limit(limit)
+            ).all()
+            return [audit.to_record(r) for r in rows]
+
     def sign_out(self, account_id: int, *, source: str) -> None:
         with self.db.transaction() as session:
             account = session.get(Account, account_id)
@@ -239,11 +275,12 @@ class AccountService:
             )
 
     def _failed(
-        self, session: Session, key: str, now: datetime, source: str, account_id: int | None, typed: str
+        self, session: Session, key: str, now: datetime, source: str, account_id: int | None, typed: str,
+        *, kind: str = audit.SIGNIN_FAILED,
     ) -> SignInResult:
         gate, newly_locked = throttle.record_failure(session, key, now, self.profile.lockout)
         ref = audit.record(
-            session, at=now, kind=audit.SIGNIN_FAILED, source=source,
+            session, at=now, kind=kind, source=source,
             account_id=account_id, username=typed, failures=gate.failures,
         )
         if newly_locked:
@@ -267,9 +304,7 @@ class AccountService:
         now = self.clock.now()
         history_size = self.profile.password.history
         with self.db.transaction(readonly=True) as session:
-            account = session.get(Account, account_id)
-            if account is None:
-                raise NotFoundError("That account no longer exists.")
+            account = require_account(session, account_id)
             view = self._view(session, account)
             key = throttle.signin_key(account.username_key)
             gate = throttle.check(session, key, now)

@@ -21,6 +21,18 @@ SIGNED_OUT = "signout"
 PASSWORD_CHANGED = "password.changed"
 PASSWORD_CHANGE_FAILED = "password.change_failed"
 PASSWORD_REHASHED = "password.rehashed"
+STEPUP_SUCCEEDED = "stepup.succeeded"
+STEPUP_FAILED = "stepup.failed"
+METHOD_ENABLED = "method.enabled"
+METHOD_DISABLED = "method.disabled"
+EMAIL_FALLBACK_CHANGED = "email_fallback.changed"
+QUESTION_SET = "question.set"
+QUESTION_REMOVED = "question.removed"
+BILLING_ADDED = "billing.added"
+BILLING_REMOVED = "billing.removed"
+IDENTITY_VERIFIED = "identity.verified"
+IDENTITY_FAILED = "identity.failed"
+IDENTITY_RECORDED = "identity.recorded"
 
 #: What each kind means to a person reading the activity list.
 DESCRIPTIONS = {
@@ -34,6 +46,18 @@ DESCRIPTIONS = {
     PASSWORD_CHANGED: "Password changed",
     PASSWORD_CHANGE_FAILED: "Password change refused: wrong current password",
     PASSWORD_REHASHED: "Password hash upgraded",
+    STEPUP_SUCCEEDED: "Confirmed it's you for settings or payments",
+    STEPUP_FAILED: "Failed to confirm it's you for settings or payments",
+    METHOD_ENABLED: "Two-step method turned on",
+    METHOD_DISABLED: "Two-step method deleted and turned off",
+    EMAIL_FALLBACK_CHANGED: "Email fallback changed",
+    QUESTION_SET: "Security question set",
+    QUESTION_REMOVED: "Security question removed",
+    BILLING_ADDED: "Billing method added",
+    BILLING_REMOVED: "Billing method removed",
+    IDENTITY_VERIFIED: "Identity verified",
+    IDENTITY_FAILED: "Identity verification failed",
+    IDENTITY_RECORDED: "Identity record put on file by support",
 }
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -81,6 +81,13 @@ class SecretBox:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         self._aead = AESGCM(key)
+        self._key = key
+
+    def digest(self, data: bytes, purpose: bytes) -> str:
+        """A keyed hash (HMAC-SHA256) for values we compare but never keep, e.g. an identity record."""
+        import hmac
+
+        return hmac.new(self._key, purpose + b"\x00" + data, hashlib.sha256).hexdigest()
 
     def seal(self, plaintext: bytes, purpose: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)

@@ -63,3 +63,54 @@ class SecondStepMethod(Protocol):
 
 #: Implemented methods, by kind. Empty until the first method's issue lands.
 REGISTRY: dict[MethodKind, SecondStepMethod] = {}
+
+
+def prerequisite_missing(account, kind: MethodKind) -> str | None:
+    """What the account must do first (the source text: SMS needs a verified identity or a
+    billing method). ``account`` is an ``AccountView``."""
+    if kind is MethodKind.SMS and not (account.identity_verified or account.billing_methods):
+        return "To use text messages, verify your identity or add a billing method (p: Payments)."
+    return None
+
+
+def unavailable_reason(account, kind: MethodKind) -> str | None:
+    """Why the method cannot be turned on now, or None when its enrollment wizard can start."""
+    missing = prerequisite_missing(account, kind)
+    if missing:
+        return missing
+    method = REGISTRY.get(kind)
+    if method is None:
+        return f"{kind.label} is not available in this version yet."
+    return method.unavailable_reason(account)
+
+
+class Methods:
+    """Turning methods off (turning on is each method's enrollment wizard)."""
+
+    def __init__(self, db, clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def disable(self, account_id: int, kind: MethodKind, *, source: str) -> bool:
+        """Delete the method and its secret in one transaction. Returns whether any second
+        step is left."""
+        from sqlmodel import select
+
+        from secconsole.core import audit
+        from secconsole.core.errors import ValidationError
+        from secconsole.core.lookup import require_account
+        from secconsole.store.models import MethodEnrollment
+
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            rows = session.exec(select(MethodEnrollment).where(MethodEnrollment.account_id == account_id)).all()
+            target = next((r for r in rows if r.kind == kind.value and r.status == "active"), None)
+            if target is None:
+                raise ValidationError(f"{kind.label} is already off.")
+            session.delete(target)
+            remaining = [r.kind for r in rows if r is not target and r.status == "active"]
+            audit.record(
+                session, at=self.clock.now(), kind=audit.METHOD_DISABLED, source=source,
+                account_id=account_id, username=account.username, method=kind.value, remaining=remaining,
+            )
+            return bool(remaining)

@@ -26,6 +26,9 @@ class Account(SQLModel, table=True):
     created_at: datetime = _utc()
     last_sign_in_at: datetime | None = _utc(default=None, nullable=True)
     identity_verified: bool = Field(default=False)
+    identity_verified_at: datetime | None = _utc(default=None, nullable=True)
+    #: Keyed hash of the legal name and date of birth on file (never the values themselves).
+    identity_record: str | None = Field(default=None, max_length=64)
     email_fallback_enabled: bool = Field(default=True)
     security_question: str | None = Field(default=None, max_length=200)
     security_answer_hash: str | None = Field(default=None, max_length=255)

@@ -1,0 +1,100 @@
+"""The security question: a backup step whose answer is kept only as a hash."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from secconsole.core import audit
+from secconsole.core.clock import Clock
+from secconsole.core.errors import ValidationError
+from secconsole.core.lookup import require_account
+from secconsole.core.passwords import PasswordHasher
+from secconsole.store.engine import Database
+
+PRESET_QUESTIONS = (
+    "What was the name of your first pet?",
+    "In what city were you born?",
+    "What was the make of your first car?",
+    "What is the name of the street you grew up on?",
+    "What was your childhood nickname?",
+    "What is the middle name of your oldest sibling?",
+)
+QUESTION_MIN, QUESTION_MAX = 10, 200
+ANSWER_MIN, ANSWER_MAX = 3, 100
+
+
+def normalize_answer(answer: str) -> str:
+    """Case, accents' composition and spacing do not matter: "  New  York" == "new york"."""
+    return " ".join(unicodedata.normalize("NFKC", answer).casefold().split())
+
+
+def validate_question(question: str) -> str:
+    text = " ".join(question.split())
+    if not text:
+        raise ValidationError("Choose a question or write your own.", field="question")
+    if any(not c.isprintable() for c in text):
+        raise ValidationError("The question may not contain control characters.", field="question")
+    if len(text) < QUESTION_MIN:
+        raise ValidationError(f"Write a question of at least {QUESTION_MIN} characters.", field="question")
+    if len(text) > QUESTION_MAX:
+        raise ValidationError(
+            f"That question is too long: {len(text)} characters, at most {QUESTION_MAX}.", field="question"
+        )
+    return text
+
+
+def validate_answer(answer: str, question: str) -> str:
+    norm = normalize_answer(answer)
+    if not norm:
+        raise ValidationError("Enter an answer.", field="answer")
+    if len(norm) < ANSWER_MIN:
+        raise ValidationError(f"An answer needs at least {ANSWER_MIN} characters.", field="answer")
+    if len(norm) > ANSWER_MAX:
+        raise ValidationError(f"An answer has at most {ANSWER_MAX} characters.", field="answer")
+    if re.search(rf"\b{re.escape(norm)}\b", normalize_answer(question)):
+        raise ValidationError("The answer may not be part of the question.", field="answer")
+    return norm
+
+
+class SecurityQuestions:
+    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher) -> None:
+        self.db = db
+        self.clock = clock
+        self.hasher = hasher
+
+    def set(self, account_id: int, question: str, answer: str, *, source: str) -> None:
+        text = validate_question(question)
+        hashed = self.hasher.hash(validate_answer(answer, text))
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            had = account.security_question is not None
+            account.security_question = text
+            account.security_answer_hash = hashed
+            session.add(account)
+            audit.record(
+                session, at=self.clock.now(), kind=audit.QUESTION_SET, source=source,
+                account_id=account_id, username=account.username, replaced=had,
+            )
+
+    def remove(self, account_id: int, *, source: str) -> None:
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            if account.security_question is None:
+                raise ValidationError("There is no security question to remove.")
+            account.security_question = None
+            account.security_answer_hash = None
+            session.add(account)
+            audit.record(
+                session, at=self.clock.now(), kind=audit.QUESTION_REMOVED, source=source,
+                account_id=account_id, username=account.username,
+            )
+
+    def check(self, account_id: int, answer: str) -> bool:
+        """Whether ``answer`` matches (the challenge counts and audits the attempt)."""
+        with self.db.transaction(readonly=True) as session:
+            stored = require_account(session, account_id).security_answer_hash
+        if stored is None:
+            return False
+        return self.hasher.verify(stored, normalize_answer(answer))
+
