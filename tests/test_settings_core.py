@@ -204,7 +204,7 @@ def test_text_messages_need_identity_or_a_billing_method(services, alice):
     services.payments.add_card(alice.id, "Alice", VISA, "04/29", source=SRC)
     view = services.accounts.get("alice")
     assert prerequisite_missing(view, MethodKind.SMS) is None
-    assert unavailable_reason(view, MethodKind.SMS) == "Text message is not available in this version yet."
+    assert unavailable_reason(view, MethodKind.SMS) == "Not available in this version yet."
 
 
 def test_disabling_deletes_the_method_and_its_secret(services, alice):

@@ -97,3 +97,114 @@ def test_problem_screen(snap_compare, svc):
         await pilot.app.push_screen(ProblemScreen(message))
 
     assert snap_compare(make_app(svc), run_before=show, terminal_size=SIZE)
+
+
+# -- settings, payments and their forms and dialogs -----------------------------------------------
+
+
+def _enroll_totp(svc):
+    from secconsole.store.models import MethodEnrollment
+
+    account = svc.accounts.get("alice")
+    with svc.db.transaction() as session:
+        session.add(MethodEnrollment(
+            account_id=account.id, kind="totp", status="active", secret=b"sealed", detail="{}",
+            created_at=svc.clock.now(), enabled_at=svc.clock.now(),
+        ))
+
+
+async def _settings(pilot):
+    from secconsole.tui.screens.settings import SettingsScreen
+
+    await sign_in(pilot, "alice", STRONG)
+    await pilot.press("s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+    await wait_until(pilot, lambda: "Signed in" in str(pilot.app.screen.query_one("#activity").visual))
+
+
+async def _payments(pilot):
+    from secconsole.tui.screens.payments import PaymentsScreen
+
+    await sign_in(pilot, "alice", STRONG)
+    await pilot.press("p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PaymentsScreen))
+    await settle(pilot)
+
+
+def test_settings(snap_compare, svc):
+    _enroll_totp(svc)
+    assert snap_compare(make_app(svc), run_before=_settings, terminal_size=SIZE)
+
+
+def test_settings_delete_dialog(snap_compare, svc):
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+
+    _enroll_totp(svc)
+
+    async def ask(pilot):
+        await _settings(pilot)
+        pilot.app.screen.query_one("#switch-totp").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Are you sure" in str(pilot.app.screen.query_one(".card-title").visual))
+
+    assert snap_compare(make_app(svc), run_before=ask, terminal_size=SIZE)
+
+
+def test_security_question_form(snap_compare, svc):
+    from secconsole.tui.screens.security_question import SecurityQuestionScreen
+
+    async def fill(pilot):
+        await _settings(pilot)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SecurityQuestionScreen))
+        pilot.app.screen.query_one("#preset").value = "own"
+        await pilot.pause()
+        await type_into(pilot, "#own", "Which teacher did you like best?")
+
+    assert snap_compare(make_app(svc), run_before=fill, terminal_size=SIZE)
+
+
+def test_step_up(snap_compare, svc):
+    from secconsole.tui.screens.stepup import StepUpScreen
+
+    async def stale(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        svc.clock.advance(minutes=30)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, StepUpScreen))
+
+    assert snap_compare(make_app(svc), run_before=stale, terminal_size=SIZE)
+
+
+def test_payments_with_a_card(snap_compare, svc):
+    svc.payments.add_card(svc.accounts.get("alice").id, "Alice Liddell", "4242424242424242", "04/29", source="test")
+    assert snap_compare(make_app(svc), run_before=_payments, terminal_size=SIZE)
+
+
+def test_add_card_error(snap_compare, svc):
+    from secconsole.tui.screens.add_card import AddCardScreen
+
+    async def fill(pilot):
+        await _payments(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AddCardScreen))
+        await type_into(pilot, "#holder", "Alice Liddell")
+        await type_into(pilot, "#number", "4242 4242 4242 4241")
+        await type_into(pilot, "#expiry", "04/29")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#card-error").display)
+
+    assert snap_compare(make_app(svc), run_before=fill, terminal_size=SIZE)
+
+
+def test_verify_identity_form(snap_compare, svc):
+    from secconsole.tui.screens.verify_identity import VerifyIdentityScreen
+
+    async def open_form(pilot):
+        await _payments(pilot)
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, VerifyIdentityScreen))
+
+    assert snap_compare(make_app(svc), run_before=open_form, terminal_size=SIZE)

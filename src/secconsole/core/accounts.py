@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -73,6 +73,8 @@ class SignInResult:
     account: AccountView | None = None
     retry_after: int = 0
     ref: str = ""
+    #: What a wrong secret is called: sign-in never says which half was wrong.
+    wrong: str = "That username and password do not match."
 
     @property
     def ok(self) -> bool:
@@ -88,7 +90,7 @@ class SignInResult:
         if self.outcome is SignInOutcome.WAIT:
             return _blocked_message(throttle.Gate(retry_after=self.retry_after))
         suffix = f" You can try again in {_seconds(self.retry_after)}." if self.retry_after else ""
-        return "That username and password do not match." + suffix
+        return self.wrong + suffix
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,8 @@ class AccountService:
         matched = self.hasher.verify(stored, password)
         with self.db.transaction() as session:
             if not matched:
-                return self._failed(session, key, now, source, account_id, name, kind=audit.STEPUP_FAILED)
+                failed = self._failed(session, key, now, source, account_id, name, kind=audit.STEPUP_FAILED)
+                return replace(failed, wrong="That password is not correct.")
             throttle.clear(session, key)
             ref = audit.record(
                 session, at=now, kind=audit.STEPUP_SUCCEEDED, source=source,

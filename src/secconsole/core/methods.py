@@ -69,7 +69,7 @@ def prerequisite_missing(account, kind: MethodKind) -> str | None:
     """What the account must do first (the source text: SMS needs a verified identity or a
     billing method). ``account`` is an ``AccountView``."""
     if kind is MethodKind.SMS and not (account.identity_verified or account.billing_methods):
-        return "To use text messages, verify your identity or add a billing method (p: Payments)."
+        return "Verify your identity or add a billing method first (p: Payments)."
     return None
 
 
@@ -80,7 +80,7 @@ def unavailable_reason(account, kind: MethodKind) -> str | None:
         return missing
     method = REGISTRY.get(kind)
     if method is None:
-        return f"{kind.label} is not available in this version yet."
+        return "Not available in this version yet."
     return method.unavailable_reason(account)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from textual.app import App, SystemCommand
@@ -19,6 +20,22 @@ if TYPE_CHECKING:
     from secconsole.services import Services
 
 T = TypeVar("T")
+
+
+def _settings(account):
+    from secconsole.tui.screens.settings import SettingsScreen
+
+    return SettingsScreen(account)
+
+
+def _payments(account):
+    from secconsole.tui.screens.payments import PaymentsScreen
+
+    return PaymentsScreen(account)
+
+
+#: Screens behind step-up, by route name; imported on first use.
+PROTECTED = {"settings": _settings, "payments": _payments}
 
 
 class SecConsoleApp(App[None]):
@@ -45,6 +62,8 @@ class SecConsoleApp(App[None]):
         self.cursor_blink_enabled = cursor_blink
         self.prefill_username = prefill_username
         self.account: AccountView | None = None
+        #: When this session last proved it is the account holder (sign-in or step-up).
+        self.verified_at: datetime | None = None
         self._clock = clock
         self._services = services
         self._load_error: BaseException | None = None
@@ -140,6 +159,7 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.screens.home import HomeScreen
 
         self.account = account
+        self.verified_at = self._services.clock.now()
         self.push_screen(HomeScreen(account))
         route, self._pending_route = self._pending_route, None
         if route and route != "home":
@@ -147,6 +167,7 @@ class SecConsoleApp(App[None]):
 
     async def sign_out(self) -> None:
         account, self.account = self.account, None
+        self.verified_at = None
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.screen.reset()
@@ -165,10 +186,40 @@ class SecConsoleApp(App[None]):
             from secconsole.tui.screens.create_account import CreateAccountScreen
 
             self.push_screen(CreateAccountScreen())
-        elif name == "change-password" and self.account is not None:
+        elif self.account is None:
+            return
+        elif name == "change-password":
             from secconsole.tui.screens.change_password import ChangePasswordScreen
 
             self.push_screen(ChangePasswordScreen(self.account))
+        elif name in PROTECTED:
+            self.open_protected(name)
+
+    # -- step-up --------------------------------------------------------------------------
+
+    def step_up_is_fresh(self) -> bool:
+        if self.verified_at is None or self._services is None:
+            return False
+        window = timedelta(minutes=self.config.step_up_minutes)
+        return self._services.clock.now() - self.verified_at <= window
+
+    def open_protected(self, name: str) -> None:
+        """Settings and Payments: straight in within the step-up window, else confirm it's you."""
+        from secconsole.tui.screens.stepup import StepUpScreen
+
+        if self.account is None:
+            return
+        if self.step_up_is_fresh():
+            self.push_screen(PROTECTED[name](self.account))
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.verified_at = self._services.clock.now()
+                self.push_screen(PROTECTED[name](self.account))
+
+        purpose = "Settings › Password and Security" if name == "settings" else "Payments"
+        self.push_screen(StepUpScreen(self.account, purpose), confirmed)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -179,6 +230,8 @@ class SecConsoleApp(App[None]):
         if self.account is None:
             yield SystemCommand("Create account", "Make a new account", lambda: self._open_route("create-account"))
         else:
+            yield SystemCommand("Settings", "Password and Security", lambda: self.open_protected("settings"))
+            yield SystemCommand("Payments", "Billing methods and identity", lambda: self.open_protected("payments"))
             yield SystemCommand("Change password", "Change your password", lambda: self._open_route("change-password"))
             yield SystemCommand("Sign out", "Sign out of this console", lambda: self.run_worker(self.sign_out()))
 

@@ -20,5 +20,7 @@ ROUTES = {
         Route("create-account", "create a new account", False),
         Route("home", "the account home screen", True),
         Route("change-password", "change the password", True),
+        Route("settings", "Settings › Password and Security", True),
+        Route("payments", "billing methods and identity", True),
     )
 }

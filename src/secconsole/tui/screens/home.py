@@ -18,8 +18,6 @@ from secconsole.tui.text import template
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
-_NOT_YET = "{} is not available in this version yet."
-
 
 class HomeScreen(Screen[None]):
     CSS_PATH = [stylesheet("home")]
@@ -88,10 +86,10 @@ class HomeScreen(Screen[None]):
         await self.run_action(event.option.id)
 
     def action_settings(self) -> None:
-        self.notify(_NOT_YET.format("Settings › Password and Security"), severity="warning")
+        self.app.open_protected("settings")
 
     def action_payments(self) -> None:
-        self.notify(_NOT_YET.format("Payments"), severity="warning")
+        self.app.open_protected("payments")
 
     def action_change_password(self) -> None:
         from secconsole.tui.screens.change_password import ChangePasswordScreen

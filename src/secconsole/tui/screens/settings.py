@@ -1,0 +1,254 @@
+"""Settings › Password and Security: methods on and off, backups, password, recent activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Switch
+
+from secconsole.core.accounts import AccountView
+from secconsole.core.errors import SecConsoleError
+from secconsole.core.methods import DISPLAY_ORDER, MethodKind, unavailable_reason
+from secconsole.tui.dialogs.confirm import ConfirmDialog
+from secconsole.tui.styles import stylesheet
+from secconsole.tui.text import template
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.widgets.method_row import MethodRow
+from secconsole.tui.widgets.topbar import TopBar
+
+FALLBACK_HELP = "Used only after every other way to confirm it's you has failed."
+ACTIVITY_ROWS = 8
+
+
+class SettingsScreen(Screen[None]):
+    CSS_PATH = [stylesheet("settings")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="settings.back"),
+        Binding("p", "payments", "Payments", id="settings.payments"),
+        Binding("c", "change_password", "Change password", id="settings.change_password"),
+        Binding("q", "question", "Security question", id="settings.question", show=False),
+    ]
+
+    def __init__(self, account: AccountView) -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Password and Security", username=self.account.username, demo=self.app.config.demo)
+        with VerticalScroll(id="settings-body"):
+            yield Static("Two-step verification", classes="section")
+            for kind in DISPLAY_ORDER:
+                yield MethodRow(kind)
+            yield Static("Backups", classes="section")
+            with Horizontal(classes="setting-row"):
+                yield Static(classes="setting-control")
+                yield Static("Security question", classes="setting-name", markup=False)
+                yield Static(id="question-detail", classes="setting-detail")
+            with Horizontal(classes="row-buttons"):
+                yield ActionButton("Set question", id="question")
+                yield ActionButton("Remove question", id="remove-question")
+            with Horizontal(classes="setting-row"):
+                yield Switch(id="switch-email", animate=False)
+                yield Static("Email fallback", classes="setting-name", markup=False)
+                yield Static(id="email-detail", classes="setting-detail")
+            yield Static(FALLBACK_HELP, classes="setting-help", markup=False)
+            yield Static("Password", classes="section")
+            with Horizontal(classes="setting-row"):
+                yield Static(classes="setting-control")
+                yield Static("Last changed", classes="setting-name", markup=False)
+                yield Static(id="password-detail", classes="setting-detail")
+            yield Static(id="password-reminder", classes="banner")
+            with Horizontal(classes="row-buttons"):
+                yield ActionButton("Change password", id="change-password")
+            yield Static("Recent security activity", classes="section")
+            yield Static(id="activity")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_account(self.account)
+        self.query_one(Switch).focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown again (or first): re-read the account, since a form may have changed it."""
+        self.run_worker(self.refresh_account(), group="refresh", exclusive=True)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_account(self, account: AccountView) -> None:
+        self.account = account
+        self.app.account = account
+        for row in self.query(MethodRow):
+            state = account.method(row.kind)
+            row.show(state, _method_detail(account, row.kind))
+        question = account.security_question
+        self.query_one("#question-detail", Static).update(
+            Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
+        )
+        self.query_one("#question", ActionButton).update("Change question" if question else "Set question")
+        self.query_one("#remove-question").display = question is not None
+        email = self.query_one("#switch-email", Switch)
+        with email.prevent(Switch.Changed):
+            email.value = account.email_fallback_enabled
+        self.query_one("#email-detail", Static).update(
+            "On: send a code to my email as a last resort" if account.email_fallback_enabled
+            else "Off: support is the last resort"
+        )
+        self.query_one("#password-detail", Static).update(
+            template("$when, $ago", when=f"{account.password_changed_at:%Y-%m-%d}", ago=_ago(account.password_age_days))
+        )
+        reminder = self.query_one("#password-reminder", Static)
+        reminder.display = account.password_reminder
+        reminder.update(
+            f"Your password is {account.password_age_days} days old: change it every 90 days."
+        )
+
+    @work(group="activity", exclusive=True)
+    async def load_activity(self) -> None:
+        services = await self.app.services()
+        events = await self.app.run_core(services.accounts.recent_events_by_id, self.account.id, ACTIVITY_ROWS)
+        lines = [
+            template("$when  $what  [$text-muted]$source[/]", when=_when(e.at), what=e.description, source=e.source)
+            for e in events
+        ]
+        self.query_one("#activity", Static).update(Content("\n").join(lines) if lines else "No activity yet.")
+
+    async def refresh_account(self) -> None:
+        services = await self.app.services()
+        self.render_account(await self.app.run_core(services.accounts.get_by_id, self.account.id))
+        self.load_activity()
+
+    # -- methods --------------------------------------------------------------------------
+
+    @on(Switch.Changed)
+    async def _switched(self, event: Switch.Changed) -> None:
+        if event.switch.id == "switch-email":
+            await self._set_fallback(event.value)
+            return
+        row = event.switch.parent
+        if isinstance(row, MethodRow):
+            if event.value:
+                self._turn_on(row)
+            else:
+                self._turn_off(row)
+
+    def _turn_on(self, row: MethodRow) -> None:
+        reason = unavailable_reason(self.account, row.kind)
+        row.show(self.account.method(row.kind), _method_detail(self.account, row.kind))
+        if reason:
+            self.notify(reason, title=row.kind.label, severity="warning", markup=False)
+            return
+        # An enrollment wizard (one per method) runs here once its method exists.
+
+    @work(group="confirm", exclusive=True)
+    async def _turn_off(self, row: MethodRow) -> None:
+        kind = row.kind
+        others = [m for m in self.account.methods if m.enabled and m.kind != kind]
+        first = await self.app.push_screen_wait(
+            ConfirmDialog(
+                f"Turn off {kind.label}?",
+                f"Delete {kind.label} from your account? You can set it up again later.",
+                confirm="Delete",
+            )
+        )
+        if not first:
+            return self._restore(row)
+        warning = "" if others else (
+            " It is your last second step: your account will be protected by your password alone."
+        )
+        second = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Are you sure?",
+                f"{kind.label} and its secret will be deleted now.{warning}",
+                confirm="Yes, delete and disable",
+            )
+        )
+        if not second:
+            return self._restore(row)
+        try:
+            services = await self.app.services()
+            await self.app.run_core(services.methods.disable, self.account.id, kind, source=self.app.config.source)
+        except SecConsoleError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        else:
+            self.notify(f"{kind.label} was deleted and turned off.", markup=False)
+        await self.refresh_account()
+
+    def _restore(self, row: MethodRow) -> None:
+        row.show(self.account.method(row.kind), _method_detail(self.account, row.kind))
+        self.notify("Nothing was changed.")
+
+    async def _set_fallback(self, enabled: bool) -> None:
+        try:
+            services = await self.app.services()
+            account = await self.app.run_core(
+                services.accounts.set_email_fallback, self.account.id, enabled, source=self.app.config.source
+            )
+        except SecConsoleError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            await self.refresh_account()
+            return
+        self.render_account(account)
+        self.load_activity()
+        self.notify("Email fallback is on." if enabled else "Email fallback is off: support is the last resort.")
+
+    # -- backups and password -------------------------------------------------------------
+
+    @on(ActionButton.Pressed, "#question")
+    def action_question(self) -> None:
+        from secconsole.tui.screens.security_question import SecurityQuestionScreen
+
+        self.app.push_screen(SecurityQuestionScreen(self.account))
+
+    @on(ActionButton.Pressed, "#remove-question")
+    @work(group="confirm", exclusive=True)
+    async def _remove_question(self) -> None:
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Remove your security question?",
+                "Without it, the email code (or support) is the only backup when your other steps fail.",
+                confirm="Remove",
+            )
+        )
+        if not sure:
+            return
+        try:
+            services = await self.app.services()
+            await self.app.run_core(services.questions.remove, self.account.id, source=self.app.config.source)
+        except SecConsoleError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        else:
+            self.notify("Your security question was removed.")
+        await self.refresh_account()
+
+    @on(ActionButton.Pressed, "#change-password")
+    def action_change_password(self) -> None:
+        from secconsole.tui.screens.change_password import ChangePasswordScreen
+
+        self.app.push_screen(ChangePasswordScreen(self.account))
+
+    def action_payments(self) -> None:
+        self.app.open_protected("payments")
+
+
+def _method_detail(account: AccountView, kind: MethodKind) -> str:
+    state = account.method(kind)
+    if state.enabled:
+        since = f"On since {state.enabled_at:%Y-%m-%d}" if state.enabled_at else "On"
+        extra = state.detail.get("summary")
+        return f"{since} · {extra}" if extra else since
+    reason = unavailable_reason(account, kind)
+    return f"Off · {reason}" if reason else "Off"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _ago(days: int) -> str:
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"

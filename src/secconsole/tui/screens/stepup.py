@@ -1,0 +1,65 @@
+"""Confirm it's you: Settings and Payments ask for a fresh check (dismisses with True on success).
+
+Until the sign-in challenge lands, the check is the password, for every account."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Label, Static
+
+from secconsole.core.accounts import AccountView
+from secconsole.core.errors import SecConsoleError
+from secconsole.tui.screens.form import FormScreen
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.widgets.error_line import ErrorLine
+from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.topbar import TopBar
+
+
+class StepUpScreen(FormScreen):
+    FIELDS = ("password",)
+
+    def __init__(self, account: AccountView, purpose: str) -> None:
+        super().__init__()
+        self.account = account
+        self.purpose = purpose
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Confirm it's you", username=self.account.username, demo=self.app.config.demo)
+        with Horizontal(classes="form-body"):
+            with Vertical(classes="card form-card", id="stepup-card"):
+                yield Static("Confirm it's you", classes="card-title")
+                yield Static(
+                    f"{self.purpose} asks for a fresh check. Enter your password to continue.",
+                    markup=False, classes="form-note",
+                )
+                yield Label("Password")
+                yield TextField(id="password", password=True, max_length=256, compact=True)
+                yield ErrorLine(id="stepup-error")
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Continue", id="submit", primary=True)
+                    yield ActionButton("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#password").focus()
+
+    async def submit(self) -> None:
+        password = self.value("password")
+        if not password:
+            self.show_error("Enter your password.", "password")
+            return
+        try:
+            services = await self.app.services()
+            result = await self.app.run_core(
+                services.accounts.reauthenticate, self.account.id, password, source=self.app.config.source
+            )
+        except SecConsoleError as exc:
+            self.show_error(str(exc), "password")
+            return
+        self.query_one("#password", TextField).value = ""
+        if not result.ok:
+            self.show_error(result.message, "password")
+            return
+        self.dismiss(True)

@@ -1,0 +1,63 @@
+"""Verify identity: legal name and date of birth, checked against the record on file."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Label, Static
+
+from secconsole.core.accounts import AccountView
+from secconsole.core.errors import SecConsoleError, ValidationError
+from secconsole.tui.screens.form import FormScreen
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.widgets.error_line import ErrorLine
+from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.topbar import TopBar
+
+
+class VerifyIdentityScreen(FormScreen):
+    FIELDS = ("legal_name", "birth_date")
+
+    def __init__(self, account: AccountView) -> None:
+        super().__init__()
+        self.account = account
+
+    def compose(self) -> ComposeResult:
+        demo = self.app.config.demo
+        note = (
+            "Demo mode: any plausible details are accepted." if demo
+            else "We check these against the identity record on file; we keep only a keyed hash."
+        )
+        yield TopBar("Verify identity", username=self.account.username, demo=demo)
+        with Horizontal(classes="form-body"):
+            with Vertical(classes="card form-card wide"):
+                yield Static("Verify your identity", classes="card-title")
+                yield Label("Legal name")
+                yield TextField(id="legal_name", max_length=150, compact=True)
+                yield Label("Date of birth (YYYY-MM-DD)")
+                yield TextField(id="birth_date", max_length=10, compact=True, restrict=r"[0-9\-]*")
+                yield Static(note, classes="form-note", markup=False)
+                yield ErrorLine(id="identity-error")
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Verify", id="submit", primary=True)
+                    yield ActionButton("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#legal_name").focus()
+
+    async def submit(self) -> None:
+        try:
+            services = await self.app.services()
+            await self.app.run_core(
+                services.identity.verify, self.account.id, self.value("legal_name"), self.value("birth_date"),
+                source=self.app.config.source, demo=self.app.config.demo,
+            )
+        except ValidationError as exc:
+            self.show_error(str(exc), exc.field if exc.field in self.FIELDS else "legal_name")
+            return
+        except SecConsoleError as exc:
+            self.show_error(str(exc), "legal_name")
+            return
+        self.dismiss()
+        self.app.notify("Your identity is verified.")

@@ -1,0 +1,31 @@
+"""One row of Settings › Password and Security: a Switch, the method's name and its state."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static, Switch
+
+from secconsole.core.methods import MethodKind, MethodState
+
+
+class MethodRow(Horizontal):
+    def __init__(self, kind: MethodKind) -> None:
+        super().__init__(id=f"row-{kind.value}", classes="setting-row")
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        yield Switch(id=f"switch-{self.kind.value}", animate=False)
+        yield Static(self.kind.label, classes="setting-name", markup=False)
+        yield Static(classes="setting-detail")
+
+    @property
+    def switch(self) -> Switch:
+        return self.query_one(Switch)
+
+    def show(self, state: MethodState, detail: str) -> None:
+        """Set the switch without firing Switch.Changed, and the detail as plain text."""
+        with self.switch.prevent(Switch.Changed):
+            self.switch.value = state.enabled
+        self.query_one(".setting-detail", Static).update(Content(detail))
