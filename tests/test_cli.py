@@ -195,3 +195,14 @@ def test_demo_without_db_is_thrown_away(tmp_path):
     shutil.rmtree(throwaway)
     assert str(config.data_dir) == throwaway and str(config.key_file).startswith(throwaway)
     assert not str(config.error_log).startswith(throwaway)
+
+
+def test_support_puts_an_identity_record_on_file(tmp_path):
+    run(tmp_path, "user", "add", "gina", "--email", "gina@example.com", "--password-stdin", stdin=STRONG)
+    done = run(tmp_path, "user", "set-identity", "gina", "--legal-name", "Gina Ortiz", "--birth-date", "1988-02-03")
+    assert done.returncode == 0 and "Identity record on file for gina" in done.stdout
+    shown = json.loads(run(tmp_path, "user", "show", "gina", "--json").stdout)
+    assert shown["recent_events"][0]["kind"] == "identity.recorded"
+    assert "Gina" not in json.dumps(shown) and "1988" not in json.dumps(shown)
+    bad = run(tmp_path, "user", "set-identity", "gina", "--legal-name", "Gina", "--birth-date", "03/02/1988")
+    assert_clean_error(bad, "YYYY-MM-DD")

@@ -200,7 +200,7 @@ def enroll(services, account_id, kind, secret=b"sealed"):
 
 
 def test_text_messages_need_identity_or_a_billing_method(services, alice):
-    assert "verify your identity or add a billing method" in prerequisite_missing(alice, MethodKind.SMS)
+    assert "Verify your identity or add a billing method" in prerequisite_missing(alice, MethodKind.SMS)
     services.payments.add_card(alice.id, "Alice", VISA, "04/29", source=SRC)
     view = services.accounts.get("alice")
     assert prerequisite_missing(view, MethodKind.SMS) is None

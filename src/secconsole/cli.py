@@ -101,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     unlock = user_sub.add_parser("unlock", parents=[common], help="clear failed sign-ins and any lock (audited)")
     unlock.add_argument("name")
     unlock.set_defaults(handler=_user_unlock)
+    identity = user_sub.add_parser(
+        "set-identity", parents=[common], help="put an identity record on file (support; audited)",
+        description="Put the legal name and date of birth that support checked on file, so the person "
+        "can verify their identity on Payments. Only a keyed hash is stored.",
+    )
+    identity.add_argument("name")
+    identity.add_argument("--legal-name", required=True)
+    identity.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD")
+    identity.set_defaults(handler=_user_set_identity)
 
     db = sub.add_parser("db", parents=[common], help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
@@ -293,6 +302,17 @@ def _user_unlock(args: argparse.Namespace) -> int:
     finally:
         services.close()
     print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    return 0
+
+
+def _user_set_identity(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        account = services.accounts.get(args.name)
+        services.identity.record(account.id, args.legal_name, args.birth_date, source="cli user set-identity")
+    finally:
+        services.close()
+    print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
     return 0
 
 

@@ -22,6 +22,8 @@ class DemoAccount:
     story: str
     identity_verified: bool = False
     email_fallback_enabled: bool = True
+    #: A security question and its answer, as a backup step.
+    question: tuple[str, str] | None = None
 
     @property
     def email(self) -> str:
@@ -31,7 +33,10 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     # Stories say what each account has today; they grow as each method lands (alice: every
     # method; bob: authenticator app only; dave: text message and app prompts).
-    DemoAccount("alice", "Tulip-Harbor-42!", "identity verified", identity_verified=True),
+    DemoAccount(
+        "alice", "Tulip-Harbor-42!", "question: Biscuit", identity_verified=True,
+        question=("What was the name of your first pet?", "Biscuit"),
+    ),
     DemoAccount("bob", "Maple-Rocket-17?", "a plain account"),
     DemoAccount("carol", "Cobalt-Meadow-88#", "identity not verified"),
     DemoAccount("dave", "Granite-Owl-63$!", "email fallback off", identity_verified=True, email_fallback_enabled=False),
@@ -51,7 +56,7 @@ def seed(services: Services) -> list[str]:
             continue
         except NotFoundError:
             pass
-        services.accounts.create(
+        account = services.accounts.create(
             demo.username,
             demo.email,
             demo.password,
@@ -59,6 +64,8 @@ def seed(services: Services) -> list[str]:
             identity_verified=demo.identity_verified,
             email_fallback_enabled=demo.email_fallback_enabled,
         )
+        if demo.question:
+            services.questions.set(account.id, *demo.question, source=DEMO_SOURCE)
         created.append(demo.username)
     return created
 
