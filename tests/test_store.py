@@ -23,9 +23,10 @@ def test_migrations_from_empty_match_the_models(db_url):
 
 
 def test_downgrade_to_base_and_up_again(db_url):
+    from alembic import command
+
     db = Database(db_url)
     migrate.upgrade(db)
-
     cfg = migrate._config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
