@@ -11,6 +11,7 @@ from pathlib import Path
 
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
+from secconsole.core.authenticator import AuthenticatorApp
 from secconsole.core.identity import Identity
 from secconsole.core.methods import Methods
 from secconsole.core.payments import Payments
@@ -40,6 +41,7 @@ class Services:
     payments: Payments
     identity: Identity
     methods: Methods
+    totp: AuthenticatorApp
 
     def close(self) -> None:
         self.db.dispose()
@@ -69,6 +71,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
         methods=Methods(db, clock),
+        totp=AuthenticatorApp(db, clock, box, profile, config.issuer),
     )
 
 

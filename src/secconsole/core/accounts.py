@@ -62,6 +62,8 @@ class AccountView:
 
 class SignInOutcome(enum.Enum):
     OK = "ok"
+    #: The password was right; the account's second step comes next.
+    SECOND_STEP = "second_step"
     INVALID = "invalid"
     WAIT = "wait"
     LOCKED = "locked"
@@ -78,13 +80,16 @@ class SignInResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome is SignInOutcome.OK
+        """The secret was right (the sign-in may still need its second step)."""
+        return self.outcome in (SignInOutcome.OK, SignInOutcome.SECOND_STEP)
 
     @property
     def message(self) -> str:
         """What to tell the person. Never says whether the username exists."""
         if self.outcome is SignInOutcome.OK:
             return "Signed in."
+        if self.outcome is SignInOutcome.SECOND_STEP:
+            return "Now confirm it's you."
         if self.outcome is SignInOutcome.LOCKED:
             return _blocked_message(throttle.Gate(locked=True)) + f" Quote reference {self.ref}."
         if self.outcome is SignInOutcome.WAIT:
@@ -216,6 +221,14 @@ class AccountService:
                     session, at=now, kind=audit.PASSWORD_REHASHED, source=source,
                     account_id=account.id, username=account.username,
                 )
+            view = self._view(session, account)
+            if view.has_second_step:
+                session.add(account)
+                ref = audit.record(
+                    session, at=now, kind=audit.SIGNIN_PASSWORD_OK, source=source,
+                    account_id=account.id, username=account.username,
+                )
+                return SignInResult(SignInOutcome.SECOND_STEP, account=view, ref=ref)
             account.last_sign_in_at = now
             session.add(account)
             ref = audit.record(
@@ -223,6 +236,28 @@ class AccountService:
                 account_id=account.id, username=account.username, step="password",
             )
             return SignInResult(SignInOutcome.OK, account=self._view(session, account), ref=ref)
+
+    def complete_sign_in(self, account_id: int, method: str, *, source: str) -> AccountView:
+        """After the second step passed: the sign-in counts (and the method becomes preferred)."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            account.last_sign_in_at = now
+            account.preferred_method = method
+            session.add(account)
+            audit.record(
+                session, at=now, kind=audit.SIGNIN_SUCCEEDED, source=source,
+                account_id=account_id, username=account.username, step=method,
+            )
+            return self._view(session, account)
+
+    def note_step_up(self, account_id: int, method: str, *, source: str) -> None:
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            audit.record(
+                session, at=self.clock.now(), kind=audit.STEPUP_SUCCEEDED, source=source,
+                account_id=account_id, username=account.username, step=method,
+            )
 
     def reauthenticate(self, account_id: int, password: str, *, source: str) -> SignInResult:
         """Step-up by password: the same throttle and lock as signing in."""
@@ -361,7 +396,9 @@ class AccountService:
         """Clear failed attempts and any lock. Returns whether there was one."""
         with self.db.transaction() as session:
             account = self._require(session, username)
-            cleared = throttle.clear(session, throttle.signin_key(account.username_key))
+            cleared = False
+            for key in throttle.account_keys(account.id, account.username_key):
+                cleared = throttle.clear(session, key) or cleared
             audit.record(
                 session, at=self.clock.now(), kind=audit.ACCOUNT_UNLOCKED, source=source,
                 account_id=account.id, username=account.username, had_failures=cleared,

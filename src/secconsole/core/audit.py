@@ -15,6 +15,7 @@ ACCOUNT_CREATED = "account.created"
 ACCOUNT_LOCKED = "account.locked"
 ACCOUNT_UNLOCKED = "account.unlocked"
 SIGNIN_SUCCEEDED = "signin.succeeded"
+SIGNIN_PASSWORD_OK = "signin.password_ok"
 SIGNIN_FAILED = "signin.failed"
 SIGNIN_BLOCKED = "signin.blocked"
 SIGNED_OUT = "signout"
@@ -40,6 +41,7 @@ DESCRIPTIONS = {
     ACCOUNT_LOCKED: "Account locked after too many failed attempts",
     ACCOUNT_UNLOCKED: "Account unlocked",
     SIGNIN_SUCCEEDED: "Signed in",
+    SIGNIN_PASSWORD_OK: "Password accepted; second step asked",
     SIGNIN_FAILED: "Failed sign-in attempt",
     SIGNIN_BLOCKED: "Sign-in refused while locked or waiting",
     SIGNED_OUT: "Signed out",

@@ -1,8 +1,7 @@
-"""Second-step methods behind one interface.
+"""Second-step methods: their kinds, states, prerequisites, and the result every ``verify`` gives.
 
-Each method (authenticator app, text message, app prompt) registers an implementation of
-``SecondStepMethod`` in ``REGISTRY`` when its issue lands; the settings screen, the challenge and
-``user show`` read only this module, so a new method slots in without touching them.
+A method's service (e.g. ``core.authenticator.AuthenticatorApp``) enrolls and verifies; the
+settings screen, the challenge and ``user show`` read only this module and ``StepResult``.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 
 class MethodKind(str, enum.Enum):
@@ -50,19 +48,21 @@ class MethodState:
         return self.kind.label
 
 
-class SecondStepMethod(Protocol):
-    """What every method provides. Enrollment and verification signatures arrive with the first
-    method; this is the part the rest of the product already relies on."""
+@dataclass(frozen=True)
+class StepResult:
+    """The answer of every method's ``verify``: the challenge only reads this."""
 
-    kind: MethodKind
+    ok: bool
+    message: str = ""
+    #: Attempts are used up (locked until support unlocks, or for ``retry_after`` seconds).
+    locked: bool = False
+    retry_after: int = 0
+    #: A helpful aside for a success (e.g. "we adjusted for your clock").
+    note: str = ""
 
-    def unavailable_reason(self, account) -> str | None:
-        """Why this account cannot turn the method on yet (None: it can)."""
-        ...
 
-
-#: Implemented methods, by kind. Empty until the first method's issue lands.
-REGISTRY: dict[MethodKind, SecondStepMethod] = {}
+#: Methods whose enrollment and verification exist. The others show "not available yet".
+IMPLEMENTED = frozenset({MethodKind.TOTP})
 
 
 def prerequisite_missing(account, kind: MethodKind) -> str | None:
@@ -78,10 +78,9 @@ def unavailable_reason(account, kind: MethodKind) -> str | None:
     missing = prerequisite_missing(account, kind)
     if missing:
         return missing
-    method = REGISTRY.get(kind)
-    if method is None:
+    if kind not in IMPLEMENTED:
         return "Not available in this version yet."
-    return method.unavailable_reason(account)
+    return None
 
 
 class Methods:

@@ -37,6 +37,11 @@ def signin_key(username_key: str) -> str:
     return f"signin:{username_key}"
 
 
+def account_keys(account_id: int, username_key: str) -> list[str]:
+    """Every counter that belongs to one account: what ``user unlock`` clears."""
+    return [signin_key(username_key), f"totp:{account_id}", f"identity:{account_id}"]
+
+
 def check(session: Session, key: str, now: datetime) -> Gate:
     row = session.get(Throttle, key)
     return _gate(row, now)

@@ -75,6 +75,13 @@ class MethodEnrollment(SQLModel, table=True):
     detail: str = Field(default="{}")
     created_at: datetime = _utc()
     enabled_at: datetime | None = _utc(default=None, nullable=True)
+    #: Authenticator app: the newest time step accepted; older or equal steps are replays.
+    last_used_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: Authenticator app: the learned offset of the device clock, in time steps.
+    drift_steps: int = Field(default=0)
+    #: Authenticator app: the offset of the last wrong-but-drifted code; a second one in a row
+    #: at the same offset is learned.
+    drift_candidate: int | None = Field(default=None)
 
 
 class AuditEvent(SQLModel, table=True):
