@@ -34,8 +34,14 @@ def _payments(account):
     return PaymentsScreen(account)
 
 
+def _enroll_totp(account):
+    from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+
+    return EnrollTotpScreen(account)
+
+
 #: Screens behind step-up, by route name; imported on first use.
-PROTECTED = {"settings": _settings, "payments": _payments}
+PROTECTED = {"settings": _settings, "payments": _payments, "enroll-totp": _enroll_totp}
 
 
 class SecConsoleApp(App[None]):
@@ -218,7 +224,7 @@ class SecConsoleApp(App[None]):
                 self.verified_at = self._services.clock.now()
                 self.push_screen(PROTECTED[name](self.account))
 
-        purpose = "Settings › Password and Security" if name == "settings" else "Payments"
+        purpose = "Payments" if name == "payments" else "Settings › Password and Security"
         self.push_screen(StepUpScreen(self.account, purpose), confirmed)
 
     # -- actions --------------------------------------------------------------------------

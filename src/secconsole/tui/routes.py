@@ -22,5 +22,6 @@ ROUTES = {
         Route("change-password", "change the password", True),
         Route("settings", "Settings › Password and Security", True),
         Route("payments", "billing methods and identity", True),
+        Route("enroll-totp", "turn on the authenticator app", True),
     )
 }

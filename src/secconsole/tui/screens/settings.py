@@ -143,7 +143,10 @@ class SettingsScreen(Screen[None]):
         if reason:
             self.notify(reason, title=row.kind.label, severity="warning", markup=False)
             return
-        # An enrollment wizard (one per method) runs here once its method exists.
+        from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+
+        wizards = {MethodKind.TOTP: EnrollTotpScreen}
+        self.app.push_screen(wizards[row.kind](self.account))
 
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:

@@ -1,0 +1,245 @@
+"""Turn on the authenticator app: intro, optional advanced settings, scan, verify.
+
+The secret lives only in this screen until the code is verified; Escape at any step discards it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
+
+from secconsole.core.accounts import AccountView
+from secconsole.core.authenticator import PendingTotp
+from secconsole.core.errors import SecConsoleError, ValidationError
+from secconsole.core.methods import MethodKind
+from secconsole.core.totp import TotpParams, grouped
+from secconsole.tui.styles import stylesheet
+from secconsole.tui.text import template
+from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.widgets.error_line import ErrorLine
+from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.qr import QrCode
+from secconsole.tui.widgets.topbar import TopBar
+
+INTRO = (
+    "An authenticator app on your phone or tablet makes a new 6-digit code every 30 seconds "
+    "(a time-based one-time passcode, TOTP). The codes come from a secret shared between "
+    "SecConsole and your phone, no one else, and they work offline as long as the phone's "
+    "time is right.\n\n"
+    "Any TOTP app works: Google Authenticator, Microsoft Authenticator, 1Password, Bitwarden, "
+    "Authy, FreeOTP, Aegis.\n\n"
+    "If you get a new phone, turn this off and on again here to pair the new one."
+)
+ADVANCED_WARNING = (
+    "SHA1, 6 digits and 30 seconds work in every app. Some apps (Google Authenticator among "
+    "them) silently ignore other settings and then show codes that never work."
+)
+
+
+class EnrollTotpScreen(Screen[bool]):
+    CSS_PATH = [stylesheet("enroll")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="enroll.cancel"),
+        Binding("c", "copy_uri", "Copy link", id="enroll.copy", show=False),
+        Binding("l", "toggle_large", "Larger code", id="enroll.large", show=False),
+    ]
+
+    def __init__(self, account: AccountView) -> None:
+        super().__init__()
+        self.account = account
+        self.params = TotpParams()
+        self.pending: PendingTotp | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("Authenticator app", username=self.account.username, demo=self.app.config.demo)
+        with ContentSwitcher(initial="intro", id="steps"):
+            with Vertical(id="intro", classes="card step"):
+                yield Static("Use an authenticator app", classes="card-title")
+                yield Static(INTRO, markup=False)
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Continue", id="to-scan", primary=True)
+                    yield ActionButton("Advanced", id="to-advanced")
+                    yield ActionButton("Cancel", id="cancel")
+            with Vertical(id="advanced", classes="card step"):
+                yield Static("Advanced settings", classes="card-title")
+                yield Static(ADVANCED_WARNING, classes="warning", markup=False)
+                yield Label("Algorithm")
+                yield Select([(a, a) for a in ("SHA1", "SHA256", "SHA512")], value="SHA1",
+                             allow_blank=False, id="algorithm", compact=True)
+                yield Label("Digits")
+                yield Select([("6", 6), ("8", 8)], value=6, allow_blank=False, id="digits", compact=True)
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Continue", id="advanced-done", primary=True)
+                    yield ActionButton("Back", id="advanced-back")
+            with Horizontal(id="scan"):
+                yield Static(id="qr-slot")
+                with Vertical(id="scan-text"):
+                    yield Static("Scan this code with your app", classes="card-title")
+                    yield Static("Or type this key:", markup=False)
+                    yield Static(id="secret-key")
+                    yield Static(id="scan-detail")
+                    yield Static(id="scan-note", classes="warning")
+                    with Vertical(classes="scan-buttons"):
+                        yield ActionButton("Next: enter a code", id="to-verify", primary=True)
+                        yield ActionButton("Copy link (c)", id="copy")
+                        yield ActionButton("Larger code (l)", id="large")
+                        yield ActionButton("Cancel", id="cancel-scan")
+            with Vertical(id="verify", classes="card step"):
+                yield Static("Enter the code from your app", classes="card-title")
+                yield Static(id="verify-hint")
+                yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
+                yield ErrorLine(id="verify-error")
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Verify", id="check", primary=True)
+                    yield ActionButton("Show the code again", id="back-to-scan")
+                    yield ActionButton("Cancel", id="cancel-verify")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.account.method(MethodKind.TOTP).enabled:
+            self.app.notify("The authenticator app is already on. Turn it off first to pair a new phone.")
+            self.dismiss(False)
+            return
+        self.query_one("#to-scan").focus()
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _show(self, step: str) -> None:
+        self.query_one("#steps", ContentSwitcher).current = step
+        scanning = step == "scan"
+        self.query_one(TopBar).display = not scanning or self._room_for_bars()
+        self.query_one(Footer).display = not scanning or self._room_for_bars()
+
+    @on(ActionButton.Pressed, "#to-advanced")
+    def _advanced(self) -> None:
+        self._show("advanced")
+        self.query_one("#algorithm").focus()
+
+    @on(ActionButton.Pressed, "#advanced-back")
+    def _advanced_back(self) -> None:
+        self._show("intro")
+        self.query_one("#to-scan").focus()
+
+    @on(ActionButton.Pressed, "#advanced-done")
+    async def _advanced_done(self) -> None:
+        self.params = TotpParams(self.query_one("#algorithm", Select).value, self.query_one("#digits", Select).value)
+        self.pending = None  # new settings, new secret
+        await self._scan()
+
+    @on(ActionButton.Pressed, "#to-scan")
+    @on(ActionButton.Pressed, "#back-to-scan")
+    async def _scan(self) -> None:
+        if self.pending is None:
+            services = await self.app.services()
+            self.pending = services.totp.start(self.account.id, self.account.username, self.params)
+        slot = self.query_one("#qr-slot", Static)
+        await slot.remove_children()
+        large = self.query("#qr") and self.query_one("#qr", QrCode).large
+        qr = QrCode(self.pending.uri, large=bool(large), id="qr")
+        await slot.mount(qr)
+        self.query_one("#secret-key", Static).update(template("[b]$key[/b]", key=grouped(self.pending.secret)))
+        p = self.pending.params
+        self.query_one("#scan-detail", Static).update(
+            template(
+                "Account: $issuer ($user)\nTime-based, $digits digits, every $period s, $algorithm",
+                issuer=self.app.config.issuer, user=self.account.username, digits=p.digits,
+                period=p.period, algorithm=p.algorithm,
+            )
+        )
+        self._show("scan")
+        self._check_fit()
+        self.query_one("#to-verify").focus()
+
+    @on(ActionButton.Pressed, "#to-verify")
+    def _verify_step(self) -> None:
+        digits = self.pending.params.digits
+        self.query_one("#verify-hint", Static).update(
+            f"Type the {digits}-digit code your app shows for {self.app.config.issuer} ({self.account.username})."
+        )
+        self._show("verify")
+        self.query_one("#code").focus()
+
+    @on(ActionButton.Pressed, "#cancel, #cancel-scan, #cancel-verify")
+    def action_cancel(self) -> None:
+        self.pending = None
+        self.dismiss(False)
+
+    # -- scan helpers ---------------------------------------------------------------------
+
+    def _room_for_bars(self) -> bool:
+        qrs = self.query("#qr")
+        return not qrs or self.size.height >= qrs.first(QrCode).cells()[1] + 2
+
+    def _check_fit(self) -> None:
+        """Offer the large rendering only when it fits; say so when even the small one does not."""
+        qr = self.query_one("#qr", QrCode)
+        width, height = self.size
+        big_w, big_h = qr.cells(large=True)
+        can_grow = big_w + 30 <= width and big_h <= height
+        self.query_one("#large").display = can_grow or qr.large
+        cols, rows = qr.cells()
+        note = ""
+        if cols > width or rows > height:
+            note = "The window is too small for the whole code: enlarge it, or type the key."
+        self.query_one("#scan-note", Static).update(note)
+        self.query_one("TopBar").display = self.query_one("#steps", ContentSwitcher).current != "scan" or self._room_for_bars()
+        self.query_one(Footer).display = self.query_one(TopBar).display
+
+    def on_resize(self) -> None:
+        if self.query("#qr"):
+            self._check_fit()
+
+    def action_copy_uri(self) -> None:
+        if self.pending is None:
+            return
+        self.app.copy_to_clipboard(self.pending.uri)
+        self.notify("The setup link was sent to your clipboard (OSC 52, works over SSH where the terminal allows).")
+
+    @on(ActionButton.Pressed, "#copy")
+    def _copy(self) -> None:
+        self.action_copy_uri()
+
+    @on(ActionButton.Pressed, "#large")
+    def action_toggle_large(self) -> None:
+        if not self.query("#qr"):
+            return
+        qr = self.query_one("#qr", QrCode)
+        big_w, big_h = qr.cells(large=True)
+        if not qr.large and (big_w > self.size.width or big_h > self.size.height):
+            self.notify("The window is too small for the larger code.")
+            return
+        qr.set_large(not qr.large)
+        self.query_one("#large", ActionButton).update("Smaller code (l)" if qr.large else "Larger code (l)")
+        self._check_fit()
+
+    # -- verify ---------------------------------------------------------------------------
+
+    @on(TextField.Submitted, "#code")
+    @on(ActionButton.Pressed, "#check")
+    async def _check(self) -> None:
+        error = self.query_one("#verify-error", ErrorLine)
+        try:
+            services = await self.app.services()
+            result = await self.app.run_core(
+                services.totp.confirm, self.pending, self.query_one("#code", TextField).value,
+                source=self.app.config.source,
+            )
+        except ValidationError as exc:
+            error.show(str(exc))
+            self.query_one("#code").focus()
+            return
+        except SecConsoleError as exc:
+            error.show(str(exc))
+            return
+        if not result.ok:
+            error.show(result.message)
+            self.query_one("#code", TextField).value = ""
+            self.query_one("#code").focus()
+            return
+        self.pending = None
+        self.dismiss(True)
+        self.app.notify("Authenticator app code is on. You will be asked for a code when you sign in.")

@@ -1,0 +1,60 @@
+"""End to end in a real terminal (tmux, 80x24): what a person sees and types."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from secconsole.core.qr import rasterize
+from secconsole.core.totp import TotpParams, code_at
+
+from tmux_helpers import Tmux, console_env, have_tmux, secconsole
+
+pytestmark = pytest.mark.skipif(
+    not have_tmux() and not os.environ.get("CI"), reason="tmux is not installed (apt-get install tmux)"
+)
+QR_CHARS = set("█▀▄ ")
+
+
+def decode_qr(lines: list[str], tmp_path) -> str:
+    """Rasterize the QR cells of a captured screen and decode them with zbarimg."""
+    marked = [i for i, line in enumerate(lines) if set(line[:41]) <= QR_CHARS and set(line[:41]) & set("█▀▄")]
+    rows = lines[marked[0] : marked[-1] + 1]
+    width = max(len(r[:41].rstrip()) for r in rows) + 2
+    cells = [" " * width] + [r[:width].ljust(width) for r in rows] + [" " * width]
+    pixels = rasterize(cells, large=False)
+    image = tmp_path / "capture.pgm"
+    image.write_bytes(b"P5 %d %d 255\n" % (len(pixels[0]), len(pixels)) + bytes(v for row in pixels for v in row))
+    out = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True)
+    assert out.returncode == 0, "zbarimg could not decode the code on screen"
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg is not installed (apt-get install zbar-tools)")
+def test_enroll_by_scanning_the_screen_then_the_code_is_spent(tmp_path):
+    from datetime import datetime, timezone
+
+    term = Tmux(secconsole("demo", "--as", "carol", "--open", "enroll-totp"), console_env(tmp_path))
+    try:
+        term.wait_for("Use an authenticator app")
+        term.keys("Enter")
+        screen = term.wait_for("Or type this key:")
+        uri = decode_qr(screen, tmp_path)
+        match = re.fullmatch(r"otpauth://totp/SecConsole:carol\?secret=([A-Z2-7]{32})&issuer=SecConsole", uri)
+        assert match, uri
+        shown = "".join(line[41:] for line in screen).replace(" ", "")
+        assert match.group(1) in shown  # the key beside the code is the same secret
+        term.keys("Enter")
+        term.wait_for("Enter the code from your app")
+        code = code_at(match.group(1), datetime.now(timezone.utc), TotpParams())
+        term.type(code)
+        term.keys("Enter")
+        term.wait_for("Signed in as carol")
+        term.keys("s")
+        term.wait_for("Authenticator app code On since")
+    finally:
+        term.close()
