@@ -103,20 +103,15 @@ def test_problem_screen(snap_compare, svc):
 
 
 def _enroll_totp(svc):
-    from secconsole.store.models import MethodEnrollment
+    from tui_helpers import enroll_totp
 
-    account = svc.accounts.get("alice")
-    with svc.db.transaction() as session:
-        session.add(MethodEnrollment(
-            account_id=account.id, kind="totp", status="active", secret=b"sealed", detail="{}",
-            created_at=svc.clock.now(), enabled_at=svc.clock.now(),
-        ))
+    svc.totp_secret = enroll_totp(svc, "alice")
 
 
 async def _settings(pilot):
     from secconsole.tui.screens.settings import SettingsScreen
 
-    await sign_in(pilot, "alice", STRONG)
+    await sign_in(pilot, "alice", STRONG, totp=getattr(pilot.app.loaded_services, "totp_secret", None))
     await pilot.press("s")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
     await wait_until(pilot, lambda: "Signed in" in str(pilot.app.screen.query_one("#activity").visual))
@@ -208,3 +203,102 @@ def test_verify_identity_form(snap_compare, svc):
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, VerifyIdentityScreen))
 
     assert snap_compare(make_app(svc), run_before=open_form, terminal_size=SIZE)
+
+
+# -- the authenticator app wizard and the challenge ---------------------------------------------
+
+
+class _FixedSecret:
+    """A known secret, so the QR code and the key are the same in every run."""
+
+    def __enter__(self):
+        import secconsole.core.authenticator as authenticator
+
+        self._module = authenticator
+        self._original = authenticator.new_secret
+        authenticator.new_secret = lambda: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        return self
+
+    def __exit__(self, *exc):
+        self._module.new_secret = self._original
+
+
+async def _wizard(pilot):
+    from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, EnrollTotpScreen))
+
+
+def _wizard_app(svc):
+    from secconsole.demo import seed
+
+    seed(svc)
+    return make_app(svc, demo=True, start_as="carol", open_screen="enroll-totp")
+
+
+def test_enroll_intro(snap_compare, svc):
+    assert snap_compare(_wizard_app(svc), run_before=_wizard, terminal_size=SIZE)
+
+
+def test_enroll_advanced(snap_compare, svc):
+    async def advanced(pilot):
+        await _wizard(pilot)
+        pilot.app.screen.query_one("#to-advanced").press()
+        await pilot.pause()
+
+    assert snap_compare(_wizard_app(svc), run_before=advanced, terminal_size=SIZE)
+
+
+def test_enroll_scan(snap_compare, svc):
+    async def scan(pilot):
+        await _wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+
+    with _FixedSecret():
+        assert snap_compare(_wizard_app(svc), run_before=scan, terminal_size=SIZE)
+
+
+def test_enroll_scan_large(snap_compare, svc):
+    async def scan_large(pilot):
+        await _wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+        await pilot.press("l")
+        await pilot.pause()
+
+    with _FixedSecret():
+        assert snap_compare(_wizard_app(svc), run_before=scan_large, terminal_size=(140, 48))
+
+
+def test_enroll_verify_wrong_code(snap_compare, svc):
+    async def verify(pilot):
+        await _wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+        await pilot.press("enter")
+        await type_into(pilot, "#code", "000000")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#verify-error").display)
+
+    with _FixedSecret():
+        assert snap_compare(_wizard_app(svc), run_before=verify, terminal_size=SIZE)
+
+
+def test_challenge_with_clock_advice(snap_compare, svc):
+    from datetime import timedelta
+
+    from secconsole.core.totp import TotpParams, code_at
+    from tui_helpers import enroll_totp
+
+    with _FixedSecret():
+        secret = enroll_totp(svc, "alice")
+
+    async def drifted(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        fast = code_at(secret, svc.clock.now() + timedelta(minutes=3), TotpParams())
+        await type_into(pilot, "#code", fast)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#challenge-error").display)
+
+    assert snap_compare(make_app(svc), run_before=drifted, terminal_size=SIZE)

@@ -17,7 +17,7 @@ from secconsole.tui.screens.stepup import StepUpScreen
 from secconsole.tui.screens.verify_identity import VerifyIdentityScreen
 
 from conftest import STRONG
-from tui_helpers import make_app, sign_in, text_of, type_into, wait_until
+from tui_helpers import enroll_totp, make_app, sign_in, text_of, type_into, wait_until
 
 SIZE = (80, 24)
 
@@ -29,17 +29,23 @@ def svc(sqlite_services):
 
 
 def enroll(svc, *kinds):
+    """TOTP through its service; other kinds (no service yet) as rows."""
     account = svc.accounts.get("alice")
-    with svc.db.transaction() as session:
-        for kind in kinds:
-            session.add(MethodEnrollment(
-                account_id=account.id, kind=kind.value, status="active", secret=b"sealed", detail="{}",
-                created_at=svc.clock.now(), enabled_at=svc.clock.now(),
-            ))
+    secret = None
+    for kind in kinds:
+        if kind is MethodKind.TOTP:
+            secret = enroll_totp(svc, "alice")
+        else:
+            with svc.db.transaction() as session:
+                session.add(MethodEnrollment(
+                    account_id=account.id, kind=kind.value, status="active", secret=b"sealed", detail="{}",
+                    created_at=svc.clock.now(), enabled_at=svc.clock.now(),
+                ))
+    svc.totp_secret = secret
 
 
 async def open_settings(pilot):
-    await sign_in(pilot, "alice", STRONG)
+    await sign_in(pilot, "alice", STRONG, totp=getattr(pilot.app.loaded_services, "totp_secret", None))
     await pilot.press("s")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
 

@@ -42,13 +42,42 @@ _NAMED = {
 }
 
 
-async def sign_in(pilot, username: str, password: str) -> None:
+async def sign_in(pilot, username: str, password: str, *, totp: str | None = None) -> None:
+    """Type the password, and the authenticator code when the account asks for one
+    (``totp`` is the secret from ``enroll_totp``)."""
+    from secconsole.tui.screens.challenge import ChallengeScreen
     from secconsole.tui.screens.signin import SignInScreen
 
     await type_into(pilot, "#username", username)
     await type_into(pilot, "#password", password)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, SignInScreen) or _error_shown(pilot.app))
+    if totp is not None and isinstance(pilot.app.screen, ChallengeScreen):
+        await pass_challenge(pilot, totp)
+
+
+async def pass_challenge(pilot, secret: str) -> None:
+    from secconsole.core.totp import TotpParams, code_at
+    from secconsole.tui.screens.challenge import ChallengeScreen
+
+    clock = pilot.app.loaded_services.clock
+    await type_into(pilot, "#code", code_at(secret, clock.now(), TotpParams()))
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ChallengeScreen) or _error_shown(pilot.app))
+
+
+def enroll_totp(services, username: str) -> str:
+    """Turn the authenticator app on through the service, as a phone scanning a step ago would
+    (so the current code is still unused). Returns the secret."""
+    from datetime import timedelta
+
+    from secconsole.core.totp import code_at
+
+    account = services.accounts.get(username)
+    pending = services.totp.start(account.id, account.username)
+    earlier = services.clock.now() - timedelta(seconds=30)
+    assert services.totp.confirm(pending, code_at(pending.secret, earlier, pending.params), source="test").ok
+    return pending.secret
 
 
 def _error_shown(app) -> bool:
@@ -56,14 +85,15 @@ def _error_shown(app) -> bool:
     return any(e.display for e in errors)
 
 
-async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
+async def wait_until(pilot, predicate, timeout: float = 10.0, message=None) -> None:
     """Core calls run in threads: poll until their result has rendered."""
     import time
 
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen to change")
+            seen = f": {message()}" if message else ""
+            raise AssertionError(f"timed out waiting for the screen to change{seen}")
         await pilot.pause(0.02)
     await pilot.pause()
 

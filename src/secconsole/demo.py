@@ -24,6 +24,7 @@ class DemoAccount:
     email_fallback_enabled: bool = True
     #: A security question and its answer, as a backup step.
     question: tuple[str, str] | None = None
+    totp: bool = False
 
     @property
     def email(self) -> str:
@@ -32,14 +33,17 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     # Stories say what each account has today; they grow as each method lands (alice: every
-    # method; bob: authenticator app only; dave: text message and app prompts).
+    # method; bob: authenticator app only; dave: text message and app prompts, not the app code).
     DemoAccount(
-        "alice", "Tulip-Harbor-42!", "question: Biscuit", identity_verified=True,
-        question=("What was the name of your first pet?", "Biscuit"),
+        "alice", "Tulip-Harbor-42!", "app code, pet: Biscuit", identity_verified=True,
+        question=("What was the name of your first pet?", "Biscuit"), totp=True,
     ),
-    DemoAccount("bob", "Maple-Rocket-17?", "a plain account"),
-    DemoAccount("carol", "Cobalt-Meadow-88#", "identity not verified"),
-    DemoAccount("dave", "Granite-Owl-63$!", "email fallback off", identity_verified=True, email_fallback_enabled=False),
+    DemoAccount("bob", "Maple-Rocket-17?", "authenticator app", totp=True),
+    DemoAccount("carol", "Cobalt-Meadow-88#", "no second step yet"),
+    DemoAccount(
+        "dave", "Granite-Owl-63$!", "app code, no email fallback", identity_verified=True,
+        email_fallback_enabled=False, totp=True,
+    ),
 )
 
 DEMO_SOURCE = "demo seed"
@@ -66,8 +70,48 @@ def seed(services: Services) -> list[str]:
         )
         if demo.question:
             services.questions.set(account.id, *demo.question, source=DEMO_SOURCE)
+        if demo.totp:
+            enroll_totp(services, account.id, demo.username)
         created.append(demo.username)
     return created
+
+
+def current_code(services: Services, account_id: int) -> tuple[str, int]:
+    """Demo mode only: the code a seeded account's phone would show now, and seconds left."""
+    if not services.config.demo:
+        raise RuntimeError("demo codes outside demo mode")
+    import json
+
+    from sqlmodel import select
+
+    from secconsole.core.errors import ValidationError
+    from secconsole.core.totp import TotpParams, code_at
+    from secconsole.store.models import MethodEnrollment
+
+    with services.db.transaction(readonly=True) as session:
+        row = session.exec(
+            select(MethodEnrollment).where(MethodEnrollment.account_id == account_id, MethodEnrollment.kind == "totp")
+        ).first()
+    if row is None:
+        raise ValidationError("No authenticator app.")
+    params = TotpParams(**json.loads(row.detail))
+    secret = services.box.open(row.secret, f"totp:{account_id}".encode()).decode()
+    now = services.clock.now()
+    return code_at(secret, now, params), params.period - int(now.timestamp()) % params.period
+
+
+def enroll_totp(services: Services, account_id: int, username: str) -> None:
+    """Seed an authenticator app as if a phone had scanned it a step ago (so the current code
+    is still unused when the demo starts)."""
+    from datetime import timedelta
+
+    from secconsole.core.totp import code_at
+
+    pending = services.totp.start(account_id, username)
+    earlier = services.clock.now() - timedelta(seconds=pending.params.period)
+    result = services.totp.confirm(pending, code_at(pending.secret, earlier, pending.params), source=DEMO_SOURCE)
+    if not result.ok:
+        raise RuntimeError(result.message)
 
 
 def sign_in_as(services: Services, username: str) -> AccountView:

@@ -129,6 +129,11 @@ class SecConsoleApp(App[None]):
             return
         self.signed_in(account)
 
+    @property
+    def loaded_services(self) -> Services | None:
+        """The services if they have loaded (for timers that must not wait)."""
+        return self._services
+
     async def services(self) -> Services:
         """The services, once the background load has finished."""
         await self._services_event.wait()
@@ -210,7 +215,9 @@ class SecConsoleApp(App[None]):
         return self._services.clock.now() - self.verified_at <= window
 
     def open_protected(self, name: str) -> None:
-        """Settings and Payments: straight in within the step-up window, else confirm it's you."""
+        """Settings and Payments: straight in within the step-up window, else confirm it's you
+        (with the second step when the account has one, else the password)."""
+        from secconsole.tui.screens.challenge import STEP_UP, ChallengeScreen
         from secconsole.tui.screens.stepup import StepUpScreen
 
         if self.account is None:
@@ -219,13 +226,16 @@ class SecConsoleApp(App[None]):
             self.push_screen(PROTECTED[name](self.account))
             return
 
-        def confirmed(ok: bool | None) -> None:
-            if ok:
+        def confirmed(result) -> None:
+            if result:
                 self.verified_at = self._services.clock.now()
                 self.push_screen(PROTECTED[name](self.account))
 
         purpose = "Payments" if name == "payments" else "Settings › Password and Security"
-        self.push_screen(StepUpScreen(self.account, purpose), confirmed)
+        if self.account.has_second_step:
+            self.push_screen(ChallengeScreen(self.account, purpose=STEP_UP, reason=purpose), confirmed)
+        else:
+            self.push_screen(StepUpScreen(self.account, purpose), confirmed)
 
     # -- actions --------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from secconsole.tui.widgets.error_line import ErrorLine
 
 class FormScreen(Screen[None]):
     CSS_PATH = [stylesheet("forms")]
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="form.back")]
+    BINDINGS = [Binding("escape", "back", "Back", id="form.back")]
     #: Input ids in the order Enter walks them.
     FIELDS: tuple[str, ...] = ()
 
@@ -38,8 +38,15 @@ class FormScreen(Screen[None]):
         await self.submit()
 
     @on(ActionButton.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self._cancel()
+
+    def action_back(self) -> None:
+        self._cancel()
+
     def _cancel(self) -> None:
-        self.app.pop_screen()
+        """Leave without a result; screens that report back dismiss with theirs."""
+        self.dismiss()
 
     def show_error(self, message: str, field: str) -> None:
         self.query_one(ErrorLine).show(message)

@@ -103,6 +103,15 @@ class SignInScreen(Screen[None]):
             return
         for line in self.query("#signin-error").results(ErrorLine):
             line.clear()
+        if result.outcome.value == "second_step":  # no import of core.accounts before first paint
+            from secconsole.tui.screens.challenge import ChallengeScreen
+
+            def passed(account) -> None:
+                if account is not None:
+                    self.app.signed_in(account)
+
+            self.app.push_screen(ChallengeScreen(result.account), passed)
+            return
         self.app.signed_in(result.account)
 
     @on(ActionButton.Pressed, "#create")

@@ -1,0 +1,210 @@
+"""The authenticator app wizard and the sign-in challenge, by keyboard at 80x24."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from secconsole.core.methods import MethodKind
+from secconsole.core.qr import rasterize
+from secconsole.core.totp import TotpParams, code_at
+from secconsole.store.models import MethodEnrollment
+from secconsole.tui.screens.challenge import ChallengeScreen
+from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+from secconsole.tui.screens.home import HomeScreen
+from secconsole.tui.screens.settings import SettingsScreen
+from secconsole.tui.screens.signin import SignInScreen
+from secconsole.tui.widgets.qr import QrCode
+
+from conftest import STRONG
+from tui_helpers import enroll_totp, make_app, pass_challenge, sign_in, text_of, type_into, wait_until
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def svc(sqlite_services):
+    sqlite_services.accounts.create("carol", "carol@example.com", STRONG, source="test")
+    return sqlite_services
+
+
+async def open_wizard(pilot):
+    await sign_in(pilot, "carol", STRONG)
+    await pilot.press("s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+    pilot.app.screen.query_one("#switch-totp").focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, EnrollTotpScreen))
+
+
+def enrollments(svc):
+    with svc.db.transaction() as session:
+        return session.exec(select(MethodEnrollment)).all()
+
+
+async def test_the_settings_switch_runs_the_wizard_and_a_code_turns_it_on(svc):
+    app = make_app(svc)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_wizard(pilot)
+        await pilot.press("enter")  # Continue
+        await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        pending = app.screen.pending
+        qr = app.screen.query_one("#qr", QrCode)
+        assert qr.region.height <= 21 and qr.region.width <= 45  # the whole code is on screen at 80x24
+        assert text_of(app, "#secret-key").replace(" ", "") == pending.secret
+        await pilot.press("enter")  # Next: enter a code
+        await type_into(pilot, "#code", "12a", keys=True)
+        assert app.screen.query_one("#code").value == "12"  # letters never get in
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "6 digits; you typed 2" in text_of(app, "#verify-error"))
+        await type_into(pilot, "#code", "000 000")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "not correct" in text_of(app, "#verify-error"))
+        assert enrollments(svc) == []
+        code = code_at(pending.secret, svc.clock.now(), pending.params)
+        await type_into(pilot, "#code", f"{code[:3]}-{code[3:]}")  # pasted with a dash
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_until(pilot, lambda: text_of(app, "#row-totp .setting-detail").startswith("On since"))
+    assert svc.accounts.get("carol").method(MethodKind.TOTP).enabled
+
+
+@pytest.mark.parametrize("step", ["intro", "advanced", "scan", "verify"])
+async def test_escape_at_any_step_leaves_nothing(svc, step):
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot)
+        if step == "advanced":
+            app.screen.query_one("#to-advanced").press()
+            await pilot.pause()
+        if step in ("scan", "verify"):
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        if step == "verify":
+            await pilot.press("enter")
+            await type_into(pilot, "#code", "123456")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        assert not app.screen.query_one("#switch-totp").value
+    assert enrollments(svc) == []
+
+
+async def test_advanced_settings_make_an_eight_digit_sha256_code(svc):
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot)
+        app.screen.query_one("#to-advanced").press()
+        await pilot.pause()
+        assert "Google Authenticator" in text_of(app, "#advanced .warning")
+        app.screen.query_one("#algorithm").value = "SHA256"
+        app.screen.query_one("#digits").value = 8
+        app.screen.query_one("#advanced-done").press()
+        await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        pending = app.screen.pending
+        assert pending.params == TotpParams("SHA256", 8) and "digits=8" in pending.uri
+        await pilot.press("enter")
+        await type_into(pilot, "#code", code_at(pending.secret, svc.clock.now(), pending.params))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+    assert svc.accounts.get("carol").method(MethodKind.TOTP).detail["digits"] == 8
+
+
+async def test_the_drawn_code_decodes_to_the_key_uri(svc, tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("zbarimg"):
+        pytest.skip("zbarimg is not installed (apt-get install zbar-tools)")
+    app = make_app(svc)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await open_wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        for large in (False, True):
+            if large:
+                await pilot.press("l")
+                await pilot.pause()
+            qr = app.screen.query_one("#qr", QrCode)
+            assert qr.large is large
+            lines = [strip.text for strip in qr.render_lines(qr.region.reset_offset)]
+            pixels = rasterize(lines, large=large)
+            image = tmp_path / f"qr{large}.pgm"
+            image.write_bytes(b"P5 %d %d 255\n" % (len(pixels[0]), len(pixels)) + bytes(v for r in pixels for v in r))
+            out = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True)
+            assert out.stdout.strip() == app.screen.pending.uri
+
+
+async def test_the_large_code_is_offered_only_when_it_fits(svc):
+    app = make_app(svc)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        assert not app.screen.query_one("#large").display
+        await pilot.press("l")
+        assert not app.screen.query_one("#qr", QrCode).large
+        await pilot.press("c")
+        assert any("clipboard" in str(n.message) for n in app._notifications)
+
+
+async def test_sign_in_asks_for_the_code_and_refuses_it_twice(svc):
+    secret = enroll_totp(svc, "carol")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "carol", STRONG)
+        assert isinstance(app.screen, ChallengeScreen)
+        await pass_challenge(pilot, secret)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await sign_in(pilot, "carol", STRONG)
+        await pass_challenge(pilot, secret)
+        assert isinstance(app.screen, ChallengeScreen)
+        assert "already used" in text_of(app, "#challenge-error")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        assert app.account is None
+
+
+async def test_a_phone_three_minutes_fast_gets_the_clock_advice(svc):
+    secret = enroll_totp(svc, "carol")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "carol", STRONG)
+        await type_into(pilot, "#code", code_at(secret, svc.clock.now() + timedelta(minutes=3), TotpParams()))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "3 minutes fast" in text_of(app, "#challenge-error"))
+        assert "Set Automatically" in text_of(app, "#challenge-error")
+        assert isinstance(app.screen, ChallengeScreen)
+
+
+async def test_step_up_uses_the_second_step(svc):
+    secret = enroll_totp(svc, "carol")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "carol", STRONG, totp=secret)
+        svc.clock.advance(minutes=15)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen))
+        assert "Payments asks for a fresh check" in text_of(app, ".form-note")
+        await pass_challenge(pilot, secret)
+        from secconsole.tui.screens.payments import PaymentsScreen
+
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentsScreen))
+
+
+async def test_demo_challenge_shows_the_seeded_code(svc):
+    from secconsole.demo import seed
+
+    seed(svc)
+    app = make_app(svc, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "bob", "Maple-Rocket-17?")
+        assert isinstance(app.screen, ChallengeScreen)
+        hint = text_of(app, "#demo-code")
+        code = hint.split("show ")[1].split(" ·")[0].replace(" ", "")
+        await type_into(pilot, "#code", code)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
