@@ -68,8 +68,8 @@ class Identity:
                 account_id=account_id, username=account.username,
             )
 
-    def verify(self, account_id: int, legal_name: str, birth_date: str, *, source: str, demo: bool = False) -> None:
-        """Mark the identity verified, or raise saying why not. In demo mode the details
+    def verify(self, account_id: int, legal_name: str, birth_date: str, *, source: str, demo: bool = False) -> bool:
+        """Mark the identity verified (True), or raise saying why not. In demo mode the details
         typed become the record, so any plausible ones succeed."""
         now = self.clock.now()
         digest = self._digest(validate_legal_name(legal_name), parse_birth_date(birth_date, now.date()))
@@ -106,3 +106,4 @@ class Identity:
                 failed = False
         if failed:  # raised after the commit, so the failure stays counted
             raise ValidationError("Those details do not match our records.", field="legal_name")
+        return True

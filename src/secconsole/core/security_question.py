@@ -63,7 +63,8 @@ class SecurityQuestions:
         self.clock = clock
         self.hasher = hasher
 
-    def set(self, account_id: int, question: str, answer: str, *, source: str) -> None:
+    def set(self, account_id: int, question: str, answer: str, *, source: str) -> bool:
+        """Set or replace the question and its answer; True once saved."""
         text = validate_question(question)
         hashed = self.hasher.hash(validate_answer(answer, text))
         with self.db.transaction() as session:
@@ -76,6 +77,7 @@ class SecurityQuestions:
                 session, at=self.clock.now(), kind=audit.QUESTION_SET, source=source,
                 account_id=account_id, username=account.username, replaced=had,
             )
+        return True
 
     def remove(self, account_id: int, *, source: str) -> None:
         with self.db.transaction() as session:

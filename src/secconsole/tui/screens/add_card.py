@@ -7,7 +7,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -44,17 +43,11 @@ class AddCardScreen(FormScreen):
         self.query_one("#holder").focus()
 
     async def submit(self) -> None:
-        try:
-            services = await self.app.services()
-            card = await self.app.run_core(
-                services.payments.add_card, self.account.id, self.value("holder"), self.value("number"),
-                self.value("expiry"), source=self.app.config.source,
-            )
-        except ValidationError as exc:
-            self.show_error(str(exc), exc.field if exc.field in self.FIELDS else "number")
-            return
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "number")
+        card = await self.attempt(
+            lambda s: s.payments.add_card, self.account.id, self.value("holder"), self.value("number"),
+            self.value("expiry"), fallback="number",
+        )
+        if card is None:
             return
         self.query_one("#number", TextField).value = ""
         self.dismiss()

@@ -8,7 +8,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.policy import get_profile
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
@@ -63,17 +62,11 @@ class ChangePasswordScreen(FormScreen):
         if self.value("new") != self.value("confirm"):
             self.show_error("The two new passwords do not match.", "confirm")
             return
-        try:
-            services = await self.app.services()
-            account = await self.app.run_core(
-                services.accounts.change_password, self.account.id, self.value("current"), self.value("new"),
-                source=self.app.config.source,
-            )
-        except ValidationError as exc:
-            self.show_error(str(exc), "current" if exc.field == "current" else "new")
-            return
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "current")
+        account = await self.attempt(
+            lambda s: s.accounts.change_password, self.account.id, self.value("current"), self.value("new"),
+            fallback="new",
+        )
+        if account is None:
             return
         self.app.account = account
         self.dismiss()

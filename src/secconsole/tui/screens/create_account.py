@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
-from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.policy import get_profile
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
@@ -54,17 +53,11 @@ class CreateAccountScreen(FormScreen):
         if self.value("password") != self.value("confirm"):
             self.show_error("The two passwords do not match.", "confirm")
             return
-        try:
-            services = await self.app.services()
-            account = await self.app.run_core(
-                services.accounts.create, self.value("username"), self.value("email"), self.value("password"),
-                source=self.app.config.source,
-            )
-        except ValidationError as exc:
-            self.show_error(str(exc), exc.field or "username")
-            return
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "username")
+        account = await self.attempt(
+            lambda s: s.accounts.create, self.value("username"), self.value("email"), self.value("password"),
+            fallback="username",
+        )
+        if account is None:
             return
         self.app.pop_screen()
         self.app.notify(f"Welcome, {account.username}. Your account is ready.", markup=False)

@@ -3,11 +3,14 @@ Cancel and Escape go back, an error names its field and puts the cursor there.""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
+from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -47,6 +50,22 @@ class FormScreen(Screen[None]):
     def _cancel(self) -> None:
         """Leave without a result; screens that report back dismiss with theirs."""
         self.dismiss()
+
+    #: Where an error about a core field goes when the field's name is not an input id here.
+    FIELD_MAP: dict[str, str] = {}
+
+    async def attempt(self, call: Callable[[Any], Callable[..., Any]], *args: Any, fallback: str, **kwargs: Any):
+        """Run ``call(services)(*args, source=..., **kwargs)`` off the event loop. A refusal is shown
+        under the form with the cursor in its field, and the result is None."""
+        try:
+            services = await self.app.services()
+            return await self.app.run_core(call(services), *args, source=self.app.config.source, **kwargs)
+        except ValidationError as exc:
+            field = self.FIELD_MAP.get(exc.field or "", exc.field)
+            self.show_error(str(exc), field if field in self.FIELDS else fallback)
+        except SecConsoleError as exc:
+            self.show_error(str(exc), fallback)
+        return None
 
     def show_error(self, message: str, field: str) -> None:
         self.query_one(ErrorLine).show(message)

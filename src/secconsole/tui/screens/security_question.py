@@ -8,7 +8,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Select, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.security_question import PRESET_QUESTIONS, QUESTION_MAX
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.text import plain
@@ -21,7 +20,7 @@ OWN = "own"
 
 
 class SecurityQuestionScreen(FormScreen):
-    FIELDS = ("own", "answer")
+    FIELDS = ("preset", "own", "answer")
 
     def __init__(self, account: AccountView) -> None:
         super().__init__()
@@ -73,18 +72,10 @@ class SecurityQuestionScreen(FormScreen):
 
     async def submit(self) -> None:
         question = self._question()
-        try:
-            services = await self.app.services()
-            await self.app.run_core(
-                services.questions.set, self.account.id, question, self.value("answer"),
-                source=self.app.config.source,
-            )
-        except ValidationError as exc:
-            field = {"question": "own" if self.query_one("#own").display else "preset"}.get(exc.field, "answer")
-            self.show_error(str(exc), field)
-            return
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "answer")
+        self.FIELD_MAP = {"question": "own" if self.query_one("#own").display else "preset"}
+        saved = await self.attempt(lambda s: s.questions.set, self.account.id, question, self.value("answer"),
+                                   fallback="answer")
+        if saved is None:
             return
         self.dismiss()
         self.app.notify("Your security question was saved.")

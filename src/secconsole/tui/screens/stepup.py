@@ -9,7 +9,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -50,13 +49,9 @@ class StepUpScreen(FormScreen):
         if not password:
             self.show_error("Enter your password.", "password")
             return
-        try:
-            services = await self.app.services()
-            result = await self.app.run_core(
-                services.accounts.reauthenticate, self.account.id, password, source=self.app.config.source
-            )
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "password")
+        result = await self.attempt(lambda s: s.accounts.reauthenticate, self.account.id, password,
+                                    fallback="password")
+        if result is None:
             return
         self.query_one("#password", TextField).value = ""
         if not result.ok:

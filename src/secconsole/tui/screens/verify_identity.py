@@ -7,7 +7,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -47,17 +46,11 @@ class VerifyIdentityScreen(FormScreen):
         self.query_one("#legal_name").focus()
 
     async def submit(self) -> None:
-        try:
-            services = await self.app.services()
-            await self.app.run_core(
-                services.identity.verify, self.account.id, self.value("legal_name"), self.value("birth_date"),
-                source=self.app.config.source, demo=self.app.config.demo,
-            )
-        except ValidationError as exc:
-            self.show_error(str(exc), exc.field if exc.field in self.FIELDS else "legal_name")
-            return
-        except SecConsoleError as exc:
-            self.show_error(str(exc), "legal_name")
+        verified = await self.attempt(
+            lambda s: s.identity.verify, self.account.id, self.value("legal_name"), self.value("birth_date"),
+            demo=self.app.config.demo, fallback="legal_name",
+        )
+        if verified is None:
             return
         self.dismiss()
         self.app.notify("Your identity is verified.")
