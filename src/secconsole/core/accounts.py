@@ -51,6 +51,8 @@ class AccountView:
     #: Set in ``classic`` once the password is older than the reminder period.
     password_reminder: bool = False
     password_age_days: int = 0
+    #: The way that last passed a challenge; the next challenge starts there.
+    preferred_method: str | None = None
 
     @property
     def has_second_step(self) -> bool:
@@ -467,6 +469,7 @@ class AccountService:
             failures=gate.failures,
             password_reminder=reminder_days is not None and age >= reminder_days,
             password_age_days=age,
+            preferred_method=account.preferred_method,
         )
 
 
