@@ -238,3 +238,15 @@ def test_step_up_by_password_shares_the_sign_in_throttle(services, alice):
     assert result.outcome is SignInOutcome.INVALID and result.retry_after > 0
     assert services.accounts.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.WAIT
     assert {audit.STEPUP_SUCCEEDED, audit.STEPUP_FAILED} <= set(kinds(services, alice.id))
+
+
+def test_question_as_a_challenge_answer_is_throttled_and_audited(services, alice):
+    services.questions.set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
+    assert services.questions.verify(alice.id, " BISCUIT ", source=SRC).ok
+    with pytest.raises(ValidationError, match="Enter your answer"):
+        services.questions.verify(alice.id, "   ", source=SRC)
+    for _ in range(services.profile.lockout.free_failures + 1):
+        result = services.questions.verify(alice.id, "Rex", source=SRC)
+    assert not result.ok and result.retry_after > 0
+    assert not services.questions.verify(alice.id, "Biscuit", source=SRC).ok  # must wait
+    assert "question.failed" in kinds(services, alice.id)

@@ -27,6 +27,10 @@ class Config:
     log_file: Path | None = None
     #: Settings and Payments ask for a second check when the last one is older than this.
     step_up_minutes: float = 10.0
+    #: ``HOST:PORT`` of an SMTP server for email; None keeps messages in the outbox table.
+    smtp: str | None = None
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
 
     @property
     def error_log(self) -> Path:
@@ -71,6 +75,9 @@ def resolve(
     demo: bool = False,
     source: str = "local",
     step_up_minutes: float | None = None,
+    smtp: str | None = None,
+    smtp_starttls: bool | None = None,
+    smtp_user: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
@@ -89,6 +96,9 @@ def resolve(
         source=source,
         step_up_minutes=step_up_minutes if step_up_minutes is not None
         else _minutes(env.get("SECCONSOLE_STEP_UP_MINUTES"), 10.0),
+        smtp=smtp or env.get("SECCONSOLE_SMTP") or None,
+        smtp_starttls=bool(smtp_starttls) or env.get("SECCONSOLE_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+        smtp_user=smtp_user or env.get("SECCONSOLE_SMTP_USER") or None,
     )
 
 

@@ -18,6 +18,8 @@ from secconsole.core.payments import Payments
 from secconsole.core.security_question import SecurityQuestions
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
+from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
+from secconsole.core.email_code import EmailFallback
 from secconsole.core.errors import DatabaseError, KeyFileError
 from secconsole.core.passwords import PasswordHasher
 from secconsole.core.policy import PolicyProfile, get_profile
@@ -42,6 +44,8 @@ class Services:
     identity: Identity
     methods: Methods
     totp: AuthenticatorApp
+    sender: Sender
+    email: EmailFallback
 
     def close(self) -> None:
         self.db.dispose()
@@ -59,6 +63,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         raise
     clock = clock or SystemClock()
     hasher = PasswordHasher()
+    sender = make_sender(config, db, clock)
     return Services(
         config=config,
         clock=clock,
@@ -67,12 +72,25 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         hasher=hasher,
         box=box,
         accounts=AccountService(db, clock, profile, hasher),
-        questions=SecurityQuestions(db, clock, hasher),
+        questions=SecurityQuestions(db, clock, hasher, profile),
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
         methods=Methods(db, clock),
         totp=AuthenticatorApp(db, clock, box, profile, config.issuer),
+        sender=sender,
+        email=EmailFallback(db, clock, box, profile, sender),
     )
+
+
+def make_sender(config: Config, db: Database, clock: Clock) -> Sender:
+    """SMTP when ``--smtp`` is set (password from SECCONSOLE_SMTP_PASSWORD), else the outbox."""
+    if not config.smtp:
+        return OutboxSender(db, clock)
+    settings = SmtpSettings.parse(
+        config.smtp, starttls=config.smtp_starttls, username=config.smtp_user,
+        password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),
+    )
+    return SmtpSender(settings)
 
 
 def open_database(config: Config) -> Database:

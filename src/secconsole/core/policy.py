@@ -47,6 +47,10 @@ class PolicyProfile:
     summary: str
     password: PasswordRules
     lockout: LockoutRules
+    #: How long an email code works (NIST allows email as a recovery channel, up to 24 h).
+    email_code_minutes: int = 10
+    #: Whether the security question counts as a way to confirm it's you (not in nist).
+    question_counts: bool = True
 
 
 CLASSIC = PolicyProfile(
@@ -75,6 +79,8 @@ NIST = PolicyProfile(
         reminder_days=None,
     ),
     lockout=LockoutRules(free_failures=5, backoff_base_seconds=1, backoff_max_seconds=60, lock_after=100),
+    email_code_minutes=24 * 60,
+    question_counts=False,
 )
 
 PROFILES: dict[str, PolicyProfile] = {p.name: p for p in (CLASSIC, NIST)}

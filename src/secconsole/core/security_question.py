@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from secconsole.core import audit
+from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
+from secconsole.core.methods import StepResult
+from secconsole.core.policy import PolicyProfile
 from secconsole.core.errors import ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.passwords import PasswordHasher
@@ -57,11 +59,50 @@ def validate_answer(answer: str, question: str) -> str:
     return norm
 
 
+QUESTION_FAILED = "question.failed"
+QUESTION_PASSED = "question.passed"
+audit.DESCRIPTIONS.update({
+    QUESTION_FAILED: "Wrong answer to the security question",
+    QUESTION_PASSED: "Security question answered",
+})
+
+
 class SecurityQuestions:
-    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher) -> None:
+    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher, profile: PolicyProfile) -> None:
         self.db = db
         self.clock = clock
         self.hasher = hasher
+        self.profile = profile
+
+    def question_of(self, account_id: int) -> str | None:
+        with self.db.transaction(readonly=True) as session:
+            return require_account(session, account_id).security_question
+
+    def verify(self, account_id: int, answer: str, *, source: str) -> StepResult:
+        """A challenge answer: throttled per account and audited like a code."""
+        if not normalize_answer(answer):
+            raise ValidationError("Enter your answer.", field="answer")
+        now = self.clock.now()
+        key = f"question:{account_id}"
+        with self.db.transaction(readonly=True) as session:
+            account = require_account(session, account_id)
+            gate = throttle.check(session, key, now)
+            stored = account.security_answer_hash
+        if not gate.open:
+            return StepResult(False, "Too many wrong answers: the security question is locked.",
+                              locked=gate.locked, retry_after=gate.retry_after)
+        matched = stored is not None and self.hasher.verify(stored, normalize_answer(answer))
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            if matched:
+                throttle.clear(session, key)
+                audit.record(session, at=now, kind=QUESTION_PASSED, source=source, account_id=account_id,
+                             username=account.username)
+                return StepResult(True, "Answer accepted.")
+            gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
+            audit.record(session, at=now, kind=QUESTION_FAILED, source=source, account_id=account_id,
+                         username=account.username, failures=gate.failures)
+        return StepResult(False, "That answer is not right.", locked=gate.locked, retry_after=gate.retry_after)
 
     def set(self, account_id: int, question: str, answer: str, *, source: str) -> bool:
         """Set or replace the question and its answer; True once saved."""

@@ -115,3 +115,29 @@ class Meta(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=255)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the outbox sender "delivered": where demos and developers read codes. Never
+    copied to logs or the audit trail."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL", index=True)
+    channel: str = Field(max_length=16)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str
+
+
+class EmailCode(SQLModel, table=True):
+    """A one-time email code: only its keyed hash is kept; used once, then never again."""
+
+    __tablename__ = "email_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None, nullable=True)

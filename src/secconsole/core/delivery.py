@@ -1,0 +1,113 @@
+"""Delivering messages behind one ``Sender``: the outbox (a table; the default, and what demos
+and developers read) or SMTP. Codes travel only here, never to logs or the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from secconsole.core.clock import Clock
+from secconsole.core.errors import SecConsoleError
+from secconsole.store.engine import Database
+
+DEFAULT_FROM = "SecConsole <no-reply@secconsole.example>"
+
+
+class DeliveryError(SecConsoleError):
+    """The message could not be handed over; nothing about the code was revealed."""
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    to: str
+    subject: str
+    body: str
+    account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    at: datetime
+    channel: str
+    to: str
+    subject: str
+    body: str
+
+
+class Sender(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class OutboxSender:
+    """Keeps each message in the ``outbox`` table (one transaction per message)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def send(self, message: Message) -> None:
+        from secconsole.store.models import OutboxMessage
+
+        with self.db.transaction() as session:
+            session.add(OutboxMessage(
+                at=self.clock.now(), account_id=message.account_id, channel=message.channel,
+                recipient=message.to, subject=message.subject, body=message.body,
+            ))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    sender: str = DEFAULT_FROM
+
+    @classmethod
+    def parse(cls, text: str, **kwargs) -> SmtpSettings:
+        host, _, port = text.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SecConsoleError(f"--smtp takes HOST:PORT, e.g. localhost:25, not {text!r}.")
+        return cls(host, int(port), **kwargs)
+
+
+class SmtpSender:
+    """Email over SMTP, with STARTTLS and login when configured."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: Message) -> None:
+        import smtplib
+        from email.message import EmailMessage
+
+        if message.channel != "email":
+            raise DeliveryError(f"The SMTP sender delivers email, not {message.channel}.")
+        s = self.settings
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = s.sender, message.to, message.subject
+        mail.set_content(message.body)
+        try:
+            with smtplib.SMTP(s.host, s.port, timeout=15) as smtp:
+                if s.starttls:
+                    smtp.starttls()
+                if s.username:
+                    smtp.login(s.username, s.password or "")
+                smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"Could not send email through {s.host}:{s.port}: {exc}.") from None
+
+
+def recent_outbox(db: Database, *, account_id: int | None = None, limit: int = 20) -> list[SentMessage]:
+    from sqlmodel import select
+
+    from secconsole.store.models import OutboxMessage
+
+    with db.transaction(readonly=True) as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.at.desc(), OutboxMessage.id.desc()).limit(limit)
+        if account_id is not None:
+            query = query.where(OutboxMessage.account_id == account_id)
+        return [SentMessage(r.at, r.channel, r.recipient, r.subject, r.body) for r in session.exec(query).all()]

@@ -1,0 +1,123 @@
+"""The email code: the last resort of a challenge. Six digits, single use, kept as a keyed hash,
+valid for the profile's window; using it sends a notice to the same address."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from secconsole.core import audit, throttle
+from secconsole.core.clock import Clock
+from secconsole.core.crypto import SecretBox
+from secconsole.core.delivery import Message, Sender
+from secconsole.core.errors import ValidationError
+from secconsole.core.lookup import require_account
+from secconsole.core.methods import StepResult
+from secconsole.core.policy import PolicyProfile
+from secconsole.core.totp import clean_code
+from secconsole.store.engine import Database
+from secconsole.store.models import EmailCode
+
+RESEND_SECONDS = 60
+EMAIL_CODE_SENT = "email_code.sent"
+EMAIL_CODE_FAILED = "email_code.failed"
+EMAIL_CODE_USED = "email_code.used"
+audit.DESCRIPTIONS.update({
+    EMAIL_CODE_SENT: "Email code sent (last resort)",
+    EMAIL_CODE_FAILED: "Wrong email code",
+    EMAIL_CODE_USED: "Signed in with the email code",
+})
+
+
+def mask(email: str) -> str:
+    """``a•••e@example.com``: enough to recognise, not enough to harvest."""
+    local, _, domain = email.partition("@")
+    shown = local[0] + "•••" + (local[-1] if len(local) > 2 else "")
+    return f"{shown}@{domain}"
+
+
+class EmailFallback:
+    def __init__(self, db: Database, clock: Clock, box: SecretBox, profile: PolicyProfile, sender: Sender) -> None:
+        self.db = db
+        self.clock = clock
+        self.box = box
+        self.profile = profile
+        self.sender = sender
+
+    def _digest(self, account_id: int, code: str) -> str:
+        return self.box.digest(code.encode(), f"email code:{account_id}".encode())
+
+    def send_code(self, account_id: int, *, source: str) -> str:
+        """Send a fresh code (voiding earlier ones). Returns the masked address it went to."""
+        now = self.clock.now()
+        code = f"{secrets.randbelow(10**6):06d}"
+        minutes = self.profile.email_code_minutes
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            if not account.email_fallback_enabled:
+                raise ValidationError("Email codes are switched off for this account.")
+            last = session.exec(
+                select(EmailCode).where(EmailCode.account_id == account_id).order_by(EmailCode.id.desc())
+            ).first()
+            if last is not None and (now - last.created_at).total_seconds() < RESEND_SECONDS:
+                wait = math.ceil(RESEND_SECONDS - (now - last.created_at).total_seconds())
+                raise ValidationError(f"A code was just sent. You can ask for another in {wait} seconds.")
+            session.execute(
+                sa.update(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None))
+                .values(expires_at=now)
+            )
+            session.add(EmailCode(account_id=account_id, code_hash=self._digest(account_id, code),
+                                  created_at=now, expires_at=now + timedelta(minutes=minutes)))
+            audit.record(session, at=now, kind=EMAIL_CODE_SENT, source=source, account_id=account_id,
+                         username=account.username, to=mask(account.email))
+            email, name = account.email, account.username
+        valid = f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+        self.sender.send(Message(
+            "email", email, "Your SecConsole sign-in code",
+            f"Hello {name},\n\nYour sign-in code is {code}. It works once, for {valid}.\n\n"
+            "We sent it because every other way to confirm it's you was used up. If this was not "
+            "you, change your password and contact support.\n",
+            account_id,
+        ))
+        return mask(email)
+
+    def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
+        code = clean_code(code_text, 6)
+        now = self.clock.now()
+        key = f"email:{account_id}"
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            gate = throttle.check(session, key, now)
+            if not gate.open:
+                return StepResult(False, "Too many wrong codes: contact support.", locked=gate.locked,
+                                  retry_after=gate.retry_after)
+            row = session.exec(
+                select(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None),
+                                        EmailCode.expires_at > now)
+                .order_by(EmailCode.id.desc())
+            ).first()
+            matched = row is not None and secrets.compare_digest(row.code_hash, self._digest(account_id, code))
+            claimed = matched and session.execute(
+                sa.update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now)
+            ).rowcount == 1
+            if not claimed:
+                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
+                audit.record(session, at=now, kind=EMAIL_CODE_FAILED, source=source, account_id=account_id,
+                             username=account.username, failures=gate.failures)
+                message = "That code is not right." if row is not None else "That code has expired or was used: ask for a new one."
+                return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after)
+            throttle.clear(session, key)
+            audit.record(session, at=now, kind=EMAIL_CODE_USED, source=source, account_id=account_id,
+                         username=account.username)
+            email, name = account.email, account.username
+        self.sender.send(Message(
+            "email", email, "Your SecConsole email code was used",
+            f"Hello {name},\n\nThe email code was used to confirm it's you at {now:%Y-%m-%d %H:%M} UTC "
+            f"({source}). If this was not you, change your password and contact support now.\n",
+            account_id,
+        ))
+        return StepResult(True, "Code accepted.")
