@@ -206,3 +206,18 @@ def test_support_puts_an_identity_record_on_file(tmp_path):
     assert "Gina" not in json.dumps(shown) and "1988" not in json.dumps(shown)
     bad = run(tmp_path, "user", "set-identity", "gina", "--legal-name", "Gina", "--birth-date", "03/02/1988")
     assert_clean_error(bad, "YYYY-MM-DD")
+
+
+def test_outbox_lists_email_codes_per_user(tmp_path):
+    run(tmp_path, "user", "add", "hana", "--email", "hana@example.com", "--password-stdin", stdin=STRONG)
+    assert run(tmp_path, "outbox").stdout.strip() == "The outbox is empty."
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    services.email.send_code(services.accounts.get("hana").id, source="test")
+    services.close()
+    listed = json.loads(run(tmp_path, "outbox", "--user", "hana", "--json").stdout)
+    assert listed[0]["to"] == "hana@example.com" and listed[0]["subject"] == "Your SecConsole sign-in code"
+    assert_clean_error(run(tmp_path, "outbox", "--user", "nobody"), "no account named 'nobody'")
+    assert_clean_error(run(tmp_path, "user", "list", "--smtp", "nonsense"), "HOST:PORT")

@@ -35,6 +35,11 @@ def _common() -> argparse.ArgumentParser:
                         help="policy profile (env SECCONSOLE_POLICY; default classic)")
     common.add_argument("--issuer", metavar="NAME", default=s,
                         help="name shown in authenticator apps (env SECCONSOLE_ISSUER; default SecConsole)")
+    common.add_argument("--smtp", metavar="HOST:PORT", default=s,
+                        help="send email through this SMTP server (env SECCONSOLE_SMTP; password in "
+                        "SECCONSOLE_SMTP_PASSWORD); without it messages go to the outbox")
+    common.add_argument("--smtp-starttls", action="store_true", default=s, help="use STARTTLS with --smtp")
+    common.add_argument("--smtp-user", metavar="NAME", default=s, help="log in to the SMTP server as NAME")
     common.add_argument("--step-up-minutes", metavar="N", type=_minutes, default=s,
                         help="settings and payments ask to confirm it's you after N minutes "
                         "(env SECCONSOLE_STEP_UP_MINUTES; default 10)")
@@ -111,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     identity.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD")
     identity.set_defaults(handler=_user_set_identity)
 
+    outbox = sub.add_parser(
+        "outbox", parents=[common], help="messages the outbox delivered (where demo codes are read)",
+        description="Lists the newest messages the outbox sender delivered: email codes and notices. "
+        "With --smtp they go to the SMTP server instead and are not kept.",
+    )
+    outbox.add_argument("--user", metavar="NAME", help="only this account's messages")
+    outbox.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    outbox.add_argument("--json", action="store_true", help="print JSON")
+    outbox.set_defaults(handler=_outbox)
+
     db = sub.add_parser("db", parents=[common], help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
     upgrade = db_sub.add_parser("upgrade", parents=[common], help="apply the schema migrations")
@@ -151,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 def _config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     from secconsole import config
 
-    values = {k: getattr(args, k, None) for k in ("db", "data_dir", "policy", "issuer", "step_up_minutes")}
+    keys = ("db", "data_dir", "policy", "issuer", "step_up_minutes", "smtp", "smtp_starttls", "smtp_user")
+    values = {k: getattr(args, k, None) for k in keys}
     values.update(overrides)
     return config.resolve(demo=demo, source=config.detect_source(), **values)
 
@@ -313,6 +329,28 @@ def _user_set_identity(args: argparse.Namespace) -> int:
     finally:
         services.close()
     print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from secconsole.core.delivery import recent_outbox
+
+    services = _services(args)
+    try:
+        account_id = services.accounts.get(args.user).id if args.user else None
+        messages = recent_outbox(services.db, account_id=account_id, limit=max(args.limit, 1))
+    finally:
+        services.close()
+    if args.json:
+        import json
+
+        print(json.dumps([{"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject,
+                           "body": m.body} for m in messages], indent=2))
+        return 0
+    if not messages:
+        print("The outbox is empty.")
+    for m in messages:
+        print(f"--- {m.at:%Y-%m-%d %H:%M:%S} UTC  {m.channel} to {m.to}\n{m.subject}\n\n{m.body}")
     return 0
 
 
