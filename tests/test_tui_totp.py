@@ -208,3 +208,84 @@ async def test_demo_challenge_shows_the_seeded_code(svc):
         await type_into(pilot, "#code", code)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+# -- issue 5: other ways, the email last resort, support ----------------------------------------
+
+
+async def fail(pilot, field: str, text: str, times: int) -> None:
+    for _ in range(times):
+        await type_into(pilot, f"#{field}", text)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ChallengeScreen)
+                         or pilot.app.screen.query_one("#challenge-error").display)
+
+
+@pytest.fixture
+def alice(svc):
+    svc.accounts.create("alice", "alice@example.com", STRONG, source="test")
+    secret = enroll_totp(svc, "alice")
+    svc.questions.set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
+    return secret
+
+
+async def test_try_another_way_then_answer_the_question(svc, alice):
+    from secconsole.tui.dialogs.ways import WaysDialog
+
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG)
+        assert app.screen.way.value == "totp"
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
+        await pilot.press("enter")  # the only other way: the question
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.value == "question")
+        assert text_of(app, "#question-text") == "What was the name of your first pet?"
+        await type_into(pilot, "#answer", "  biscuit ")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    assert svc.accounts.get("alice").preferred_method == "question"
+
+
+async def test_email_only_after_code_and_question_fail_then_it_signs_in(svc, alice):
+    from secconsole.core.delivery import recent_outbox
+
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG)
+        await fail(pilot, "code", "000000", 4)
+        assert app.screen.way.value == "totp"
+        await fail(pilot, "code", "000000", 1)  # fifth wrong code: the app code is used up
+        await wait_until(pilot, lambda: app.screen.way.value == "question")
+        assert "used up" in text_of(app, "#challenge-error")
+        assert not recent_outbox(svc.db)  # no email yet
+        await fail(pilot, "answer", "Rex", 3)
+        await wait_until(pilot, lambda: app.screen.way.value == "email")
+        await wait_until(pilot, lambda: "We emailed a 6-digit code to a•••e@example.com" in text_of(app, "#challenge-lead"))
+        body = recent_outbox(svc.db)[0].body
+        code = body.split("code is ")[1][:6]
+        await type_into(pilot, "#code", code)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    subjects = [m.subject for m in recent_outbox(svc.db)]
+    assert subjects[0] == "Your SecConsole email code was used"
+
+
+async def test_with_email_fallback_off_it_ends_at_contact_support(svc, alice):
+    from secconsole.tui.screens.support import ContactSupportScreen
+
+    svc.accounts.set_email_fallback(svc.accounts.get("alice").id, False, source="t")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG)
+        app.screen.query_one("#give-up").press()  # "I can't use this"
+        await wait_until(pilot, lambda: app.screen.way.value == "question")
+        await fail(pilot, "answer", "Rex", 3)
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactSupportScreen))
+        ref = app.screen.ref
+        assert ref in text_of(app, "#support-ref")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+    events = svc.accounts.recent_events("alice")
+    assert events[0].kind == "challenge.exhausted" and events[0].ref == ref

@@ -100,6 +100,19 @@ def current_code(services: Services, account_id: int) -> tuple[str, int]:
     return code_at(secret, now, params), params.period - int(now.timestamp()) % params.period
 
 
+def latest_outbox_line(services: Services, account_id: int) -> str:
+    """Demo mode only: the line of the newest outbox message that carries a code."""
+    if not services.config.demo:
+        raise RuntimeError("demo outbox outside demo mode")
+    from secconsole.core.delivery import recent_outbox
+
+    for message in recent_outbox(services.db, account_id=account_id, limit=5):
+        for line in message.body.splitlines():
+            if "code is" in line:
+                return line.strip()
+    return ""
+
+
 def enroll_totp(services: Services, account_id: int, username: str) -> None:
     """Seed an authenticator app as if a phone had scanned it a step ago (so the current code
     is still unused when the demo starts)."""

@@ -253,6 +253,15 @@ class AccountService:
             )
             return self._view(session, account)
 
+    def note_out_of_ways(self, account_id: int, *, source: str) -> str:
+        """Every way of a challenge was used up: the reference support will ask for."""
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            return audit.record(
+                session, at=self.clock.now(), kind=audit.CHALLENGE_EXHAUSTED, source=source,
+                account_id=account_id, username=account.username,
+            )
+
     def note_step_up(self, account_id: int, method: str, *, source: str) -> None:
         with self.db.transaction() as session:
             account = require_account(session, account_id)

@@ -22,6 +22,7 @@ SIGNED_OUT = "signout"
 PASSWORD_CHANGED = "password.changed"
 PASSWORD_CHANGE_FAILED = "password.change_failed"
 PASSWORD_REHASHED = "password.rehashed"
+CHALLENGE_EXHAUSTED = "challenge.exhausted"
 STEPUP_SUCCEEDED = "stepup.succeeded"
 STEPUP_FAILED = "stepup.failed"
 METHOD_ENABLED = "method.enabled"
@@ -48,6 +49,7 @@ DESCRIPTIONS = {
     PASSWORD_CHANGED: "Password changed",
     PASSWORD_CHANGE_FAILED: "Password change refused: wrong current password",
     PASSWORD_REHASHED: "Password hash upgraded",
+    CHALLENGE_EXHAUSTED: "Every way to confirm it's you was used up: sent to support",
     STEPUP_SUCCEEDED: "Confirmed it's you for settings or payments",
     STEPUP_FAILED: "Failed to confirm it's you for settings or payments",
     METHOD_ENABLED: "Two-step method turned on",

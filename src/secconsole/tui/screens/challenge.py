@@ -1,17 +1,24 @@
 """Confirm it's you with a second step: after the password at sign-in, and before Settings or
-Payments (step-up). Dismisses with the fresh AccountView, or None when cancelled."""
+Payments (step-up). Starts on the preferred way; "Try another way" lists the others; the email
+code appears only when everything else is used up; then Contact support.
+
+Dismisses with the fresh AccountView, or None when cancelled or sent to support."""
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError
+from secconsole.core.challenge import Challenge, Way
+from secconsole.core.errors import SecConsoleError, ValidationError
 from secconsole.core.methods import MethodKind
+from secconsole.core.policy import get_profile
 from secconsole.tui.screens.form import FormScreen
+from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
@@ -23,86 +30,201 @@ STEP_UP = "step-up"
 
 class ChallengeScreen(FormScreen):
     FIELDS = ("code",)
+    BINDINGS = [
+        Binding("escape", "back", "Cancel", id="challenge.cancel"),
+        Binding("ctrl+o", "other_way", "Try another way", id="challenge.other_way"),
+    ]
 
     def __init__(self, account: AccountView, *, purpose: str = SIGN_IN, reason: str = "") -> None:
         super().__init__()
         self.account = account
         self.purpose = purpose
         self.reason = reason
-
-    @property
-    def digits(self) -> int:
-        return int(self.account.method(MethodKind.TOTP).detail.get("digits", 6))
+        self.challenge: Challenge | None = None
+        self.way: Way | None = None
 
     def compose(self) -> ComposeResult:
-        issuer = self.app.config.issuer
-        lead = f"{self.reason} asks for a fresh check. " if self.reason else ""
         yield TopBar("Confirm it's you", username=self.account.username, demo=self.app.config.demo)
         with Horizontal(classes="form-body"):
             with Vertical(classes="card form-card wide", id="challenge-card"):
                 yield Static("Two-step verification", classes="card-title")
-                yield Static(
-                    f"{lead}Enter the {self.digits}-digit code from your authenticator app for "
-                    f"{issuer} ({self.account.username}).",
-                    markup=False, classes="form-note",
-                )
-                yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
+                yield Static(id="challenge-lead", classes="form-note")
+                with ContentSwitcher(initial="panel-code", id="panels"):
+                    with Vertical(id="panel-code"):
+                        yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
+                    with Vertical(id="panel-question"):
+                        yield Static(id="question-text")
+                        yield TextField(id="answer", max_length=200, compact=True)
                 yield ErrorLine(id="challenge-error")
-                yield Static(id="challenge-note", classes="form-note")
                 if self.app.config.demo:
                     yield Static(id="demo-code", classes="demo-hint")
                 with Horizontal(classes="buttons"):
                     yield ActionButton("Verify", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                    yield ActionButton("Try another way", id="other-way")
+                    yield ActionButton("I can't use this", id="give-up")
+                    yield ActionButton("Send a new code", id="resend")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#code").focus()
-        self.query_one("#challenge-note").display = False
+    async def on_mount(self) -> None:
+        profile = get_profile(self.app.config.policy)
+        self.challenge = Challenge.for_account(self.account, question_allowed=profile.question_counts)
+        await self._go(self.challenge.first())
         if self.app.config.demo:
-            self._demo_hint()
             self.set_interval(1.0, self._demo_hint)
 
-    def _cancel(self) -> None:
-        self.dismiss(None)
+    # -- moving between ways --------------------------------------------------------------
 
-    async def submit(self) -> None:
-        code = self.query_one("#code", Input)
+    async def _go(self, way: Way | None) -> None:
+        if way is None:
+            await self._to_support()
+            return
+        self.way = way
+        self.query_one(ErrorLine).clear()
+        question = way is Way.QUESTION
+        self.FIELDS = ("answer",) if question else ("code",)
+        self.query_one("#panels", ContentSwitcher).current = "panel-question" if question else "panel-code"
+        self.query_one("#code", Input).value = ""
+        self.query_one("#answer", Input).value = ""
+        self.query_one("#resend").display = way is Way.EMAIL
+        self.query_one("#give-up").display = way.secure
+        self.query_one("#other-way").display = len(self.challenge.ways()) > 1
+        lead = f"{self.reason} asks for a fresh check. " if self.reason else ""
+        if way is Way.TOTP:
+            digits = self.account.method(MethodKind.TOTP).detail.get("digits", 6)
+            lead += (f"Enter the {digits}-digit code from your authenticator app for "
+                     f"{self.app.config.issuer} ({self.account.username}).")
+        elif question:
+            lead += "Answer your security question. Case and spacing do not matter."
+            services = await self.app.services()
+            text = await self.app.run_core(services.questions.question_of, self.account.id)
+            self.query_one("#question-text", Static).update(plain(text or ""))
+        else:
+            lead += "Every other way was used up, so we can email you a code as a last resort."
+        self.query_one("#challenge-lead", Static).update(plain(lead))
+        self.query_one("#answer" if question else "#code").focus()
+        self._demo_hint()
+        if way is Way.EMAIL:
+            await self._send_email()
+
+    @on(ActionButton.Pressed, "#other-way")
+    def action_other_way(self) -> None:
+        from secconsole.tui.dialogs.ways import WaysDialog
+
+        ways = [w for w in self.challenge.ways() if w is not self.way]
+        if not ways:
+            self.notify("There is no other way left.")
+            return
+
+        async def picked(way: Way | None) -> None:
+            if way is not None:
+                await self._go(way)
+
+        self.app.push_screen(WaysDialog(ways), picked)
+
+    @on(ActionButton.Pressed, "#give-up")
+    async def _give_up(self) -> None:
+        self.challenge.give_up(self.way)
+        await self._go(self.challenge.first())
+
+    @on(ActionButton.Pressed, "#resend")
+    async def _resend(self) -> None:
+        await self._send_email()
+
+    async def _send_email(self) -> None:
         try:
             services = await self.app.services()
-            result = await self.app.run_core(
-                services.totp.verify, self.account.id, code.value, source=self.app.config.source
-            )
-            if not result.ok:
-                code.value = ""
-                self.show_error(result.message, "code")
-                return
-            method = MethodKind.TOTP.value
+            where = await self.app.run_core(services.email.send_code, self.account.id, source=self.app.config.source)
+        except SecConsoleError as exc:
+            self.show_error(str(exc), "code")
+            return
+        minutes = get_profile(self.app.config.policy).email_code_minutes
+        valid = f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+        self.query_one("#challenge-lead", Static).update(
+            plain(f"We emailed a 6-digit code to {where}. It works once, for {valid}.")
+        )
+
+    async def _to_support(self) -> None:
+        from secconsole.tui.screens.support import ContactSupportScreen
+
+        services = await self.app.services()
+        ref = await self.app.run_core(services.accounts.note_out_of_ways, self.account.id, source=self.app.config.source)
+        self.dismiss(None)
+        self.app.push_screen(ContactSupportScreen(self.account.username, ref))
+
+    # -- checking -------------------------------------------------------------------------
+
+    async def submit(self) -> None:
+        way = self.way
+        field = "answer" if way is Way.QUESTION else "code"
+        entered = self.query_one(f"#{field}", Input).value
+        try:
+            services = await self.app.services()
+            check = {Way.TOTP: services.totp.verify, Way.QUESTION: services.questions.verify,
+                     Way.EMAIL: services.email.verify}[way]
+            result = await self.app.run_core(check, self.account.id, entered, source=self.app.config.source)
+        except ValidationError as exc:
+            self.show_error(str(exc), field)
+            return
+        except SecConsoleError as exc:
+            self.show_error(str(exc), field)
+            return
+        if not result.ok:
+            self.query_one(f"#{field}", Input).value = ""
+            if self.challenge.failed(way, locked=result.locked):
+                await self._used_up(way, result.message)
+            else:
+                self.show_error(result.message, field)
+            return
+        await self._passed(services, way, result.note)
+
+    async def _used_up(self, way: Way, message: str) -> None:
+        nxt = self.challenge.first()
+        if nxt is None:
+            await self._to_support()
+            return
+        await self._go(nxt)
+        self.show_error(f"{message} That way is used up for this sign-in; try this one.", "answer" if nxt is Way.QUESTION else "code")
+
+    async def _passed(self, services, way: Way, note: str) -> None:
+        try:
             if self.purpose == SIGN_IN:
                 account = await self.app.run_core(
-                    services.accounts.complete_sign_in, self.account.id, method, source=self.app.config.source
+                    services.accounts.complete_sign_in, self.account.id, way.value, source=self.app.config.source
                 )
             else:
                 await self.app.run_core(
-                    services.accounts.note_step_up, self.account.id, method, source=self.app.config.source
+                    services.accounts.note_step_up, self.account.id, way.value, source=self.app.config.source
                 )
                 account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
         except SecConsoleError as exc:
             self.show_error(str(exc), "code")
             return
-        if result.note:
-            self.app.notify(result.note, title="Clock adjusted", timeout=12, markup=False)
+        if note:
+            self.app.notify(note, title="Clock adjusted", timeout=12, markup=False)
         self.dismiss(account)
 
-    def _demo_hint(self) -> None:
-        """Demo mode only: the seeded accounts' codes, since no phone holds their secrets."""
-        from secconsole.demo import current_code
+    def _cancel(self) -> None:
+        self.dismiss(None)
 
-        services = self.app.loaded_services
-        if services is None:
+    # -- demo -----------------------------------------------------------------------------
+
+    def _demo_hint(self) -> None:
+        """Demo mode only: what the seeded accounts' phones would show, or where the email went."""
+        if not self.app.config.demo or not self.query("#demo-code"):
             return
+        hint = self.query_one("#demo-code", Static)
+        services = self.app.loaded_services
+        from secconsole.demo import current_code, latest_outbox_line
+
+        if services is None or self.way is not Way.TOTP:
+            line = latest_outbox_line(services, self.account.id) if services and self.way is Way.EMAIL else ""
+            hint.update(f"DEMO · outbox: {line}" if line else "")
+            hint.display = bool(line)
+            return
+
         try:
             code, left = current_code(services, self.account.id)
         except SecConsoleError:
             return
-        self.query_one("#demo-code", Static).update(f"DEMO · the app would show {code[:3]} {code[3:]} · {left} s left")
+        hint.display = True
+        hint.update(f"DEMO · the app would show {code[:3]} {code[3:]} · {left} s left")
