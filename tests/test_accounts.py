@@ -238,3 +238,15 @@ def test_nist_profile_lets_eight_characters_do_with_a_second_step(tmp_path, db_u
         assert not svc.accounts.get("nina").password_reminder
     finally:
         svc.close()
+
+
+def test_a_lock_sends_the_owner_a_notice(services, clock):
+    from secconsole.core.delivery import recent_outbox
+
+    view = create(services)
+    rules = services.profile.lockout
+    for _ in range(rules.lock_after):
+        services.accounts.sign_in("alice", "bad", source=SRC)
+        clock.advance(seconds=rules.backoff_max_seconds)
+    notices = recent_outbox(services.db, account_id=view.id)
+    assert [m.subject for m in notices] == ["Your SecConsole account was locked"]

@@ -221,3 +221,22 @@ def test_outbox_lists_email_codes_per_user(tmp_path):
     assert listed[0]["to"] == "hana@example.com" and listed[0]["subject"] == "Your SecConsole sign-in code"
     assert_clean_error(run(tmp_path, "outbox", "--user", "nobody"), "no account named 'nobody'")
     assert_clean_error(run(tmp_path, "user", "list", "--smtp", "nonsense"), "HOST:PORT")
+
+
+def test_support_reset_2fa_and_unlock_tell_the_user(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+    from tui_helpers import enroll_totp
+
+    run(tmp_path, "user", "add", "ivan", "--email", "ivan@example.com", "--password-stdin", stdin=STRONG)
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    enroll_totp(services, "ivan")
+    services.close()
+    done = run(tmp_path, "user", "reset-2fa", "ivan")
+    assert done.returncode == 0 and "removed totp" in done.stdout
+    shown = json.loads(run(tmp_path, "user", "show", "ivan", "--json").stdout)
+    assert shown["second_step"] is False and shown["recent_events"][0]["kind"] == "two_step.reset"
+    run(tmp_path, "user", "unlock", "ivan")
+    subjects = [m["subject"] for m in json.loads(run(tmp_path, "outbox", "--user", "ivan", "--json").stdout)]
+    assert subjects == ["Your SecConsole account was unlocked", "Your SecConsole two-step verification was reset"]
+    assert_clean_error(run(tmp_path, "user", "reset-2fa", "nobody"), "no account named 'nobody'")

@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     unlock = user_sub.add_parser("unlock", parents=[common], help="clear failed sign-ins and any lock (audited)")
     unlock.add_argument("name")
     unlock.set_defaults(handler=_user_unlock)
+    reset = user_sub.add_parser("reset-2fa", parents=[common],
+                                help="remove every second step of an account (support; audited, user told)")
+    reset.add_argument("name")
+    reset.set_defaults(handler=_user_reset_2fa)
     identity = user_sub.add_parser(
         "set-identity", parents=[common], help="put an identity record on file (support; audited)",
         description="Put the legal name and date of birth that support checked on file, so the person "
@@ -313,11 +317,23 @@ def _user_show(args: argparse.Namespace) -> int:
 def _user_unlock(args: argparse.Namespace) -> int:
     services = _services(args)
     try:
-        had = services.accounts.unlock(args.name, source="cli user unlock")
+        had = services.support.unlock(args.name, source="cli user unlock")
         name = services.accounts.get(args.name).username
     finally:
         services.close()
     print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    return 0
+
+
+def _user_reset_2fa(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        removed = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
+        name = services.accounts.get(args.name).username
+    finally:
+        services.close()
+    what = ", ".join(removed) if removed else "nothing (no second step was on)"
+    print(f"Reset two-step verification of {name}: removed {what}. They were told by email.")
     return 0
 
 

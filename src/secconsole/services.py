@@ -16,6 +16,7 @@ from secconsole.core.identity import Identity
 from secconsole.core.methods import Methods
 from secconsole.core.payments import Payments
 from secconsole.core.security_question import SecurityQuestions
+from secconsole.core.support import Support
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
 from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
@@ -46,6 +47,7 @@ class Services:
     totp: AuthenticatorApp
     sender: Sender
     email: EmailFallback
+    support: Support
 
     def close(self) -> None:
         self.db.dispose()
@@ -64,6 +66,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
     clock = clock or SystemClock()
     hasher = PasswordHasher()
     sender = make_sender(config, db, clock)
+    accounts = AccountService(db, clock, profile, hasher, sender)
     return Services(
         config=config,
         clock=clock,
@@ -71,7 +74,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         profile=profile,
         hasher=hasher,
         box=box,
-        accounts=AccountService(db, clock, profile, hasher),
+        accounts=accounts,
         questions=SecurityQuestions(db, clock, hasher, profile),
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
@@ -79,6 +82,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         totp=AuthenticatorApp(db, clock, box, profile, config.issuer),
         sender=sender,
         email=EmailFallback(db, clock, box, profile, sender),
+        support=Support(db, clock, accounts, sender),
     )
 
 

@@ -110,11 +110,15 @@ class AccountSummary:
 
 
 class AccountService:
-    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher, sender=None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.profile = profile
         self.hasher = hasher
+        #: Where lock notices go (a ``core.delivery.Sender``); None sends nothing.
+        self.sender = sender
 
     # -- creating and reading -------------------------------------------------------------
 
@@ -212,9 +216,13 @@ class AccountService:
         else:
             matched = self.hasher.verify(stored[1], password)
 
+        if not matched:
+            with self.db.transaction() as session:
+                result = self._failed(session, key, now, source, stored[0] if stored else None, typed)
+            if result.outcome is SignInOutcome.LOCKED and stored is not None:
+                self._lock_notice(stored[0], result.ref)
+            return result
         with self.db.transaction() as session:
-            if not matched:
-                return self._failed(session, key, now, source, stored[0] if stored else None, typed)
             account = session.get(Account, stored[0])
             throttle.clear(session, key)
             if self.hasher.needs_rehash(account.password_hash):
@@ -322,6 +330,20 @@ class AccountService:
                 session, at=self.clock.now(), kind=audit.SIGNED_OUT, source=source,
                 account_id=account_id, username=account.username if account else "",
             )
+
+    def _lock_notice(self, account_id: int, ref: str) -> None:
+        if self.sender is None:
+            return
+        from secconsole.core.delivery import Message
+
+        account = self.get_by_id(account_id)
+        self.sender.send(Message(
+            "email", account.email, "Your SecConsole account was locked",
+            f"Hello {account.username},\n\nAfter too many failed sign-in attempts your account is locked. "
+            f"If that was you, contact support and quote {ref}; if not, someone may know your password: "
+            "change it once support has unlocked the account.\n",
+            account_id,
+        ))
 
     def _failed(
         self, session: Session, key: str, now: datetime, source: str, account_id: int | None, typed: str,
