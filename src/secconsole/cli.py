@@ -15,6 +15,9 @@ from secconsole import __version__
 
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_PENDING = 4
+EXIT_SUPPORT = 5
 EXIT_INTERNAL = 70
 
 
@@ -119,6 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     identity.add_argument("--legal-name", required=True)
     identity.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD")
     identity.set_defaults(handler=_user_set_identity)
+
+    login = sub.add_parser(
+        "login", parents=[common], help="sign in without the console, for scripts and developers",
+        description="Runs the console's sign-in from a script, printing each step. Standard input holds "
+        "the password on its first line (and the answer on the next with --answer-stdin). Exit codes: "
+        "0 signed in, 1 bad input, 3 refused, 4 a code was emailed (run again with --code), "
+        "5 nothing left: contact support.",
+    )
+    login.add_argument("name")
+    login.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    login.add_argument("--method", choices=("totp", "sms", "push", "question", "email", "recovery"),
+                       help="the way to confirm it's you (default: the one the console would start on)")
+    login.add_argument("--code", help="the code for totp or email")
+    login.add_argument("--answer-stdin", action="store_true", help="read the security answer from stdin")
+    login.add_argument("--give-up", action="append", default=[], metavar="WAY",
+                       choices=("totp", "sms", "push", "question"),
+                       help="\"I can't use this method\" for WAY (repeatable), as in the console")
+    login.set_defaults(handler=_login)
 
     outbox = sub.add_parser(
         "outbox", parents=[common], help="messages the outbox delivered (where demo codes are read)",
@@ -346,6 +367,64 @@ def _user_set_identity(args: argparse.Namespace) -> int:
         services.close()
     print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
     return 0
+
+
+def _login(args: argparse.Namespace) -> int:
+    from secconsole.core.accounts import SignInOutcome
+    from secconsole.core.challenge import Challenge, Way
+    from secconsole.core.errors import ValidationError
+
+    password = sys.stdin.readline().rstrip("\n")
+    answer = sys.stdin.readline().rstrip("\n") if args.answer_stdin else ""
+    if not password:
+        raise ValidationError("No password on standard input.")
+    source = f"cli login ({_config(args).source})"
+    services = _services(args)
+    try:
+        result = services.accounts.sign_in(args.name, password, source=source)
+        print(f"password: {result.message}")
+        if result.outcome is SignInOutcome.OK:
+            print(f"signed in as {result.account.username}")
+            return 0
+        if result.outcome is not SignInOutcome.SECOND_STEP:
+            return EXIT_REFUSED
+        account = result.account
+        challenge = Challenge.for_account(account, question_allowed=services.profile.question_counts)
+        for way in args.give_up:
+            challenge.give_up(Way(way))
+        ways = challenge.ways()
+        print("second step: can use " + (", ".join(w.value for w in ways) or "nothing"))
+        if not ways:
+            ref = services.accounts.note_out_of_ways(account.id, source=source)
+            print(f"nothing left: contact support and quote {ref}")
+            return EXIT_SUPPORT
+        way = Way(args.method) if args.method in {w.value for w in Way} else (None if args.method else challenge.first())
+        if way is None or way not in ways:
+            reason = ("the email code is the last resort: give up every other way first"
+                      if args.method == "email" else "not on for this sign-in")
+            raise ValidationError(f"{args.method}: {reason}. Ways now: {', '.join(w.value for w in ways)}.")
+        print(f"second step: {way.value}")
+        if way is Way.QUESTION:
+            if not args.answer_stdin:
+                raise ValidationError("question: pass --answer-stdin and put the answer on the second line.")
+            step = services.questions.verify(account.id, answer, source=source)
+        elif way is Way.EMAIL and not args.code:
+            where = services.email.send_code(account.id, source=source)
+            print(f"email: a code was sent to {where}; run again with --method email --code CODE")
+            return EXIT_PENDING
+        else:
+            if not args.code:
+                raise ValidationError(f"{way.value}: pass --code.")
+            check = services.totp.verify if way is Way.TOTP else services.email.verify
+            step = check(account.id, args.code, source=source)
+        print(f"{way.value}: {step.message}")
+        if not step.ok:
+            return EXIT_REFUSED
+        services.accounts.complete_sign_in(account.id, way.value, source=source)
+        print(f"signed in as {account.username}")
+        return 0
+    finally:
+        services.close()
 
 
 def _outbox(args: argparse.Namespace) -> int:
