@@ -302,3 +302,64 @@ def test_challenge_with_clock_advice(snap_compare, svc):
         await wait_until(pilot, lambda: pilot.app.screen.query_one("#challenge-error").display)
 
     assert snap_compare(make_app(svc), run_before=drifted, terminal_size=SIZE)
+
+
+def _alice_with_question(svc):
+    from tui_helpers import enroll_totp
+
+    svc.totp_secret = enroll_totp(svc, "alice")
+    svc.questions.set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
+
+
+def test_challenge_ways_dialog(snap_compare, svc):
+    from secconsole.tui.dialogs.ways import WaysDialog
+
+    _alice_with_question(svc)
+
+    async def ways(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, WaysDialog))
+
+    assert snap_compare(make_app(svc), run_before=ways, terminal_size=SIZE)
+
+
+def test_challenge_question_panel(snap_compare, svc):
+    _alice_with_question(svc)
+
+    async def question(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        pilot.app.screen.query_one("#give-up").press()
+        await wait_until(pilot, lambda: pilot.app.screen.way.value == "question")
+        await wait_until(pilot, lambda: "pet" in str(pilot.app.screen.query_one("#question-text").visual))
+
+    assert snap_compare(make_app(svc), run_before=question, terminal_size=SIZE)
+
+
+def test_challenge_email_panel_in_demo(snap_compare, svc, monkeypatch):
+    import secconsole.core.email_code as email_code
+
+    monkeypatch.setattr(email_code.secrets, "randbelow", lambda n: 123456)
+    _alice_with_question(svc)
+
+    async def email(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        pilot.app.screen.query_one("#give-up").press()
+        await wait_until(pilot, lambda: pilot.app.screen.way.value == "question")
+        for _ in range(3):
+            await type_into(pilot, "#answer", "Rex")
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+        await wait_until(pilot, lambda: pilot.app.screen.way.value == "email")
+        await wait_until(pilot, lambda: "outbox" in str(pilot.app.screen.query_one("#demo-code").visual))
+
+    assert snap_compare(make_app(svc, demo=True), run_before=email, terminal_size=SIZE)
+
+
+def test_contact_support(snap_compare, svc):
+    from secconsole.tui.screens.support import ContactSupportScreen
+
+    async def show(pilot):
+        await pilot.app.push_screen(ContactSupportScreen("alice", "K7Q2-M9XD"))
+
+    assert snap_compare(make_app(svc), run_before=show, terminal_size=SIZE)
