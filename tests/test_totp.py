@@ -269,3 +269,12 @@ def test_two_processes_racing_with_one_code_exactly_one_wins(services, carol, cl
     for w in workers:
         w.join(30)
     assert outcomes == [False, True]
+
+
+def test_a_refusal_while_waiting_is_not_a_checked_answer(services, carol):
+    enroll(services, carol)
+    for _ in range(services.profile.lockout.free_failures + 1):
+        last = services.totp.verify(carol.id, "000000", source=SRC)
+    assert last.checked and last.retry_after
+    waiting = services.totp.verify(carol.id, "000000", source=SRC)
+    assert not waiting.ok and not waiting.checked and "Try again in" in waiting.message

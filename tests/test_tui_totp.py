@@ -214,7 +214,9 @@ async def test_demo_challenge_shows_the_seeded_code(svc):
 
 
 async def fail(pilot, field: str, text: str, times: int) -> None:
+    """Wrong answers at a person's pace: each after any back-off has passed."""
     for _ in range(times):
+        pilot.app.loaded_services.clock.advance(minutes=5)
         await type_into(pilot, f"#{field}", text)
         await pilot.press("enter")
         await pilot.pause(0.05)

@@ -206,17 +206,17 @@ def _around(center: int, radius: int) -> list[int]:
     return [center, *(center + d * sign for d in range(1, radius + 1) for sign in (-1, 1))]
 
 
-def _blocked(gate: throttle.Gate) -> StepResult:
+def _blocked(gate: throttle.Gate, *, checked: bool = False) -> StepResult:
     if gate.locked:
         return StepResult(False, "Too many wrong codes: the authenticator app is locked. Use another way "
-                          "to confirm it's you, or contact support.", locked=True)
+                          "to confirm it's you, or contact support.", locked=True, checked=checked)
     return StepResult(False, f"Too many wrong codes. Try again in {gate.retry_after} seconds.",
-                      retry_after=gate.retry_after)
+                      retry_after=gate.retry_after, checked=checked)
 
 
 def _wrong(gate: throttle.Gate, drift: int | None, period: int) -> StepResult:
     if gate.locked:
-        return _blocked(gate)
+        return _blocked(gate, checked=True)
     if drift is not None:
         message = f"That code is not valid now: {describe_drift(drift, period)}. {CLOCK_ADVICE}"
     else:

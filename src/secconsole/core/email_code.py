@@ -93,8 +93,9 @@ class EmailFallback:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
             if not gate.open:
-                return StepResult(False, "Too many wrong codes: contact support.", locked=gate.locked,
-                                  retry_after=gate.retry_after)
+                message = ("Too many wrong codes: contact support." if gate.locked
+                           else f"Too many wrong codes. Try again in {gate.retry_after} seconds.")
+                return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after, checked=False)
             row = session.exec(
                 select(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None),
                                         EmailCode.expires_at > now)

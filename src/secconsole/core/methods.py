@@ -59,6 +59,9 @@ class StepResult:
     retry_after: int = 0
     #: A helpful aside for a success (e.g. "we adjusted for your clock").
     note: str = ""
+    #: False when the answer was not even looked at (locked, or waiting out a back-off): such a
+    #: refusal does not count as a wrong answer.
+    checked: bool = True
 
 
 #: Methods whose enrollment and verification exist. The others show "not available yet".

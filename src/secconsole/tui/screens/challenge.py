@@ -170,7 +170,11 @@ class ChallengeScreen(FormScreen):
             return
         if not result.ok:
             self.query_one(f"#{field}", Input).value = ""
-            if self.challenge.failed(way, locked=result.locked):
+            if result.locked:
+                self.challenge.give_up(way)  # a lock uses the way up at once
+            elif result.checked:  # a back-off refusal is not a wrong answer
+                self.challenge.failed(way)
+            if way in self.challenge.exhausted:
                 await self._used_up(way, result.message)
             else:
                 self.show_error(result.message, field)
