@@ -260,7 +260,7 @@ async def test_email_only_after_code_and_question_fail_then_it_signs_in(svc, ali
         assert app.screen.way.value == "totp"
         await fail(pilot, "code", "000000", 1)  # fifth wrong code: the app code is used up
         await wait_until(pilot, lambda: app.screen.way.value == "question")
-        assert "used up" in text_of(app, "#challenge-error")
+        assert "last try with the authenticator app" in text_of(app, "#challenge-error")
         assert not recent_outbox(svc.db)  # no email yet
         await fail(pilot, "answer", "Rex", 3)
         await wait_until(pilot, lambda: app.screen.way.value == "email")

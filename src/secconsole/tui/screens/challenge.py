@@ -175,19 +175,23 @@ class ChallengeScreen(FormScreen):
             elif result.checked:  # a back-off refusal is not a wrong answer
                 self.challenge.failed(way)
             if way in self.challenge.exhausted:
-                await self._used_up(way, result.message)
+                await self._used_up(way)
             else:
                 self.show_error(result.message, field)
             return
         await self._passed(services, way, result.note)
 
-    async def _used_up(self, way: Way, message: str) -> None:
+    async def _used_up(self, way: Way) -> None:
         nxt = self.challenge.first()
         if nxt is None:
             await self._to_support()
             return
         await self._go(nxt)
-        self.show_error(f"{message} That way is used up for this sign-in; try this one.", "answer" if nxt is Way.QUESTION else "code")
+        names = {Way.TOTP: "the authenticator app", Way.QUESTION: "the security question", Way.EMAIL: "the email code"}
+        self.show_error(
+            f"That was the last try with {names.get(way, way.value)} for this sign-in. Try this way instead.",
+            "answer" if nxt is Way.QUESTION else "code",
+        )
 
     async def _passed(self, services, way: Way, note: str) -> None:
         try:
