@@ -97,3 +97,11 @@ def test_built_from_an_account(sqlite_services):
     assert c.methods == [Way.TOTP] and not c.has_question and c.email_fallback
     svc.accounts.complete_sign_in(account.id, "totp", source="t")
     assert Challenge.for_account(svc.accounts.get("alice")).preferred == "totp"
+
+
+def test_recovery_codes_are_an_option_that_does_not_hold_back_email():
+    c = Challenge(1, [Way.TOTP], False, True, True, None, recovery_codes=3)
+    assert c.ways() == [Way.TOTP, Way.RECOVERY]
+    exhaust(c, Way.TOTP)
+    assert c.ways() == [Way.RECOVERY, Way.EMAIL]
+    assert make(preferred="recovery").first() is Way.TOTP  # never start on a recovery code

@@ -77,3 +77,16 @@ def test_fallback_off_ends_at_support(tmp_path, secret):
     ref = out.stdout.split("quote ")[1].strip()
     shown = json.loads(run(tmp_path, "user", "show", "dave", "--json").stdout)
     assert shown["recent_events"][0]["ref"] == ref
+
+
+def test_recovery_code(tmp_path, secret):
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    codes = services.recovery.generate(services.accounts.get("dave").id, source="t")
+    services.close()
+    ok = login(tmp_path, "--method", "recovery", "--code", codes[0])
+    assert ok.returncode == 0 and "9 recovery codes left" not in ok.stderr and "signed in as dave" in ok.stdout
+    again = login(tmp_path, "--method", "recovery", "--code", codes[0])
+    assert again.returncode == 3 and "already used" in again.stdout

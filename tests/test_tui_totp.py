@@ -291,3 +291,32 @@ async def test_with_email_fallback_off_it_ends_at_contact_support(svc, alice):
         await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
     events = svc.accounts.recent_events("alice")
     assert events[0].kind == "challenge.exhausted" and events[0].ref == ref
+
+
+async def test_make_recovery_codes_in_settings_then_sign_in_with_one(svc, alice):
+    from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog
+    from secconsole.tui.dialogs.ways import WaysDialog
+
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG, totp=alice)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        assert text_of(app, "#recovery-detail").startswith("None yet")
+        app.screen.query_one("#recovery").press()
+        await wait_until(pilot, lambda: isinstance(app.screen, RecoveryCodesDialog))
+        codes = app.screen.codes
+        assert len(codes) == 10 and codes[0] in text_of(app, "#codes")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen) and "10 of 10" in text_of(app, "#recovery-detail"))
+        await pilot.press("escape", "o")
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await sign_in(pilot, "alice", STRONG)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
+        await pilot.press("down", "enter")  # question, then recovery code
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.value == "recovery")
+        await type_into(pilot, "#recovery", codes[3])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    assert svc.recovery.remaining(svc.accounts.get("alice").id) == 9

@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
     login.add_argument("--method", choices=("totp", "sms", "push", "question", "email", "recovery"),
                        help="the way to confirm it's you (default: the one the console would start on)")
-    login.add_argument("--code", help="the code for totp or email")
+    login.add_argument("--code", help="the code for totp, email or recovery")
     login.add_argument("--answer-stdin", action="store_true", help="read the security answer from stdin")
     login.add_argument("--give-up", action="append", default=[], metavar="WAY",
                        choices=("totp", "sms", "push", "question"),
@@ -415,7 +415,8 @@ def _login(args: argparse.Namespace) -> int:
         else:
             if not args.code:
                 raise ValidationError(f"{way.value}: pass --code.")
-            check = services.totp.verify if way is Way.TOTP else services.email.verify
+            check = {Way.TOTP: services.totp.verify, Way.EMAIL: services.email.verify,
+                     Way.RECOVERY: services.recovery.verify}[way]
             step = check(account.id, args.code, source=source)
         print(f"{way.value}: {step.message}")
         if not step.ok:

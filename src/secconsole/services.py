@@ -15,6 +15,7 @@ from secconsole.core.authenticator import AuthenticatorApp
 from secconsole.core.identity import Identity
 from secconsole.core.methods import Methods
 from secconsole.core.payments import Payments
+from secconsole.core.recovery import RecoveryCodes
 from secconsole.core.security_question import SecurityQuestions
 from secconsole.core.support import Support
 from secconsole.core.clock import Clock, SystemClock
@@ -48,6 +49,7 @@ class Services:
     sender: Sender
     email: EmailFallback
     support: Support
+    recovery: RecoveryCodes
 
     def close(self) -> None:
         self.db.dispose()
@@ -83,6 +85,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         sender=sender,
         email=EmailFallback(db, clock, box, profile, sender),
         support=Support(db, clock, accounts, sender),
+        recovery=RecoveryCodes(db, clock, box, profile),
     )
 
 

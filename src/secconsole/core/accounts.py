@@ -20,7 +20,14 @@ from secconsole.core.passwords import PasswordHasher, check_password
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.validation import username_key, validate_email, validate_username
 from secconsole.store.engine import Database
-from secconsole.store.models import Account, AuditEvent, BillingMethod, MethodEnrollment, PasswordHistory
+from secconsole.store.models import (
+    Account,
+    AuditEvent,
+    BillingMethod,
+    MethodEnrollment,
+    PasswordHistory,
+    RecoveryCode,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class AccountView:
     password_age_days: int = 0
     #: The way that last passed a challenge; the next challenge starts there.
     preferred_method: str | None = None
+    recovery_codes_left: int = 0
 
     @property
     def has_second_step(self) -> bool:
@@ -501,6 +509,9 @@ class AccountService:
             password_reminder=reminder_days is not None and age >= reminder_days,
             password_age_days=age,
             preferred_method=account.preferred_method,
+            recovery_codes_left=len(session.exec(
+                select(RecoveryCode.id).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
+            ).all()),
         )
 
 

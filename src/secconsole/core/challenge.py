@@ -22,6 +22,7 @@ class Way(str, enum.Enum):
     TOTP = "totp"
     SMS = "sms"
     QUESTION = "question"
+    RECOVERY = "recovery"
     EMAIL = "email"
 
     @property
@@ -38,6 +39,7 @@ _LABELS = {
     Way.TOTP: "Enter a code from your authenticator app",
     Way.SMS: "Get a code by text message",
     Way.QUESTION: "Answer your security question",
+    Way.RECOVERY: "Use a recovery code",
     Way.EMAIL: "Get a code by email",
 }
 
@@ -52,6 +54,8 @@ class Challenge:
     question_allowed: bool = True
     email_fallback: bool = True
     preferred: str | None = None
+    #: Unused recovery codes: an option of its own; it does not stand before the email code.
+    recovery_codes: int = 0
     tries: dict[Way, int] = field(default_factory=dict)
     exhausted: set[Way] = field(default_factory=set)
 
@@ -67,6 +71,7 @@ class Challenge:
             question_allowed=question_allowed,
             email_fallback=account.email_fallback_enabled,
             preferred=getattr(account, "preferred_method", None),
+            recovery_codes=getattr(account, "recovery_codes_left", 0),
         )
 
     # -- what to offer ----------------------------------------------------------------------
@@ -96,6 +101,8 @@ class Challenge:
         out = [m for m in self.methods if m not in self.exhausted]
         if self.question_open:
             out.append(Way.QUESTION)
+        if self.recovery_codes and Way.RECOVERY not in self.exhausted:
+            out.append(Way.RECOVERY)
         if self.email_open:
             out.append(Way.EMAIL)
         return out
@@ -103,7 +110,7 @@ class Challenge:
     def first(self) -> Way | None:
         """Where to start: the way that worked last time, else the most secure one."""
         ways = self.ways()
-        if self.preferred in {w.value for w in ways}:
+        if self.preferred in {w.value for w in ways} and self.preferred != Way.RECOVERY.value:
             return Way(self.preferred)
         return ways[0] if ways else None
 

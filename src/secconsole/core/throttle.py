@@ -39,7 +39,7 @@ def signin_key(username_key: str) -> str:
 
 def account_keys(account_id: int, username_key: str) -> list[str]:
     """Every counter that belongs to one account: what ``user unlock`` clears."""
-    return [signin_key(username_key)] + [f"{kind}:{account_id}" for kind in ("totp", "identity", "question", "email")]
+    return [signin_key(username_key)] + [f"{kind}:{account_id}" for kind in ("totp", "identity", "question", "email", "recovery")]
 
 
 def check(session: Session, key: str, now: datetime) -> Gate:

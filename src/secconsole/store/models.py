@@ -141,3 +141,14 @@ class EmailCode(SQLModel, table=True):
     created_at: datetime = _utc()
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One of the ten single-use recovery codes: a keyed hash, and when it was used."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None, nullable=True)

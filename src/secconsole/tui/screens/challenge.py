@@ -26,6 +26,8 @@ from secconsole.tui.widgets.topbar import TopBar
 
 SIGN_IN = "sign-in"
 STEP_UP = "step-up"
+#: The input each way reads (the rest read the digits-only #code).
+_FIELD = {Way.QUESTION: "answer", Way.RECOVERY: "recovery"}
 
 
 class ChallengeScreen(FormScreen):
@@ -55,6 +57,8 @@ class ChallengeScreen(FormScreen):
                     with Vertical(id="panel-question"):
                         yield Static(id="question-text")
                         yield TextField(id="answer", max_length=200, compact=True)
+                    with Vertical(id="panel-recovery"):
+                        yield TextField(id="recovery", max_length=16, compact=True, restrict=r"[A-Za-z0-9 \-]*")
                 yield ErrorLine(id="challenge-error")
                 if self.app.config.demo:
                     yield Static(id="demo-code", classes="demo-hint")
@@ -81,10 +85,11 @@ class ChallengeScreen(FormScreen):
         self.way = way
         self.query_one(ErrorLine).clear()
         question = way is Way.QUESTION
-        self.FIELDS = ("answer",) if question else ("code",)
-        self.query_one("#panels", ContentSwitcher).current = "panel-question" if question else "panel-code"
-        self.query_one("#code", Input).value = ""
-        self.query_one("#answer", Input).value = ""
+        field = _FIELD.get(way, "code")
+        self.FIELDS = (field,)
+        self.query_one("#panels", ContentSwitcher).current = f"panel-{field if field != 'answer' else 'question'}"
+        for name in ("code", "answer", "recovery"):
+            self.query_one(f"#{name}", Input).value = ""
         self.query_one("#resend").display = way is Way.EMAIL
         self.query_one("#give-up").display = way.secure
         self.query_one("#other-way").display = len(self.challenge.ways()) > 1
@@ -98,10 +103,12 @@ class ChallengeScreen(FormScreen):
             services = await self.app.services()
             text = await self.app.run_core(services.questions.question_of, self.account.id)
             self.query_one("#question-text", Static).update(plain(text or ""))
+        elif way is Way.RECOVERY:
+            lead += "Enter one of the recovery codes you saved (like abcde-23456). Each works once."
         else:
             lead += "Every other way was used up, so we can email you a code as a last resort."
         self.query_one("#challenge-lead", Static).update(plain(lead))
-        self.query_one("#answer" if question else "#code").focus()
+        self.query_one(f"#{field}").focus()
         self._demo_hint()
         if way is Way.EMAIL:
             await self._send_email()
@@ -155,12 +162,12 @@ class ChallengeScreen(FormScreen):
 
     async def submit(self) -> None:
         way = self.way
-        field = "answer" if way is Way.QUESTION else "code"
+        field = _FIELD.get(way, "code")
         entered = self.query_one(f"#{field}", Input).value
         try:
             services = await self.app.services()
             check = {Way.TOTP: services.totp.verify, Way.QUESTION: services.questions.verify,
-                     Way.EMAIL: services.email.verify}[way]
+                     Way.EMAIL: services.email.verify, Way.RECOVERY: services.recovery.verify}[way]
             result = await self.app.run_core(check, self.account.id, entered, source=self.app.config.source)
         except ValidationError as exc:
             self.show_error(str(exc), field)
@@ -187,10 +194,11 @@ class ChallengeScreen(FormScreen):
             await self._to_support()
             return
         await self._go(nxt)
-        names = {Way.TOTP: "the authenticator app", Way.QUESTION: "the security question", Way.EMAIL: "the email code"}
+        names = {Way.TOTP: "the authenticator app", Way.QUESTION: "the security question",
+                 Way.EMAIL: "the email code", Way.RECOVERY: "recovery codes"}
         self.show_error(
             f"That was the last try with {names.get(way, way.value)} for this sign-in. Try this way instead.",
-            "answer" if nxt is Way.QUESTION else "code",
+            _FIELD.get(nxt, "code"),
         )
 
     async def _passed(self, services, way: Way, note: str) -> None:
@@ -208,7 +216,8 @@ class ChallengeScreen(FormScreen):
             self.show_error(str(exc), "code")
             return
         if note:
-            self.app.notify(note, title="Clock adjusted", timeout=12, markup=False)
+            title = "Recovery codes" if way is Way.RECOVERY else "Clock adjusted"
+            self.app.notify(note, title=title, timeout=12, markup=False)
         self.dismiss(account)
 
     def _cancel(self) -> None:

@@ -54,6 +54,12 @@ class SettingsScreen(Screen[None]):
                 yield ActionButton("Set question", id="question")
                 yield ActionButton("Remove question", id="remove-question")
             with Horizontal(classes="setting-row"):
+                yield Static(classes="setting-control")
+                yield Static("Recovery codes", classes="setting-name", markup=False)
+                yield Static(id="recovery-detail", classes="setting-detail")
+            with Horizontal(classes="row-buttons"):
+                yield ActionButton("Make recovery codes", id="recovery")
+            with Horizontal(classes="setting-row"):
                 yield Switch(id="switch-email", animate=False)
                 yield Static("Email fallback", classes="setting-name", markup=False)
                 yield Static(id="email-detail", classes="setting-detail")
@@ -92,6 +98,11 @@ class SettingsScreen(Screen[None]):
         )
         self.query_one("#question", ActionButton).update("Change question" if question else "Set question")
         self.query_one("#remove-question").display = question is not None
+        left = account.recovery_codes_left
+        self.query_one("#recovery-detail", Static).update(
+            f"{left} of 10 left" if left else "None yet (for when your phone is away)"
+        )
+        self.query_one("#recovery", ActionButton).update("Make new codes" if left else "Make recovery codes")
         email = self.query_one("#switch-email", Switch)
         with email.prevent(Switch.Changed):
             email.value = account.email_fallback_enabled
@@ -227,6 +238,27 @@ class SettingsScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
         else:
             self.notify("Your security question was removed.")
+        await self.refresh_account()
+
+    @on(ActionButton.Pressed, "#recovery")
+    @work(group="confirm", exclusive=True)
+    async def _recovery(self) -> None:
+        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog
+
+        if self.account.recovery_codes_left:
+            sure = await self.app.push_screen_wait(ConfirmDialog(
+                "Make new recovery codes?", "Your current codes stop working as soon as the new ones exist.",
+                confirm="Make new codes",
+            ))
+            if not sure:
+                return
+        try:
+            services = await self.app.services()
+            codes = await self.app.run_core(services.recovery.generate, self.account.id, source=self.app.config.source)
+        except SecConsoleError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        await self.app.push_screen_wait(RecoveryCodesDialog(codes))
         await self.refresh_account()
 
     @on(ActionButton.Pressed, "#change-password")
