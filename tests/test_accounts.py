@@ -250,3 +250,16 @@ def test_a_lock_sends_the_owner_a_notice(services, clock):
         clock.advance(seconds=rules.backoff_max_seconds)
     notices = recent_outbox(services.db, account_id=view.id)
     assert [m.subject for m in notices] == ["Your SecConsole account was locked"]
+
+
+def test_one_source_trying_many_names_is_slowed_without_naming_anyone(services, clock):
+    create(services)
+    rules = services.profile.source_lockout
+    for n in range(rules.free_failures + 1):
+        assert services.accounts.sign_in(f"user{n}", "guess", source="ssh 198.51.100.7").retry_after == 0
+    blocked = services.accounts.sign_in("user99", "guess", source="ssh 198.51.100.7")
+    assert blocked.outcome is SignInOutcome.WAIT and "from this connection" in blocked.message
+    assert services.accounts.sign_in("alice", STRONG, source="ssh 198.51.100.7").outcome is SignInOutcome.WAIT
+    assert services.accounts.sign_in("alice", STRONG, source="ssh 203.0.113.1").ok  # elsewhere is fine
+    clock.advance(seconds=rules.backoff_max_seconds)
+    assert services.accounts.sign_in("alice", STRONG, source="ssh 198.51.100.7").ok

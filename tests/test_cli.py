@@ -240,3 +240,20 @@ def test_support_reset_2fa_and_unlock_tell_the_user(tmp_path):
     subjects = [m["subject"] for m in json.loads(run(tmp_path, "outbox", "--user", "ivan", "--json").stdout)]
     assert subjects == ["Your SecConsole account was unlocked", "Your SecConsole two-step verification was reset"]
     assert_clean_error(run(tmp_path, "user", "reset-2fa", "nobody"), "no account named 'nobody'")
+
+
+def test_unlock_source(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+
+    run(tmp_path, "user", "add", "jan", "--email", "jan@example.com", "--password-stdin", stdin=STRONG)
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    for n in range(services.profile.source_lockout.free_failures + 2):
+        services.accounts.sign_in(f"x{n}", "guess", source="ssh 198.51.100.7")
+    assert services.accounts.sign_in("jan", STRONG, source="ssh 198.51.100.7").outcome.value == "wait"
+    services.close()
+    done = run(tmp_path, "unlock-source", "ssh 198.51.100.7")
+    assert done.returncode == 0 and "Cleared" in done.stdout
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    assert services.accounts.sign_in("jan", STRONG, source="ssh 198.51.100.7").ok
+    services.close()

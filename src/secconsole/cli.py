@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="\"I can't use this method\" for WAY (repeatable), as in the console")
     login.set_defaults(handler=_login)
 
+    unlock_source = sub.add_parser(
+        "unlock-source", parents=[common], help="clear failed sign-ins counted against a connection",
+        description="Clears the failures counted against one source, as the audit log names it, "
+        "e.g. 'ssh 198.51.100.7' or 'local /dev/pts/3'.",
+    )
+    unlock_source.add_argument("source")
+    unlock_source.set_defaults(handler=_unlock_source)
+
     outbox = sub.add_parser(
         "outbox", parents=[common], help="messages the outbox delivered (where demo codes are read)",
         description="Lists the newest messages the outbox sender delivered: email codes and notices. "
@@ -426,6 +434,16 @@ def _login(args: argparse.Namespace) -> int:
         return 0
     finally:
         services.close()
+
+
+def _unlock_source(args: argparse.Namespace) -> int:
+    services = _services(args)
+    try:
+        had = services.support.unlock_source(args.source, by="cli unlock-source")
+    finally:
+        services.close()
+    print(f"Cleared failed sign-ins from {args.source}." if had else f"{args.source} had no failed sign-ins.")
+    return 0
 
 
 def _outbox(args: argparse.Namespace) -> int:

@@ -87,6 +87,8 @@ class SignInResult:
     ref: str = ""
     #: What a wrong secret is called: sign-in never says which half was wrong.
     wrong: str = "That username and password do not match."
+    #: The refusal is about the connection (too many failures from it), not the account.
+    from_source: bool = False
 
     @property
     def ok(self) -> bool:
@@ -100,6 +102,10 @@ class SignInResult:
             return "Signed in."
         if self.outcome is SignInOutcome.SECOND_STEP:
             return "Now confirm it's you."
+        if self.from_source:
+            if self.outcome is SignInOutcome.LOCKED:
+                return f"Too many failed sign-ins from this connection. Contact support and quote {self.ref}."
+            return f"Too many failed sign-ins from this connection. Try again in {_seconds(self.retry_after)}."
         if self.outcome is SignInOutcome.LOCKED:
             return _blocked_message(throttle.Gate(locked=True)) + f" Quote reference {self.ref}."
         if self.outcome is SignInOutcome.WAIT:
@@ -201,13 +207,26 @@ class AccountService:
     # -- signing in and out ---------------------------------------------------------------
 
     def sign_in(self, username: str, password: str, *, source: str) -> SignInResult:
+        """Check the password. Failures count per account name and per source (one address
+        trying many names), each with its own back-off and lock."""
         key = throttle.signin_key(username_key(username)[:150])
+        source_key = throttle.source_key(source)
         typed = username.strip()[:64]
         now = self.clock.now()
         with self.db.transaction(readonly=True) as session:
             gate = throttle.check(session, key, now)
+            source_gate = throttle.check(session, source_key, now)
             account = self._find(session, username)
             stored = (account.id, account.password_hash) if account else None
+        if not source_gate.open:
+            with self.db.transaction() as session:
+                ref = audit.record(
+                    session, at=now, kind=audit.SIGNIN_BLOCKED, source=source,
+                    account_id=stored[0] if stored else None, username=typed, by="source",
+                    locked=source_gate.locked, retry_after=source_gate.retry_after,
+                )
+            outcome = SignInOutcome.LOCKED if source_gate.locked else SignInOutcome.WAIT
+            return SignInResult(outcome, retry_after=source_gate.retry_after, ref=ref, from_source=True)
         if not gate.open:
             with self.db.transaction() as session:
                 ref = audit.record(
@@ -226,6 +245,8 @@ class AccountService:
 
         if not matched:
             with self.db.transaction() as session:
+                # A success never clears the source's count: one good account must not reset a spray.
+                throttle.record_failure(session, source_key, now, self.profile.source_lockout)
                 result = self._failed(session, key, now, source, stored[0] if stored else None, typed)
             if result.outcome is SignInOutcome.LOCKED and stored is not None:
                 self._lock_notice(stored[0], result.ref)

@@ -47,6 +47,10 @@ class PolicyProfile:
     summary: str
     password: PasswordRules
     lockout: LockoutRules
+    #: Failed sign-ins from one source (an address trying many names): looser than per account.
+    source_lockout: LockoutRules = LockoutRules(
+        free_failures=10, backoff_base_seconds=2, backoff_max_seconds=300, lock_after=50
+    )
     #: How long an email code works (NIST allows email as a recovery channel, up to 24 h).
     email_code_minutes: int = 10
     #: Whether the security question counts as a way to confirm it's you (not in nist).
@@ -81,6 +85,7 @@ NIST = PolicyProfile(
     lockout=LockoutRules(free_failures=5, backoff_base_seconds=1, backoff_max_seconds=60, lock_after=100),
     email_code_minutes=24 * 60,
     question_counts=False,
+    source_lockout=LockoutRules(free_failures=20, backoff_base_seconds=1, backoff_max_seconds=60, lock_after=500),
 )
 
 PROFILES: dict[str, PolicyProfile] = {p.name: p for p in (CLASSIC, NIST)}

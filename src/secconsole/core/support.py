@@ -15,7 +15,9 @@ from secconsole.store.engine import Database
 from secconsole.store.models import Account, MethodEnrollment
 
 TWO_STEP_RESET = "two_step.reset"
+SOURCE_UNLOCKED = "source.unlocked"
 audit.DESCRIPTIONS[TWO_STEP_RESET] = "Two-step verification reset by support"
+audit.DESCRIPTIONS[SOURCE_UNLOCKED] = "Failed sign-ins from a connection cleared by support"
 
 
 class Support:
@@ -31,6 +33,14 @@ class Support:
         self._tell(account.id, account.email, account.username, "Your SecConsole account was unlocked",
                    "Support cleared the failed attempts on your account, so you can sign in again.")
         return had
+
+    def unlock_source(self, source: str, *, by: str) -> bool:
+        """Clear the failures counted against a connection (e.g. "ssh 198.51.100.7")."""
+        with self.db.transaction() as session:
+            cleared = throttle.clear(session, throttle.source_key(source))
+            audit.record(session, at=self.clock.now(), kind=SOURCE_UNLOCKED, source=by, unlocked=source,
+                         had_failures=cleared)
+        return cleared
 
     def reset_second_steps(self, username: str, *, source: str) -> list[str]:
         """Delete every method (and its secret) and clear the counters. Returns the kinds removed."""

@@ -37,6 +37,10 @@ def signin_key(username_key: str) -> str:
     return f"signin:{username_key}"
 
 
+def source_key(source: str) -> str:
+    return f"source:{source}"[:160]
+
+
 def account_keys(account_id: int, username_key: str) -> list[str]:
     """Every counter that belongs to one account: what ``user unlock`` clears."""
     return [signin_key(username_key)] + [f"{kind}:{account_id}" for kind in ("totp", "identity", "question", "email", "recovery")]
