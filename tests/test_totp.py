@@ -195,6 +195,9 @@ def test_wrong_codes_back_off_then_lock_and_a_success_clears(services, carol, cl
         result = services.totp.verify(carol.id, "000000", source=SRC)
         clock.advance(seconds=rules.backoff_max_seconds)
     assert result.locked and "locked" in result.message
+    from secconsole.core.delivery import recent_outbox
+
+    assert [m.subject for m in recent_outbox(services.db, account_id=carol.id)] == ["Your SecConsole account was locked"]
     good = services.totp.verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC)
     assert not good.ok and good.locked
     assert services.accounts.unlock("carol", source="support")

@@ -69,6 +69,8 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
     hasher = PasswordHasher()
     sender = make_sender(config, db, clock)
     accounts = AccountService(db, clock, profile, hasher, sender)
+    totp = AuthenticatorApp(db, clock, box, profile, config.issuer)
+    totp.lock_notice = accounts.lock_notice
     return Services(
         config=config,
         clock=clock,
@@ -81,7 +83,7 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
         methods=Methods(db, clock),
-        totp=AuthenticatorApp(db, clock, box, profile, config.issuer),
+        totp=totp,
         sender=sender,
         email=EmailFallback(db, clock, box, profile, sender),
         support=Support(db, clock, accounts, sender),

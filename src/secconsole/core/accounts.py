@@ -249,7 +249,7 @@ class AccountService:
                 throttle.record_failure(session, source_key, now, self.profile.source_lockout)
                 result = self._failed(session, key, now, source, stored[0] if stored else None, typed)
             if result.outcome is SignInOutcome.LOCKED and stored is not None:
-                self._lock_notice(stored[0], result.ref)
+                self.lock_notice(stored[0], result.ref)
             return result
         with self.db.transaction() as session:
             account = session.get(Account, stored[0])
@@ -360,7 +360,8 @@ class AccountService:
                 account_id=account_id, username=account.username if account else "",
             )
 
-    def _lock_notice(self, account_id: int, ref: str) -> None:
+    def lock_notice(self, account_id: int, ref: str, what: str = "sign-in attempts") -> None:
+        """Tell the owner by email that something locked (after the lock was committed)."""
         if self.sender is None:
             return
         from secconsole.core.delivery import Message
@@ -368,7 +369,7 @@ class AccountService:
         account = self.get_by_id(account_id)
         self.sender.send(Message(
             "email", account.email, "Your SecConsole account was locked",
-            f"Hello {account.username},\n\nAfter too many failed sign-in attempts your account is locked. "
+            f"Hello {account.username},\n\nAfter too many failed {what} your account is locked. "
             f"If that was you, contact support and quote {ref}; if not, someone may know your password: "
             "change it once support has unlocked the account.\n",
             account_id,

@@ -72,6 +72,8 @@ class AuthenticatorApp:
         self.box = box
         self.profile = profile
         self.issuer = issuer
+        #: Called as ``(account_id, ref, what)`` after a lock is committed (``AccountService.lock_notice``).
+        self.lock_notice = None
 
     # -- enrollment -----------------------------------------------------------------------
 
@@ -141,20 +143,10 @@ class AuthenticatorApp:
             drift = self._drift(secret, code, current, params)
             if drift is not None and drift == candidate:
                 learned, step = drift, current + drift
+        if step is None:
+            return self._refuse(account_id, key, row_id, drift, params, now, source)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
-            if step is None:
-                session.execute(
-                    sa.update(MethodEnrollment).where(MethodEnrollment.id == row_id).values(drift_candidate=drift)
-                )
-                gate, newly_locked = throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(session, at=now, kind=TOTP_FAILED, source=source, account_id=account_id,
-                             username=account.username, failures=gate.failures,
-                             drift_steps=drift if drift is not None else 0)
-                if newly_locked:
-                    audit.record(session, at=now, kind=audit.ACCOUNT_LOCKED, source=source, account_id=account_id,
-                                 username=account.username, method=self.kind.value)
-                return _wrong(gate, drift, params.period)
             values = {"last_used_step": step, "drift_candidate": None}
             if learned is not None:
                 values["drift_steps"] = learned
@@ -179,6 +171,25 @@ class AuthenticatorApp:
                              username=account.username, drift_steps=learned)
                 note = f"Accepted: {describe_drift(learned, params.period)}, so we now allow for it. {CLOCK_ADVICE}"
         return StepResult(True, "Code accepted.", note=note)
+
+    def _refuse(self, account_id, key, row_id, drift, params, now, source) -> StepResult:
+        """A wrong code: remember any drift for next time, count it, and tell the owner on a lock."""
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            session.execute(
+                sa.update(MethodEnrollment).where(MethodEnrollment.id == row_id).values(drift_candidate=drift)
+            )
+            gate, newly_locked = throttle.record_failure(session, key, now, self.profile.lockout)
+            audit.record(session, at=now, kind=TOTP_FAILED, source=source, account_id=account_id,
+                         username=account.username, failures=gate.failures,
+                         drift_steps=drift if drift is not None else 0)
+            lock_ref = newly_locked and audit.record(
+                session, at=now, kind=audit.ACCOUNT_LOCKED, source=source, account_id=account_id,
+                username=account.username, method=self.kind.value,
+            )
+        if lock_ref and self.lock_notice:
+            self.lock_notice(account_id, lock_ref, "authenticator app codes")
+        return _wrong(gate, drift, params.period)
 
     # -- helpers --------------------------------------------------------------------------
 
