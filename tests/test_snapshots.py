@@ -363,3 +363,28 @@ def test_contact_support(snap_compare, svc):
         await pilot.app.push_screen(ContactSupportScreen("alice", "K7Q2-M9XD"))
 
     assert snap_compare(make_app(svc), run_before=show, terminal_size=SIZE)
+
+
+def test_recovery_codes_dialog(snap_compare, svc):
+    from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog
+
+    codes = [f"abcd{n}-2345{n}" for n in range(2, 10)] + ["wxyzq-23456", "mnpqr-98765"]
+
+    async def show(pilot):
+        await pilot.app.push_screen(RecoveryCodesDialog(codes))
+
+    assert snap_compare(make_app(svc), run_before=show, terminal_size=SIZE)
+
+
+def test_challenge_recovery_panel(snap_compare, svc):
+    _alice_with_question(svc)
+    svc.recovery.generate(svc.accounts.get("alice").id, source="t")
+
+    async def recovery(pilot):
+        from secconsole.core.challenge import Way
+
+        await sign_in(pilot, "alice", STRONG)
+        await pilot.app.screen._go(Way.RECOVERY)
+        await pilot.pause()
+
+    assert snap_compare(make_app(svc), run_before=recovery, terminal_size=SIZE)

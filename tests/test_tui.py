@@ -253,15 +253,23 @@ async def test_a_lost_key_shows_the_reason_and_quits_with_an_error(tmp_path, clo
 
 
 def test_every_binding_has_an_id():
+    """Every screen, dialog and widget of ours, found by walking the package."""
+    import importlib
+    import inspect
+    import pkgutil
+
     from textual.binding import Binding
+    from textual.dom import DOMNode
 
-    from secconsole.tui.app import SecConsoleApp
-    from secconsole.tui.screens.form import FormScreen
-    from secconsole.tui.screens.problem import ProblemScreen
-    from secconsole.tui.widgets.action_button import ActionButton
+    import secconsole.tui as tui
 
-    owners = (SecConsoleApp, SignInScreen, FormScreen, CreateAccountScreen, ChangePasswordScreen, HomeScreen,
-              ProblemScreen, ActionButton)
+    owners = set()
+    for module in pkgutil.walk_packages(tui.__path__, prefix="secconsole.tui."):
+        loaded = importlib.import_module(module.name)
+        for _, obj in inspect.getmembers(loaded, inspect.isclass):
+            if issubclass(obj, DOMNode) and obj.__module__.startswith("secconsole."):
+                owners.add(obj)
+    assert len(owners) >= 20
     for owner in owners:
-        for binding in owner.BINDINGS:
+        for binding in owner.__dict__.get("BINDINGS", []):
             assert isinstance(binding, Binding) and binding.id, (owner.__name__, binding)

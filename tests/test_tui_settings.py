@@ -290,3 +290,22 @@ async def test_identity_outside_demo_needs_a_record(svc):
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Contact support" in text_of(app, "#identity-error"))
     assert not svc.accounts.get("alice").identity_verified
+
+
+async def test_nist_says_the_question_does_not_count(tmp_path, clock):
+    from dataclasses import replace
+
+    from conftest import make_config
+    from secconsole.services import open_services
+
+    svc = open_services(make_config(tmp_path, policy="nist"), clock=clock)
+    try:
+        svc.accounts.create("alice", "alice@example.com", "violet orbit canyon drums", source="t")
+        app = make_app(svc)
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, "alice", "violet orbit canyon drums")
+            await pilot.press("s")
+            await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+            assert "not used to sign in under the nist policy" in text_of(app, "#question-detail")
+    finally:
+        svc.close()

@@ -93,9 +93,13 @@ class SettingsScreen(Screen[None]):
             state = account.method(row.kind)
             row.show(state, _method_detail(account, row.kind))
         question = account.security_question
-        self.query_one("#question-detail", Static).update(
-            Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
-        )
+        from secconsole.core.policy import get_profile
+
+        counts = get_profile(self.app.config.policy).question_counts
+        detail = Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
+        if not counts:
+            detail = detail + Content.from_markup("\n[$text-muted](not used to sign in under the nist policy)[/]")
+        self.query_one("#question-detail", Static).update(detail)
         self.query_one("#question", ActionButton).update("Change question" if question else "Set question")
         self.query_one("#remove-question").display = question is not None
         left = account.recovery_codes_left
