@@ -250,3 +250,15 @@ def test_question_as_a_challenge_answer_is_throttled_and_audited(services, alice
     assert not result.ok and result.retry_after > 0
     assert not services.questions.verify(alice.id, "Biscuit", source=SRC).ok  # must wait
     assert "question.failed" in kinds(services, alice.id)
+
+
+def test_a_locked_question_tells_the_owner(services, alice, clock):
+    from secconsole.core.delivery import recent_outbox
+
+    services.questions.set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
+    for _ in range(services.profile.lockout.lock_after):
+        services.questions.verify(alice.id, "Rex", source=SRC)
+        clock.advance(seconds=services.profile.lockout.backoff_max_seconds)
+    assert services.questions.verify(alice.id, "Biscuit", source=SRC).locked
+    assert [m.subject for m in recent_outbox(services.db, account_id=alice.id)] == ["Your SecConsole account was locked"]
+    assert "account.locked" in kinds(services, alice.id)

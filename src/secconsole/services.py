@@ -70,7 +70,11 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
     sender = make_sender(config, db, clock)
     accounts = AccountService(db, clock, profile, hasher, sender)
     totp = AuthenticatorApp(db, clock, box, profile, config.issuer)
-    totp.lock_notice = accounts.lock_notice
+    questions = SecurityQuestions(db, clock, hasher, profile)
+    email = EmailFallback(db, clock, box, profile, sender)
+    recovery = RecoveryCodes(db, clock, box, profile)
+    for way in (totp, questions, email, recovery):
+        way.lock_notice = accounts.lock_notice
     return Services(
         config=config,
         clock=clock,
@@ -79,15 +83,15 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         hasher=hasher,
         box=box,
         accounts=accounts,
-        questions=SecurityQuestions(db, clock, hasher, profile),
+        questions=questions,
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
         methods=Methods(db, clock),
         totp=totp,
         sender=sender,
-        email=EmailFallback(db, clock, box, profile, sender),
+        email=email,
         support=Support(db, clock, accounts, sender),
-        recovery=RecoveryCodes(db, clock, box, profile),
+        recovery=recovery,
     )
 
 

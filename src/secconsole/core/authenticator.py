@@ -98,9 +98,9 @@ class AuthenticatorApp:
         with self.db.transaction() as session:
             account = require_account(session, pending.account_id)
             if step is None:
-                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(session, at=now, kind=TOTP_FAILED, source=source, account_id=account.id,
-                             username=account.username, during="enrollment", failures=gate.failures)
+                gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
+                                              kind=TOTP_FAILED, what="authenticator app codes",
+                                              notice=self.lock_notice, during="enrollment")
                 return _wrong(gate, drift, pending.params.period)
             existing = session.exec(
                 select(MethodEnrollment).where(
@@ -179,16 +179,9 @@ class AuthenticatorApp:
             session.execute(
                 sa.update(MethodEnrollment).where(MethodEnrollment.id == row_id).values(drift_candidate=drift)
             )
-            gate, newly_locked = throttle.record_failure(session, key, now, self.profile.lockout)
-            audit.record(session, at=now, kind=TOTP_FAILED, source=source, account_id=account_id,
-                         username=account.username, failures=gate.failures,
-                         drift_steps=drift if drift is not None else 0)
-            lock_ref = newly_locked and audit.record(
-                session, at=now, kind=audit.ACCOUNT_LOCKED, source=source, account_id=account_id,
-                username=account.username, method=self.kind.value,
-            )
-        if lock_ref and self.lock_notice:
-            self.lock_notice(account_id, lock_ref, "authenticator app codes")
+            gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
+                                          kind=TOTP_FAILED, what="authenticator app codes",
+                                          notice=self.lock_notice, drift_steps=drift if drift is not None else 0)
         return _wrong(gate, drift, params.period)
 
     # -- helpers --------------------------------------------------------------------------

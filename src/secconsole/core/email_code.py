@@ -47,6 +47,7 @@ class EmailFallback:
         self.box = box
         self.profile = profile
         self.sender = sender
+        self.lock_notice = None
 
     def _digest(self, account_id: int, code: str) -> str:
         return self.box.digest(code.encode(), f"email code:{account_id}".encode())
@@ -106,9 +107,9 @@ class EmailFallback:
                 sa.update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now)
             ).rowcount == 1
             if not claimed:
-                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(session, at=now, kind=EMAIL_CODE_FAILED, source=source, account_id=account_id,
-                             username=account.username, failures=gate.failures)
+                gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
+                                              source=source, kind=EMAIL_CODE_FAILED, what="email codes",
+                                              notice=self.lock_notice)
                 message = "That code is not right." if row is not None else "That code has expired or was used: ask for a new one."
                 return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after)
             throttle.clear(session, key)

@@ -51,6 +51,7 @@ class RecoveryCodes:
         self.clock = clock
         self.box = box
         self.profile = profile
+        self.lock_notice = None
 
     def _digest(self, account_id: int, code: str) -> str:
         return self.box.digest(code.encode(), f"recovery:{account_id}".encode())
@@ -94,9 +95,9 @@ class RecoveryCodes:
                 .values(used_at=now)
             ).rowcount == 1
             if not claimed:
-                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(session, at=now, kind=RECOVERY_FAILED, source=source, account_id=account_id,
-                             username=account.username, failures=gate.failures)
+                gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
+                                              source=source, kind=RECOVERY_FAILED, what="recovery codes",
+                                              notice=self.lock_notice)
                 return StepResult(False, "That recovery code is not right, or was already used.",
                                   locked=gate.locked, retry_after=gate.retry_after)
             throttle.clear(session, key)

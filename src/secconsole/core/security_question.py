@@ -73,6 +73,8 @@ class SecurityQuestions:
         self.clock = clock
         self.hasher = hasher
         self.profile = profile
+        #: ``AccountService.lock_notice``: tells the owner when the question locks.
+        self.lock_notice = None
 
     def question_of(self, account_id: int) -> str | None:
         with self.db.transaction(readonly=True) as session:
@@ -100,9 +102,9 @@ class SecurityQuestions:
                 audit.record(session, at=now, kind=QUESTION_PASSED, source=source, account_id=account_id,
                              username=account.username)
                 return StepResult(True, "Answer accepted.")
-            gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
-            audit.record(session, at=now, kind=QUESTION_FAILED, source=source, account_id=account_id,
-                         username=account.username, failures=gate.failures)
+            gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
+                                          kind=QUESTION_FAILED, what="security question answers",
+                                          notice=self.lock_notice)
         return StepResult(False, "That answer is not right.", locked=gate.locked, retry_after=gate.retry_after)
 
     def set(self, account_id: int, question: str, answer: str, *, source: str) -> bool:

@@ -66,6 +66,28 @@ def record_failure(session: Session, key: str, now: datetime, rules: LockoutRule
     return _gate(row, now), newly_locked
 
 
+def count_failure(
+    session: Session, key: str, now: datetime, rules: LockoutRules, *, account, source: str, kind: str,
+    what: str, notice=None, **detail: object,
+) -> Gate:
+    """A wrong answer for one of an account's ways: counted, audited, and on the failure that
+    locks it, the lock is audited and ``notice(account_id, ref, what)`` runs once committed."""
+    from sqlalchemy import event
+
+    from secconsole.core import audit
+
+    account_id, username = account.id, account.username
+    gate, newly_locked = record_failure(session, key, now, rules)
+    audit.record(session, at=now, kind=kind, source=source, account_id=account_id, username=username,
+                 failures=gate.failures, **detail)
+    if newly_locked:
+        ref = audit.record(session, at=now, kind=audit.ACCOUNT_LOCKED, source=source, account_id=account_id,
+                           username=username, what=what)
+        if notice is not None:
+            event.listen(session, "after_commit", lambda _s: notice(account_id, ref, what), once=True)
+    return gate
+
+
 def clear(session: Session, key: str) -> bool:
     """Forget the failures of ``key``. Returns whether there was anything to forget."""
     result = session.execute(sa.delete(Throttle).where(Throttle.key == key))
