@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from secconsole import __version__
@@ -205,10 +206,16 @@ def _config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     return config.resolve(demo=demo, source=config.detect_source(), **values)
 
 
-def _services(args: argparse.Namespace):
+@contextmanager
+def _opened(args: argparse.Namespace):
+    """The services for one command, closed however it ends."""
     from secconsole.services import open_services
 
-    return open_services(_config(args))
+    services = open_services(_config(args))
+    try:
+        yield services
+    finally:
+        services.close()
 
 
 # -- the console -----------------------------------------------------------------------------
@@ -283,21 +290,15 @@ def _read_new_password(args: argparse.Namespace) -> str:
 
 def _user_add(args: argparse.Namespace) -> int:
     password = _read_new_password(args)
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         account = services.accounts.create(args.name, args.email, password, source="cli user add")
-    finally:
-        services.close()
     print(f"Created account {account.username} <{account.email}>.")
     return 0
 
 
 def _user_list(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         accounts = services.accounts.list()
-    finally:
-        services.close()
     if args.json:
         import json
 
@@ -313,12 +314,9 @@ def _user_list(args: argparse.Namespace) -> int:
 
 
 def _user_show(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         account = services.accounts.get(args.name)
         events = services.accounts.recent_events(args.name)
-    finally:
-        services.close()
     data = _account_json(account, events)
     if args.json:
         import json
@@ -344,35 +342,26 @@ def _user_show(args: argparse.Namespace) -> int:
 
 
 def _user_unlock(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         had = services.support.unlock(args.name, source="cli user unlock")
         name = services.accounts.get(args.name).username
-    finally:
-        services.close()
     print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
     return 0
 
 
 def _user_reset_2fa(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         removed = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
         name = services.accounts.get(args.name).username
-    finally:
-        services.close()
     what = ", ".join(removed) if removed else "nothing (no second step was on)"
     print(f"Reset two-step verification of {name}: removed {what}. They were told by email.")
     return 0
 
 
 def _user_set_identity(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         account = services.accounts.get(args.name)
         services.identity.record(account.id, args.legal_name, args.birth_date, source="cli user set-identity")
-    finally:
-        services.close()
     print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
     return 0
 
@@ -387,8 +376,7 @@ def _login(args: argparse.Namespace) -> int:
     if not password:
         raise ValidationError("No password on standard input.")
     source = f"cli login ({_config(args).source})"
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         result = services.accounts.sign_in(args.name, password, source=source)
         print(f"password: {result.message}")
         if result.outcome is SignInOutcome.OK:
@@ -432,16 +420,11 @@ def _login(args: argparse.Namespace) -> int:
         services.accounts.complete_sign_in(account.id, way.value, source=source)
         print(f"signed in as {account.username}")
         return 0
-    finally:
-        services.close()
 
 
 def _unlock_source(args: argparse.Namespace) -> int:
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         had = services.support.unlock_source(args.source, by="cli unlock-source")
-    finally:
-        services.close()
     print(f"Cleared failed sign-ins from {args.source}." if had else f"{args.source} had no failed sign-ins.")
     return 0
 
@@ -449,12 +432,9 @@ def _unlock_source(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from secconsole.core.delivery import recent_outbox
 
-    services = _services(args)
-    try:
+    with _opened(args) as services:
         account_id = services.accounts.get(args.user).id if args.user else None
         messages = recent_outbox(services.db, account_id=account_id, limit=max(args.limit, 1))
-    finally:
-        services.close()
     if args.json:
         import json
 
