@@ -5,14 +5,17 @@ Only the standard library is imported up front, so ``--help`` and the console st
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from secconsole import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
@@ -22,13 +25,22 @@ EXIT_SUPPORT = 5
 EXIT_INTERNAL = 70
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage plus a line
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+def _parser_class():
+    """argparse is imported only when there are arguments to parse: a bare ``secconsole``
+    goes straight to the console (bench/startup)."""
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one line, not usage plus a line
+            self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+    return _Parser
 
 
 def _common() -> argparse.ArgumentParser:
     """Options every command takes, before or after the command name."""
+    import argparse
+
     common = argparse.ArgumentParser(add_help=False)
     s = argparse.SUPPRESS
     common.add_argument("--db", metavar="URL", default=s,
@@ -51,6 +63,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _minutes(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -62,6 +76,8 @@ def _minutes(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from secconsole.tui.routes import ROUTES
+
+    _Parser = _parser_class()
 
     common = _common()
     screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
