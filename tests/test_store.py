@@ -106,3 +106,24 @@ def test_each_migration_upgrades_a_database_holding_data(db_url):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT username FROM account").scalar() == "old"
     db.dispose()
+
+
+def test_the_head_constant_is_alembics_head():
+    """ensure_current trusts migrate.HEAD to skip Alembic at start-up: it must be the real head."""
+    assert migrate.HEAD == migrate.head_revision()
+
+
+def test_a_current_database_starts_without_importing_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "x.db"
+    migrate.upgrade(Database(str(db_file)))
+    code = (
+        "import sys\n"
+        "from secconsole.store.engine import Database\n"
+        "from secconsole.store import migrate\n"
+        f"migrate.ensure_current(Database({str(db_file)!r}), auto_upgrade=True)\n"
+        "assert 'alembic' not in sys.modules, 'alembic was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

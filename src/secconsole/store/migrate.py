@@ -8,6 +8,11 @@ from secconsole.core.errors import DatabaseError
 from secconsole.store.engine import Database
 
 
+#: The newest migration. A test keeps it equal to Alembic's head; with it, a start-up against a
+#: current schema never imports Alembic (about 15 MB and 100 ms per process, per SSH session).
+HEAD = "0005"
+
+
 def _config():
     from alembic.config import Config
 
@@ -40,8 +45,20 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def stored_revision(db: Database) -> str | None:
+    """The schema version with one plain query (None for an empty database)."""
+    import sqlalchemy as sa
+
+    with db.engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def ensure_current(db: Database, *, auto_upgrade: bool) -> None:
     """Upgrade the schema if allowed; otherwise refuse to run against an old one."""
+    if stored_revision(db) == HEAD:
+        return
     if auto_upgrade:
         upgrade(db)
         return
