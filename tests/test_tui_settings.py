@@ -50,6 +50,14 @@ async def open_settings(pilot):
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
 
 
+async def open_identity_form(pilot):
+    await sign_in(pilot, "alice", STRONG)
+    await pilot.press("p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PaymentsScreen))
+    await pilot.press("i")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, VerifyIdentityScreen))
+
+
 async def focus_switch(pilot, kind: MethodKind):
     pilot.app.screen.query_one(f"#switch-{kind.value}").focus()
     await pilot.pause()
@@ -260,11 +268,7 @@ async def test_add_a_bad_card_then_a_good_one_then_remove_it(svc):
 async def test_demo_identity_verification_unlocks_text_messages(svc):
     app = make_app(svc, demo=True)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, "alice", STRONG)
-        await pilot.press("p")
-        await wait_until(pilot, lambda: isinstance(app.screen, PaymentsScreen))
-        await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, VerifyIdentityScreen))
+        await open_identity_form(pilot)
         await type_into(pilot, "#legal_name", "Alice Liddell")
         await type_into(pilot, "#birth_date", "2015-01-01")
         await pilot.press("enter")
@@ -280,11 +284,7 @@ async def test_demo_identity_verification_unlocks_text_messages(svc):
 async def test_identity_outside_demo_needs_a_record(svc):
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, "alice", STRONG)
-        await pilot.press("p")
-        await wait_until(pilot, lambda: isinstance(app.screen, PaymentsScreen))
-        await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, VerifyIdentityScreen))
+        await open_identity_form(pilot)
         await type_into(pilot, "#legal_name", "Alice Liddell")
         await type_into(pilot, "#birth_date", "1990-04-25")
         await pilot.press("enter")

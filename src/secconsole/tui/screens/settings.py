@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static, Switch
 from secconsole.core.accounts import AccountView
 from secconsole.core.errors import SecConsoleError
 from secconsole.core.methods import DISPLAY_ORDER, MethodKind, unavailable_reason
+from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import template
@@ -93,8 +94,6 @@ class SettingsScreen(Screen[None]):
             state = account.method(row.kind)
             row.show(state, _method_detail(account, row.kind))
         question = account.security_question
-        from secconsole.core.policy import get_profile
-
         counts = get_profile(self.app.config.policy).question_counts
         detail = Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
         if not counts:
