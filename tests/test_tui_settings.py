@@ -50,6 +50,20 @@ async def open_settings(pilot):
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
 
 
+async def ask_to_turn_off_totp(pilot, key: str = "enter") -> None:
+    """Settings open, the authenticator switch toggled: the first confirmation is up."""
+    await open_settings(pilot)
+    await focus_switch(pilot, MethodKind.TOTP)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+
+
+async def reach_second_confirmation(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog)
+                     and "Are you sure" in text_of(pilot.app, ".card-title"))
+
+
 async def open_identity_form(pilot):
     await sign_in(pilot, "alice", STRONG)
     await pilot.press("p")
@@ -96,13 +110,9 @@ async def test_cancelling_either_confirmation_keeps_the_method(svc, cancel_at, k
     enroll(svc, MethodKind.TOTP)
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_settings(pilot)
-        await focus_switch(pilot, MethodKind.TOTP)
-        await pilot.press("space")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await ask_to_turn_off_totp(pilot, "space")
         if cancel_at == "second":
-            await pilot.press("y")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and "Are you sure" in text_of(app, ".card-title"))
+            await reach_second_confirmation(pilot, "y")
         await pilot.press(key)
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         assert switch_value(app, MethodKind.TOTP)
@@ -113,10 +123,7 @@ async def test_enter_on_the_first_dialog_cancels_because_cancel_has_focus(svc):
     enroll(svc, MethodKind.TOTP)
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_settings(pilot)
-        await focus_switch(pilot, MethodKind.TOTP)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await ask_to_turn_off_totp(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
     assert svc.accounts.get("alice").method(MethodKind.TOTP).enabled
@@ -126,13 +133,9 @@ async def test_delete_then_yes_delete_and_disable_with_arrows_and_enter(svc):
     enroll(svc, MethodKind.TOTP, MethodKind.SMS)
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_settings(pilot)
-        await focus_switch(pilot, MethodKind.TOTP)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await ask_to_turn_off_totp(pilot)
         assert text_of(app, "#confirm") == "Delete"
-        await pilot.press("left", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and "Are you sure" in text_of(app, ".card-title"))
+        await reach_second_confirmation(pilot, "left", "enter")
         assert text_of(app, "#confirm") == "Yes, delete and disable"
         assert "password alone" not in text_of(app, "#dialog-message")  # a text message step remains
         await pilot.press("left", "enter")
@@ -146,12 +149,8 @@ async def test_disabling_the_last_method_warns_about_password_alone(svc):
     enroll(svc, MethodKind.TOTP)
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_settings(pilot)
-        await focus_switch(pilot, MethodKind.TOTP)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and "Are you sure" in text_of(app, ".card-title"))
+        await ask_to_turn_off_totp(pilot)
+        await reach_second_confirmation(pilot, "y")
         assert "protected by your password alone" in text_of(app, "#dialog-message")
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
