@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "their passwords are shown on the sign-in screen. --db keeps the data in a file.",
     )
     demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
+    demo.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
     demo.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
     demo.set_defaults(handler=_run_demo)
 
@@ -157,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
                        choices=("totp", "sms", "push", "question"),
                        help="\"I can't use this method\" for WAY (repeatable), as in the console")
     login.set_defaults(handler=_login)
+
+    ssh = sub.add_parser(
+        "serve-ssh", parents=[common], help="serve the console over SSH, one console per session",
+        description="An SSH server whose sessions each run their own console on a PTY of the client's "
+        "size. The SSH user name pre-fills the sign-in screen; the console's password and second step "
+        "are the authentication. Sessions without a terminal are refused.",
+    )
+    ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    ssh.add_argument("--port", type=int, default=2222, help="port (default 2222)")
+    ssh.add_argument("--host-key", metavar="PATH", help="Ed25519 host key, made on first start "
+                     "(default: ssh_host_ed25519_key in the data folder)")
+    ssh.add_argument("--demo", action="store_true", help="each session runs `secconsole demo`")
+    ssh.set_defaults(handler=_serve_ssh)
 
     unlock_source = sub.add_parser(
         "unlock-source", parents=[common], help="clear failed sign-ins counted against a connection",
@@ -246,7 +260,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     config, throwaway = demo_config(args)
     try:
-        return _run_app(config, open_screen=args.open, start_as=args.start_as)
+        return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
     finally:
         if throwaway:
             shutil.rmtree(throwaway, ignore_errors=True)
@@ -436,6 +450,41 @@ def _login(args: argparse.Namespace) -> int:
         services.accounts.complete_sign_in(account.id, way.value, source=source)
         print(f"signed in as {account.username}")
         return 0
+
+
+def _serve_ssh(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    from secconsole.ssh.server import SshSettings, serve
+
+    config = _config(args)
+    forwarded = []
+    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
+        if getattr(args, key, None):
+            forwarded += [flag, str(getattr(args, key))]
+    settings = SshSettings(
+        host=args.host, port=args.port, demo=args.demo, console_args=forwarded,
+        host_key=Path(args.host_key).expanduser() if args.host_key else config.data_dir / "ssh_host_ed25519_key",
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+
+    async def main() -> None:
+        server, key = await serve(settings)
+        print(f"Serving the console on ssh://{settings.host}:{settings.port}"
+              f"{' (demo)' if settings.demo else ''}; host key {key.get_fingerprint()}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        server.close()
+        await server.wait_closed()
+        print("Stopped.", flush=True)
+
+    asyncio.run(main())
+    return 0
 
 
 def _unlock_source(args: argparse.Namespace) -> int:
