@@ -21,20 +21,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+def start_server(tmp_path, *extra: str):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
     env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(port), "--demo"],
+        [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(port), "--demo", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     banner = proc.stdout.readline()
     assert "Serving the console on ssh://127.0.0.1" in banner, proc.stderr.read()
-    yield port, banner, proc, tmp_path
+    return port, banner, proc
+
+
+def stop(proc) -> None:
     proc.send_signal(signal.SIGTERM)
     proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    port, banner, proc = start_server(tmp_path)
+    yield port, banner, proc, tmp_path
+    stop(proc)
 
 
 async def read_until(process, text: str, timeout: float = 20.0) -> str:
@@ -101,3 +110,47 @@ def test_the_host_key_is_made_once_and_reused(server):
         again.send_signal(signal.SIGTERM)
         again.wait(10)
     assert banner.split("host key ")[1] == second.split("host key ")[1]
+
+
+async def open_console(port: int, user: str, **kwargs):
+    conn = await asyncssh.connect("127.0.0.1", port, username=user, known_hosts=None, **kwargs)
+    process = await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
+    return conn, process
+
+
+async def test_authorized_keys_let_one_key_in_and_keep_others_out(tmp_path):
+    allowed = asyncssh.generate_private_key("ssh-ed25519")
+    other = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(allowed.export_public_key())
+    port, _, proc = start_server(tmp_path, "--authorized-keys", str(keys))
+    try:
+        conn, process = await open_console(port, "alice", client_keys=[allowed])
+        await read_until(process, "Sign in to your account")
+        conn.close()
+        with pytest.raises(asyncssh.PermissionDenied):
+            await asyncssh.connect("127.0.0.1", port, username="alice", known_hosts=None, client_keys=[other])
+        with pytest.raises(asyncssh.PermissionDenied):
+            await asyncssh.connect("127.0.0.1", port, username="alice", known_hosts=None, client_keys=[])
+    finally:
+        stop(proc)
+
+
+async def test_limits_on_sessions_rate_and_time(tmp_path):
+    port, _, proc = start_server(tmp_path, "--max-sessions", "1", "--rate", "2", "--max-session-time", "3")
+    try:
+        first, process = await open_console(port, "alice")
+        await read_until(process, "Sign in to your account")
+        async with asyncssh.connect("127.0.0.1", port, username="bob", known_hosts=None) as second:
+            busy = await second.run(term_type="xterm", timeout=20)
+        busy_text = busy.stderr.decode() if isinstance(busy.stderr, bytes) else busy.stderr
+        assert busy.exit_status == 1 and "console is busy" in busy_text
+        ended = await asyncio.wait_for(process.wait(), 20)  # the time limit closes the first session
+        assert ended.exit_status == 2
+        first.close()
+        async with asyncssh.connect("127.0.0.1", port, username="carol", known_hosts=None) as third:
+            refused = await third.run(term_type="xterm", timeout=20)
+        text = refused.stderr.decode() if isinstance(refused.stderr, bytes) else refused.stderr
+        assert refused.exit_status == 1 and "Too many connections from your address" in text
+    finally:
+        stop(proc)

@@ -170,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--host-key", metavar="PATH", help="Ed25519 host key, made on first start "
                      "(default: ssh_host_ed25519_key in the data folder)")
     ssh.add_argument("--demo", action="store_true", help="each session runs `secconsole demo`")
+    ssh.add_argument("--authorized-keys", metavar="FILE",
+                     help="require an SSH key from this OpenSSH authorized_keys file (the console still "
+                     "asks for the password and second step)")
+    ssh.add_argument("--max-sessions", type=int, default=50, help="sessions open at once (default 50)")
+    ssh.add_argument("--rate", type=int, default=30, metavar="N", help="new connections per address per minute (default 30)")
+    ssh.add_argument("--max-session-time", type=int, default=0, metavar="SECONDS",
+                     help="close sessions after this long (default: no limit)")
     ssh.set_defaults(handler=_serve_ssh)
 
     unlock_source = sub.add_parser(
@@ -464,9 +471,18 @@ def _serve_ssh(args: argparse.Namespace) -> int:
     for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
         if getattr(args, key, None):
             forwarded += [flag, str(getattr(args, key))]
+    from secconsole.core.errors import ValidationError
+
+    keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
+    if keys is not None and not keys.is_file():
+        raise ValidationError(f"The authorized keys file {keys} does not exist.")
+    if args.max_sessions < 1 or args.rate < 1 or args.max_session_time < 0:
+        raise ValidationError("--max-sessions and --rate take a positive number, --max-session-time 0 or more.")
     settings = SshSettings(
         host=args.host, port=args.port, demo=args.demo, console_args=forwarded,
         host_key=Path(args.host_key).expanduser() if args.host_key else config.data_dir / "ssh_host_ed25519_key",
+        authorized_keys=keys, max_sessions=args.max_sessions, rate_per_minute=args.rate,
+        max_session_seconds=args.max_session_time,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
 

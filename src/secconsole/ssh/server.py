@@ -27,6 +27,37 @@ class SshSettings:
     demo: bool = False
     #: Arguments every session's console gets (e.g. --data-dir, --db).
     console_args: list[str] = field(default_factory=list)
+    #: OpenSSH authorized_keys file: when set, SSH asks for one of these keys first.
+    authorized_keys: Path | None = None
+    max_sessions: int = 50
+    #: New connections per address per minute.
+    rate_per_minute: int = 30
+    #: Seconds a session may last (0: no limit).
+    max_session_seconds: int = 0
+
+
+class Limits:
+    """Concurrent sessions and per-address connection rate, with the message the client sees."""
+
+    def __init__(self, settings: SshSettings) -> None:
+        self.settings = settings
+        self.open = 0
+        self._recent: dict[str, list[float]] = {}
+
+    def refuse_connection(self, peer: str, now: float) -> str | None:
+        window = [t for t in self._recent.get(peer, []) if now - t < 60]
+        if len(window) >= self.settings.rate_per_minute:
+            self._recent[peer] = window
+            return "Too many connections from your address: wait a minute and try again.\r\n"
+        window.append(now)
+        self._recent[peer] = window
+        return None
+
+    def refuse_session(self) -> str | None:
+        if self.open >= self.settings.max_sessions:
+            return (f"The console is busy: {self.open} sessions are open, the most it allows. "
+                    "Try again in a moment.\r\n")
+        return None
 
 
 def load_or_create_host_key(path: Path):
@@ -74,14 +105,29 @@ def session_env(process, peer: str, port: int) -> dict[str, str]:
     return env
 
 
-async def run_session(process, settings: SshSettings) -> None:
-    """One SSH session: refuse without a PTY, else run a console on one until either side ends."""
+async def run_session(process, settings: SshSettings, limits: Limits) -> None:
+    """One SSH session: refuse without a PTY or over the limits, else run a console on one until
+    either side ends (or the maximum session time passes)."""
+    import time
+
     peer, port = process.get_extra_info("peername")[:2]
     username = process.get_extra_info("username") or ""
-    if process.get_terminal_type() is None:
-        process.stderr.write(NO_PTY.encode())
+    refusal = limits.refuse_connection(peer, time.monotonic()) or limits.refuse_session()
+    if refusal is None and process.get_terminal_type() is None:
+        refusal = NO_PTY
+    if refusal is not None:
+        process.stderr.write(refusal.encode())
         process.exit(1)
+        log.info("session refused peer=%s user=%s reason=%s", peer, username, refusal.strip())
         return
+    limits.open += 1
+    try:
+        await _console(process, settings, peer, port, username)
+    finally:
+        limits.open -= 1
+
+
+async def _console(process, settings: SshSettings, peer: str, port: int, username: str) -> None:
     cols, rows = process.get_terminal_size()[:2]
     master, slave = os.openpty()
     _set_size(slave, cols or 80, rows or 24)
@@ -98,10 +144,17 @@ async def run_session(process, settings: SshSettings) -> None:
         await process.redirect(stdin=os.dup(master), stdout=os.dup(master))
         console = asyncio.ensure_future(asyncio.to_thread(child.wait))
         channel = asyncio.ensure_future(process.wait_closed())
-        done, _ = await asyncio.wait({console, channel}, return_when=asyncio.FIRST_COMPLETED)
+        timeout = settings.max_session_seconds or None
+        done, _ = await asyncio.wait({console, channel}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if console in done:
             reason = f"console exited {console.result()}"
             process.exit(console.result())
+        elif not done:
+            reason = "maximum session time"  # the console is stopped in `finally`, after the message
+            process.stderr.write(
+                f"\r\nThe session reached its maximum time ({settings.max_session_seconds} s) and was closed.\r\n".encode()
+            )
+            process.exit(2)
         channel.cancel()
     finally:
         await asyncio.to_thread(_stop, child)
@@ -127,13 +180,20 @@ def _stop(child: subprocess.Popen) -> None:
 async def serve(settings: SshSettings):
     import asyncssh
 
+    keys = settings.authorized_keys
+
     class Server(asyncssh.SSHServer):
         def begin_auth(self, username: str) -> bool:
-            return False  # --auth none: the console's own sign-in is the authentication
+            # Without an authorized-keys file the console's own sign-in is the authentication;
+            # with one, SSH first wants one of its keys (and the console still asks its questions).
+            return keys is not None
 
     key = load_or_create_host_key(settings.host_key)
+    limits = Limits(settings)
+    options = {"authorized_client_keys": str(keys), "public_key_auth": True} if keys else {}
     server = await asyncssh.create_server(
         Server, settings.host, settings.port, server_host_keys=[key],
-        process_factory=lambda p: run_session(p, settings), line_editor=False, encoding=None,
+        process_factory=lambda p: run_session(p, settings, limits), line_editor=False, encoding=None,
+        password_auth=False, kbdint_auth=False, **options,
     )
     return server, key
