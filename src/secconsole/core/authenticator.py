@@ -211,11 +211,10 @@ def _around(center: int, radius: int) -> list[int]:
 
 
 def _blocked(gate: throttle.Gate, *, checked: bool = False) -> StepResult:
-    if gate.locked:
-        return StepResult(False, "Too many wrong codes: the authenticator app is locked. Use another way "
-                          "to confirm it's you, or contact support.", locked=True, checked=checked)
-    return StepResult(False, f"Too many wrong codes. Try again in {gate.retry_after} seconds.",
-                      retry_after=gate.retry_after, checked=checked)
+    return StepResult.blocked(
+        gate, checked=checked, locked_message="Too many wrong codes: the authenticator app is locked. Use "
+        "another way to confirm it's you, or contact support.",
+    )
 
 
 def _wrong(gate: throttle.Gate, drift: int | None, period: int) -> StepResult:

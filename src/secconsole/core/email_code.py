@@ -94,9 +94,7 @@ class EmailFallback:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
             if not gate.open:
-                message = ("Too many wrong codes: contact support." if gate.locked
-                           else f"Too many wrong codes. Try again in {gate.retry_after} seconds.")
-                return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after, checked=False)
+                return StepResult.blocked(gate, locked_message="Too many wrong codes: contact support.")
             row = session.exec(
                 select(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None),
                                         EmailCode.expires_at > now)

@@ -63,6 +63,14 @@ class StepResult:
     #: refusal does not count as a wrong answer.
     checked: bool = True
 
+    @classmethod
+    def blocked(cls, gate, *, locked_message: str, answers: str = "codes", checked: bool = False) -> StepResult:
+        """The refusal of a way whose throttle ``gate`` is closed: locked, or waiting out a back-off."""
+        if gate.locked:
+            return cls(False, locked_message, locked=True, checked=checked)
+        return cls(False, f"Too many wrong {answers}. Try again in {gate.retry_after} seconds.",
+                   retry_after=gate.retry_after, checked=checked)
+
 
 #: Methods whose enrollment and verification exist. The others show "not available yet".
 IMPLEMENTED = frozenset({MethodKind.TOTP})

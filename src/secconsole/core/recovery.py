@@ -85,9 +85,7 @@ class RecoveryCodes:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
             if not gate.open:
-                return StepResult(False, f"Too many wrong codes. Try again in {gate.retry_after} seconds."
-                                  if not gate.locked else "Too many wrong codes: contact support.",
-                                  locked=gate.locked, retry_after=gate.retry_after, checked=False)
+                return StepResult.blocked(gate, locked_message="Too many wrong codes: contact support.")
             claimed = session.execute(
                 sa.update(RecoveryCode)
                 .where(RecoveryCode.account_id == account_id, RecoveryCode.code_hash == digest,

@@ -91,9 +91,8 @@ class SecurityQuestions:
             gate = throttle.check(session, key, now)
             stored = account.security_answer_hash
         if not gate.open:
-            message = ("Too many wrong answers: the security question is locked." if gate.locked
-                       else f"Too many wrong answers. Try again in {gate.retry_after} seconds.")
-            return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after, checked=False)
+            return StepResult.blocked(gate, answers="answers",
+                                      locked_message="Too many wrong answers: the security question is locked.")
         matched = stored is not None and self.hasher.verify(stored, normalize_answer(answer))
         with self.db.transaction() as session:
             account = require_account(session, account_id)

@@ -14,7 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secconsole.core.accounts import AccountView
-from secconsole.tui.text import template
+from secconsole.tui.text import days_ago, template
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
@@ -75,7 +75,7 @@ class HomeScreen(Screen[None]):
             ("Two-step verification", ", ".join(on) if on else "Off: turn a method on in Settings"),
             ("Identity", "Verified" if a.identity_verified else "Not verified"),
             ("Billing methods", ", ".join(f"{b.brand} ending in {b.last4}" for b in a.billing_methods) or "None"),
-            ("Password changed", f"{_when(a.password_changed_at)} ({_days(a.password_age_days)})"),
+            ("Password changed", f"{_when(a.password_changed_at)} ({days_ago(a.password_age_days)})"),
             ("Email fallback", "On" if a.email_fallback_enabled else "Off"),
         ]
         lines = [template("[$text-muted]$label[/]  $value", label=f"{k:<22}", value=v) for k, v in rows]
@@ -102,7 +102,3 @@ class HomeScreen(Screen[None]):
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _days(n: int) -> str:
-    return "today" if n == 0 else f"{n} day{'s' if n != 1 else ''} ago"

@@ -18,7 +18,7 @@ from secconsole.core.methods import DISPLAY_ORDER, MethodKind, unavailable_reaso
 from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
-from secconsole.tui.text import template
+from secconsole.tui.text import days_ago, template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.method_row import MethodRow
 from secconsole.tui.widgets.topbar import TopBar
@@ -114,7 +114,7 @@ class SettingsScreen(Screen[None]):
             else "Off: support is the last resort"
         )
         self.query_one("#password-detail", Static).update(
-            template("$when, $ago", when=f"{account.password_changed_at:%Y-%m-%d}", ago=_ago(account.password_age_days))
+            template("$when, $ago", when=f"{account.password_changed_at:%Y-%m-%d}", ago=days_ago(account.password_age_days))
         )
         reminder = self.query_one("#password-reminder", Static)
         reminder.display = account.password_reminder
@@ -286,7 +286,3 @@ def _method_detail(account: AccountView, kind: MethodKind) -> str:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _ago(days: int) -> str:
-    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
