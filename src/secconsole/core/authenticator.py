@@ -50,7 +50,7 @@ class PendingTotp:
 
 
 def throttle_key(account_id: int) -> str:
-    return f"totp:{account_id}"
+    return throttle.way_key("totp", account_id)
 
 
 def _purpose(account_id: int) -> bytes:

@@ -89,7 +89,7 @@ class EmailFallback:
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
         code = clean_code(code_text, 6)
         now = self.clock.now()
-        key = f"email:{account_id}"
+        key = throttle.way_key("email", account_id)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)

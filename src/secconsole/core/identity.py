@@ -73,7 +73,7 @@ class Identity:
         typed become the record, so any plausible ones succeed."""
         now = self.clock.now()
         digest = self._digest(validate_legal_name(legal_name), parse_birth_date(birth_date, now.date()))
-        key = f"identity:{account_id}"
+        key = throttle.way_key("identity", account_id)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)

@@ -79,7 +79,7 @@ class RecoveryCodes:
     def verify(self, account_id: int, text: str, *, source: str) -> StepResult:
         code = clean(text)
         now = self.clock.now()
-        key = f"recovery:{account_id}"
+        key = throttle.way_key("recovery", account_id)
         digest = self._digest(account_id, code)
         with self.db.transaction() as session:
             account = require_account(session, account_id)

@@ -85,7 +85,7 @@ class SecurityQuestions:
         if not normalize_answer(answer):
             raise ValidationError("Enter your answer.", field="answer")
         now = self.clock.now()
-        key = f"question:{account_id}"
+        key = throttle.way_key("question", account_id)
         with self.db.transaction(readonly=True) as session:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
