@@ -1,121 +1,186 @@
-"""The SSH server with real clients: asyncssh's, against `secconsole serve-ssh` in a process."""
+"""The SSH server with real clients (asyncssh's, and OpenSSH's `ssh -tt` in tmux) against
+`secconsole serve-ssh` in its own process."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
+from ssh_helpers import SshServer, alive, parent_of, read_until, ssh_command, wait_gone
+from tmux_helpers import Tmux, have_tmux
+
 asyncssh = pytest.importorskip("asyncssh")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(tmp_path, *extra: str):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
-    env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(port), "--demo", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    banner = proc.stdout.readline()
-    assert "Serving the console on ssh://127.0.0.1" in banner, proc.stderr.read()
-    return port, banner, proc
-
-
-def stop(proc) -> None:
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
+needs_openssh = pytest.mark.skipif(not (have_tmux() and shutil.which("ssh")), reason="needs tmux and ssh")
+SIGN_IN = "Sign in to your account"
 
 
 @pytest.fixture
 def server(tmp_path):
-    port, banner, proc = start_server(tmp_path)
-    yield port, banner, proc, tmp_path
-    stop(proc)
+    running = SshServer(tmp_path)
+    yield running
+    running.kill()
 
 
-async def read_until(process, text: str, timeout: float = 20.0) -> str:
-    seen = ""
-    deadline = time.monotonic() + timeout
-    while text not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"{text!r} never arrived; got {seen[-500:]!r}"
-        chunk = await asyncio.wait_for(process.stdout.read(65536), left)
-        assert chunk, f"the session ended before {text!r}"
-        seen += chunk.decode(errors="replace") if isinstance(chunk, bytes) else chunk
-    return seen
+async def open_console(port: int, user: str, size=(80, 24), **kwargs):
+    conn = await asyncssh.connect("127.0.0.1", port, username=user, known_hosts=None, **kwargs)
+    process = await conn.create_process(term_type="xterm-256color", term_size=size, encoding=None)
+    return conn, process
 
 
-def console_pids(user: str) -> set[int]:
-    out = subprocess.run(["pgrep", "-f", f"secconsole demo --user {user}$"], capture_output=True, text=True).stdout
-    return {int(p) for p in out.split()}
+def demo_code(lines: list[str]) -> str:
+    found = re.search(r"would show (\d{3}) (\d{3})", "\n".join(lines))
+    assert found, "\n".join(lines)
+    return found.group(1) + found.group(2)
 
 
-async def test_a_session_gets_the_sign_in_screen_with_the_name_pre_filled(server):
-    port, _, _, _ = server
-    async with asyncssh.connect("127.0.0.1", port, username="zed", known_hosts=None) as conn:
-        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)
-        await read_until(process, "Sign in to your account")
-        await read_until(process, "zed")  # the SSH user name, pre-filled
+# -- with the real OpenSSH client ------------------------------------------------------------
+
+
+@needs_openssh
+def test_openssh_signs_in_end_to_end_resizes_and_leaves_nothing_behind(server):
+    term = Tmux(ssh_command(server.port, "alice"), {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")},
+                size=(90, 26))
+    try:
+        lines = term.wait_for(SIGN_IN)
+        assert "alice" in "\n".join(lines)  # the SSH user name, pre-filled
+        assert lines[0].rstrip().endswith("DEMO") and len(lines[0].rstrip()) == 88  # the client's width
+        term._run("resize-window", "-t", "t", "-x", "100", "-y", "30")
+        deadline = time.monotonic() + 10
+        while len(term.screen()[0].rstrip()) != 98 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(term.screen()[0].rstrip()) == 98, term.screen()
+        term.keys("Tab")
+        term.type("Tulip-Harbor-42!")
+        term.keys("Enter")
+        lines = term.wait_for("would show")
+        term.type(demo_code(lines))
+        term.keys("Enter")
+        term.wait_for("Signed in as alice")
+        pids = server.pids("alice")
+        assert pids and all(parent_of(p) == server.zygote_pid() for p in pids)  # forked, pre-imported
+        term.keys("C-q")
+        assert not asyncio.run(wait_gone(pids, 5))
+    finally:
+        term.close()
+    events = subprocess.run([sys.executable, "-m", "secconsole", "user", "show", "alice", "--json"],
+                            capture_output=True, text=True,
+                            env={**os.environ, "SECCONSOLE_DATA_DIR": str(server.data)}).stdout
+    assert "ssh 127.0.0.1" in events  # the audit trail names the peer
+    end = server.session_lines("end")[-1]
+    assert "user=alice" in end and "size=100x30" in end and "reason=\"console exited 0\"" in end
+
+
+@needs_openssh
+def test_openssh_without_a_terminal_is_refused_and_closing_the_window_leaves_no_console(server):
+    refused = subprocess.run(ssh_command(server.port, "bob")[:1] + ["-T"] + ssh_command(server.port, "bob")[2:],
+                             capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1 and "needs a terminal" in refused.stderr
+    term = Tmux(ssh_command(server.port, "bob"), {"PATH": os.environ["PATH"]})
+    try:
+        term.wait_for(SIGN_IN)
+        pids = server.pids("bob")
+        assert pids
+    finally:
+        term.close()  # the terminal goes away with its ssh client
+    assert not asyncio.run(wait_gone(pids, 3))
+
+
+# -- with asyncssh's client ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spawn", ["fork", "exec"])
+async def test_a_session_gets_the_sign_in_screen_with_the_name_pre_filled(tmp_path, spawn):
+    server = SshServer(tmp_path, "--spawn", spawn)
+    try:
+        conn, process = await open_console(server.port, "zed", size=(100, 30))
+        await read_until(process, SIGN_IN)
+        await read_until(process, "zed")
         process.stdin.write(b"\x11")  # ctrl+q quits the console, which ends the session
-        await asyncio.wait_for(process.wait(), 20)
+        result = await asyncio.wait_for(process.wait(), 20)
+        assert result.exit_status == 0
+        conn.close()
+        assert f"spawn={spawn}" in server.session_lines()[0]
+    finally:
+        server.kill()
 
 
 async def test_sessions_without_a_terminal_are_refused(server):
-    port, _, _, _ = server
-    async with asyncssh.connect("127.0.0.1", port, username="bob", known_hosts=None) as conn:
+    async with asyncssh.connect("127.0.0.1", server.port, username="bob", known_hosts=None) as conn:
         result = await conn.run(timeout=20)
     assert result.exit_status == 1 and "needs a terminal" in result.stderr
+    assert "reason=\"This console needs a terminal" in server.session_lines("refused")[0]
 
 
 async def test_an_abrupt_disconnect_leaves_no_console_behind(server):
-    port, _, _, _ = server
-    user = f"gone{os.getpid()}"
-    conn = await asyncssh.connect("127.0.0.1", port, username=user, known_hosts=None)
-    process = await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-    await read_until(process, "Sign in to your account")
-    assert console_pids(user)
+    conn, process = await open_console(server.port, "gone")
+    await read_until(process, SIGN_IN)
+    pids = server.pids("gone")
+    assert pids
     conn.abort()
-    deadline = time.monotonic() + 5
-    while console_pids(user) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert not console_pids(user)
+    assert not await wait_gone(pids, 2)
 
 
-def test_the_host_key_is_made_once_and_reused(server):
-    port, banner, proc, tmp_path = server
+async def test_twenty_simultaneous_sessions_each_get_their_console(server):
+    async def one(n: int):
+        conn, process = await open_console(server.port, f"user{n:02d}", size=(80 + n, 24))
+        await read_until(process, SIGN_IN, timeout=90)
+        await read_until(process, f"user{n:02d}", timeout=30)
+        return conn, process
+
+    sessions = await asyncio.gather(*(one(n) for n in range(20)))
+    pids = set().union(*(server.pids(f"user{n:02d}") for n in range(20)))
+    assert len(pids) == 20
+    zygote = server.zygote_pid()
+    assert all(parent_of(p) == zygote for p in pids)
+    # Each one answers its own keys: ctrl+q ends every other session, the rest stay.
+    for n, (_, process) in enumerate(sessions):
+        if n % 2 == 0:
+            process.stdin.write(b"\x11")
+    for n, (_, process) in enumerate(sessions):
+        if n % 2 == 0:
+            assert (await asyncio.wait_for(process.wait(), 30)).exit_status == 0
+    assert len({p for p in pids if alive(p)}) == 10
+    for conn, _ in sessions:
+        conn.close()
+    assert not await wait_gone(pids, 5)
+
+
+async def test_a_crashed_console_or_session_parent_does_not_affect_other_sessions(server):
+    conn_a, a = await open_console(server.port, "anna")
+    conn_b, b = await open_console(server.port, "bert")
+    await read_until(a, SIGN_IN)
+    await read_until(b, SIGN_IN)
+    (pid_a,) = server.pids("anna")
+    os.kill(pid_a, signal.SIGSEGV)
+    ended = await asyncio.wait_for(a.wait(), 10)
+    assert ended.exit_status != 0
+    b.stdin.write(b"\x0e")  # ctrl+n: bert's console still answers
+    await read_until(b, "Create your account")
+    os.kill(server.zygote_pid(), signal.SIGKILL)  # the session parent dies: a new one serves
+    conn_c, c = await open_console(server.port, "cleo")
+    await read_until(c, SIGN_IN)
+    for conn in (conn_a, conn_b, conn_c):
+        conn.close()
+    assert "session end" in server.log() and "console exited -11" in server.log()
+
+
+def test_the_host_key_is_made_once_and_reused(server, tmp_path):
     key = tmp_path / "data" / "ssh_host_ed25519_key"
     assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(10)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
-    env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
-    again = subprocess.Popen([sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(free_port())],
-                             stdout=subprocess.PIPE, text=True, env=env)
+    assert server.stop() == 0
+    again = SshServer(tmp_path)
     try:
-        second = again.stdout.readline()
+        assert server.banner.split("host key ")[1] == again.banner.split("host key ")[1]
     finally:
-        again.send_signal(signal.SIGTERM)
-        again.wait(10)
-    assert banner.split("host key ")[1] == second.split("host key ")[1]
-
-
-async def open_console(port: int, user: str, **kwargs):
-    conn = await asyncssh.connect("127.0.0.1", port, username=user, known_hosts=None, **kwargs)
-    process = await conn.create_process(term_type="xterm", term_size=(80, 24), encoding=None)
-    return conn, process
+        again.kill()
 
 
 async def test_authorized_keys_let_one_key_in_and_keep_others_out(tmp_path):
@@ -123,34 +188,120 @@ async def test_authorized_keys_let_one_key_in_and_keep_others_out(tmp_path):
     other = asyncssh.generate_private_key("ssh-ed25519")
     keys = tmp_path / "authorized_keys"
     keys.write_bytes(allowed.export_public_key())
-    port, _, proc = start_server(tmp_path, "--authorized-keys", str(keys))
+    server = SshServer(tmp_path, "--authorized-keys", str(keys))
     try:
-        conn, process = await open_console(port, "alice", client_keys=[allowed])
-        await read_until(process, "Sign in to your account")
+        conn, process = await open_console(server.port, "alice", client_keys=[allowed])
+        await read_until(process, SIGN_IN)  # the console still asks for the password
         conn.close()
         with pytest.raises(asyncssh.PermissionDenied):
-            await asyncssh.connect("127.0.0.1", port, username="alice", known_hosts=None, client_keys=[other])
+            await asyncssh.connect("127.0.0.1", server.port, username="alice", known_hosts=None, client_keys=[other])
         with pytest.raises(asyncssh.PermissionDenied):
-            await asyncssh.connect("127.0.0.1", port, username="alice", known_hosts=None, client_keys=[])
+            await asyncssh.connect("127.0.0.1", server.port, username="alice", known_hosts=None, client_keys=[])
     finally:
-        stop(proc)
+        server.kill()
 
 
 async def test_limits_on_sessions_rate_and_time(tmp_path):
-    port, _, proc = start_server(tmp_path, "--max-sessions", "1", "--rate", "2", "--max-session-time", "3")
+    server = SshServer(tmp_path, "--max-sessions", "1", "--rate", "2", "--max-session-time", "3")
     try:
-        first, process = await open_console(port, "alice")
-        await read_until(process, "Sign in to your account")
-        async with asyncssh.connect("127.0.0.1", port, username="bob", known_hosts=None) as second:
+        first, process = await open_console(server.port, "alice")
+        await read_until(process, SIGN_IN)
+        async with asyncssh.connect("127.0.0.1", server.port, username="bob", known_hosts=None) as second:
             busy = await second.run(term_type="xterm", timeout=20)
-        busy_text = busy.stderr.decode() if isinstance(busy.stderr, bytes) else busy.stderr
-        assert busy.exit_status == 1 and "console is busy" in busy_text
+        assert busy.exit_status == 1 and "console is busy" in busy.stderr
         ended = await asyncio.wait_for(process.wait(), 20)  # the time limit closes the first session
-        assert ended.exit_status == 2
+        assert ended.exit_status == 2 and "maximum time (3 seconds)" in ended.stderr.decode()
+        assert b"\x1b[?1049l" in ended.stdout  # the client's terminal is put back in order
         first.close()
-        async with asyncssh.connect("127.0.0.1", port, username="carol", known_hosts=None) as third:
+        async with asyncssh.connect("127.0.0.1", server.port, username="carol", known_hosts=None) as third:
             refused = await third.run(term_type="xterm", timeout=20)
-        text = refused.stderr.decode() if isinstance(refused.stderr, bytes) else refused.stderr
-        assert refused.exit_status == 1 and "Too many connections from your address" in text
+        assert refused.exit_status == 1 and "Too many connections from your address" in refused.stderr
     finally:
-        stop(proc)
+        server.kill()
+
+
+async def test_an_idle_session_is_warned_then_closed_and_keys_keep_it_open(tmp_path):
+    server = SshServer(tmp_path, "--idle-timeout", "8")  # the notice comes 2 s before
+    try:
+        conn, process = await open_console(server.port, "ida")
+        await read_until(process, SIGN_IN)
+        await asyncio.sleep(4)
+        process.stdin.write(b"x")  # a key: the idle clock starts again
+        started = time.monotonic()
+        await read_until(process, "Still there?", timeout=15)
+        assert time.monotonic() - started >= 5  # 6 s after the key, not 6 s after the start
+        result = await asyncio.wait_for(process.wait(), 15)
+        assert result.exit_status == 2
+        assert "closed after 8 seconds without input" in result.stderr.decode()
+        conn.close()
+        assert "reason=\"idle timeout\"" in server.session_lines("end")[0]
+    finally:
+        server.kill()
+
+
+async def test_sigterm_drains_open_sessions_then_stops(tmp_path):
+    server = SshServer(tmp_path, "--drain", "30")
+    conn, process = await open_console(server.port, "dora")
+    await read_until(process, SIGN_IN)
+    server.proc.send_signal(signal.SIGTERM)
+    await read_until(process, "Server shutting down")  # the notice on the open console
+    with pytest.raises(OSError):  # no new sessions
+        await asyncssh.connect("127.0.0.1", server.port, username="late", known_hosts=None)
+    process.stdin.write(b"\x0e")  # the open session still works while the server drains
+    await read_until(process, "Create your account")
+    assert server.proc.poll() is None
+    process.stdin.write(b"\x11")  # the person finishes: the server stops on its own
+    assert (await asyncio.wait_for(process.wait(), 20)).exit_status == 0
+    conn.close()
+    assert await asyncio.to_thread(server.stop, 0, 15) == 0
+    assert server.zygote_pid() is None
+
+
+async def test_the_drain_deadline_or_a_second_signal_closes_what_is_left(tmp_path):
+    server = SshServer(tmp_path, "--drain", "2")
+    conn, process = await open_console(server.port, "dora")
+    await read_until(process, SIGN_IN)
+    (pid,) = server.pids("dora")
+    server.proc.send_signal(signal.SIGTERM)
+    result = await asyncio.wait_for(process.wait(), 20)
+    assert result.exit_status == 2 and "server is shutting down" in result.stderr.decode()
+    assert b"\x1b[?1049l" in result.stdout  # the client's terminal is put back in order
+    assert await asyncio.to_thread(server.stop, 0, 15) == 0
+    assert not alive(pid)
+    conn.close()
+
+    server = SshServer(tmp_path, "--drain", "600")
+    conn, process = await open_console(server.port, "dora")
+    await read_until(process, SIGN_IN)
+    server.proc.send_signal(signal.SIGTERM)
+    await asyncio.sleep(1)
+    server.proc.send_signal(signal.SIGINT)  # Ctrl+C again: close them now
+    assert (await asyncio.wait_for(process.wait(), 20)).exit_status == 2
+    assert await asyncio.to_thread(server.stop, 0, 15) == 0
+    conn.close()
+
+
+def test_log_lines_quote_what_a_client_chose():
+    from secconsole.ssh.server import fields
+
+    line = fields(peer="127.0.0.1", user='eve\nsession end user=root', term="xterm", size="80x24")
+    assert "\n" not in line and line.startswith("peer=127.0.0.1 user=\"eve\\nsession end user=root\" ")
+
+
+def test_the_console_gets_the_clients_terminal_type_and_locale():
+    from secconsole.ssh.server import SshSettings, session_env
+
+    class Requested:  # what asyncssh reports of a session's request
+        def __init__(self, term, env):
+            self.term, self.env = term, env
+
+        def get_terminal_type(self):
+            return self.term
+
+    settings = SshSettings()
+    plain = session_env(Requested("xterm-256color", {}), "192.0.2.1", 5000, settings)
+    assert plain["TERM"] == "xterm-256color" and plain["LANG"] == "C.UTF-8" and "COLORTERM" not in plain
+    assert plain["SSH_CONNECTION"].startswith("192.0.2.1 5000 ")
+    told = session_env(Requested("xterm", {"LANG": "de_DE.UTF-8", "COLORTERM": "truecolor"}), "::1", 1, settings)
+    assert told["LANG"] == "de_DE.UTF-8" and told["COLORTERM"] == "truecolor"
+    assert session_env(Requested("xterm-direct", {}), "::1", 1, settings)["COLORTERM"] == "truecolor"

@@ -177,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--rate", type=int, default=30, metavar="N", help="new connections per address per minute (default 30)")
     ssh.add_argument("--max-session-time", type=int, default=0, metavar="SECONDS",
                      help="close sessions after this long (default: no limit)")
+    ssh.add_argument("--idle-timeout", type=int, default=900, metavar="SECONDS",
+                     help="close sessions after this long without a key pressed; a notice comes first "
+                     "(default 900; 0: never)")
+    ssh.add_argument("--drain", type=int, default=30, metavar="SECONDS",
+                     help="on SIGTERM, stop listening and give open sessions this long to finish "
+                     "(default 30; a second SIGTERM closes them at once)")
+    ssh.add_argument("--spawn", choices=("fork", "exec"), default="fork",
+                     help="fork sessions from a pre-imported parent (default, fast and light) or exec a "
+                     "fresh interpreter per session")
     ssh.set_defaults(handler=_serve_ssh)
 
     unlock_source = sub.add_parser(
@@ -464,39 +473,56 @@ def _serve_ssh(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from secconsole.ssh.server import SshSettings, serve
+    from secconsole.core.errors import ValidationError
+    from secconsole.ssh.server import ConsoleServer, SshSettings
 
     config = _config(args)
     forwarded = []
     for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
         if getattr(args, key, None):
             forwarded += [flag, str(getattr(args, key))]
-    from secconsole.core.errors import ValidationError
-
     keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
     if keys is not None and not keys.is_file():
         raise ValidationError(f"The authorized keys file {keys} does not exist.")
-    if args.max_sessions < 1 or args.rate < 1 or args.max_session_time < 0:
-        raise ValidationError("--max-sessions and --rate take a positive number, --max-session-time 0 or more.")
+    if args.max_sessions < 1 or args.rate < 1:
+        raise ValidationError("--max-sessions and --rate take a positive number.")
+    if min(args.max_session_time, args.idle_timeout, args.drain) < 0:
+        raise ValidationError("--max-session-time, --idle-timeout and --drain take 0 or more seconds.")
     settings = SshSettings(
         host=args.host, port=args.port, demo=args.demo, console_args=forwarded,
         host_key=Path(args.host_key).expanduser() if args.host_key else config.data_dir / "ssh_host_ed25519_key",
         authorized_keys=keys, max_sessions=args.max_sessions, rate_per_minute=args.rate,
-        max_session_seconds=args.max_session_time,
+        max_session_seconds=args.max_session_time, idle_seconds=args.idle_timeout,
+        drain_seconds=args.drain, spawn=args.spawn,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # a dozen lines per session otherwise
 
     async def main() -> None:
-        server, key = await serve(settings)
+        server = ConsoleServer(settings)
+        try:
+            await server.start()
+        except OSError as exc:
+            await server.spawner.close()
+            raise ValidationError(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}.") from None
         print(f"Serving the console on ssh://{settings.host}:{settings.port}"
-              f"{' (demo)' if settings.demo else ''}; host key {key.get_fingerprint()}", flush=True)
-        stop = asyncio.Event()
+              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}", flush=True)
+        signals = asyncio.Queue()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        server.close()
-        await server.wait_closed()
+            loop.add_signal_handler(sig, signals.put_nowait, sig)
+        await signals.get()
+        stop_now = asyncio.Event()
+        print(f"Stopping: no new sessions; {len(server.sessions)} open session(s) get up to "
+              f"{settings.drain_seconds} s to finish (signal again to close them now).", flush=True)
+
+        async def second_signal() -> None:
+            await signals.get()
+            stop_now.set()
+
+        again = asyncio.ensure_future(second_signal())
+        await server.drain(stop_now)
+        again.cancel()
         print("Stopped.", flush=True)
 
     asyncio.run(main())

@@ -84,6 +84,9 @@ class SecConsoleApp(App[None]):
 
     def on_ready(self) -> None:
         """After the first frame: a loader thread started earlier would slow that frame down."""
+        from secconsole.tui import server_notices
+
+        server_notices.listen(self)
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
         else:

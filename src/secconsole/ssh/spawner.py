@@ -1,0 +1,219 @@
+"""How a session's console process is started: forked from the pre-imported zygote (the default)
+or executed as a fresh interpreter. Both give the same three things: spawn on a PTY, signal the
+session's process group, and wait for its exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import termios
+
+from secconsole.ssh.zygote import MAX_PACKET, SERVER_NOTICES
+
+log = logging.getLogger("secconsole.ssh")
+
+
+class SpawnError(Exception):
+    pass
+
+
+class ExecSpawner:
+    """A fresh ``python -m secconsole`` per session: slower and heavier, needs nothing running."""
+
+    name = "exec"
+
+    def __init__(self) -> None:
+        self._children: dict[int, subprocess.Popen] = {}
+
+    async def start(self) -> None:
+        pass
+
+    async def spawn(self, argv: list[str], env: dict[str, str], pty_fd: int) -> int:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "secconsole", *argv], stdin=pty_fd, stdout=pty_fd, stderr=pty_fd,
+            env=env, preexec_fn=_child_setup, close_fds=True,
+        )
+        self._children[child.pid] = child
+        return child.pid
+
+    def kill(self, pid: int, sig: int) -> None:
+        child = self._children.get(pid)
+        if child is not None and child.poll() is None:
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    async def wait(self, pid: int) -> int:
+        child = self._children[pid]
+        try:
+            return await asyncio.to_thread(child.wait)
+        finally:
+            self._children.pop(pid, None)
+
+    async def close(self) -> None:
+        pass
+
+
+def _child_setup() -> None:
+    """In an exec'd child: its own session with the PTY as controlling terminal (so resizes send
+    SIGWINCH), and default signal handlers even under nohup."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    for sig in SERVER_NOTICES:  # ignored across exec until the console listens for them
+        signal.signal(sig, signal.SIG_IGN)
+
+
+class ForkSpawner:
+    """Talks to `secconsole.ssh.zygote`: one pre-imported process that forks per session.
+
+    If the zygote dies it is started again for the next session; sessions already running are
+    its children's business (their PTYs hang up when the server goes)."""
+
+    name = "fork"
+
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+        self._process: subprocess.Popen | None = None
+        self._next_id = 0
+        self._pending: dict[int, asyncio.Future[int]] = {}
+        self._exits: dict[int, asyncio.Future[int]] = {}
+        self._ready: asyncio.Future[int] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    async def start(self) -> None:
+        async with self._lock:
+            await self._start()
+
+    async def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ, PYTHONUTF8="1")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "secconsole.ssh.zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        theirs.close()
+        ours.setblocking(False)
+        self._sock = ours
+        self._ready = loop.create_future()
+        loop.add_reader(ours.fileno(), self._on_readable)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), 60)
+        except (asyncio.TimeoutError, SpawnError) as exc:
+            self._drop()
+            raise SpawnError(f"the session parent did not start: {exc}") from None
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        while sock is not None:
+            try:
+                data = sock.recv(MAX_PACKET)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                log.warning("session parent (zygote) ended; it is restarted for the next session")
+                self._drop()
+                return
+            self._handle(json.loads(data))
+
+    def _handle(self, message: dict) -> None:
+        op = message["op"]
+        if op == "ready" and self._ready and not self._ready.done():
+            self._ready.set_result(message["pid"])
+        elif op == "spawned":
+            future = self._pending.pop(message["id"], None)
+            if future is None or future.done():
+                return
+            if "pid" in message:
+                self._exits.setdefault(message["pid"], asyncio.get_running_loop().create_future())
+                future.set_result(message["pid"])
+            else:
+                future.set_exception(SpawnError(message.get("error", "unknown")))
+        elif op == "exit":
+            future = self._exits.setdefault(message["pid"], asyncio.get_running_loop().create_future())
+            if not future.done():
+                future.set_result(message["code"])
+
+    def _drop(self) -> None:
+        """The zygote is gone: fail what waits on it; its sessions count as ended."""
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        for future in [*self._pending.values(), *([self._ready] if self._ready else [])]:
+            if not future.done():
+                future.set_exception(SpawnError("the session parent ended"))
+        self._pending.clear()
+        for future in self._exits.values():
+            if not future.done():
+                future.set_result(-signal.SIGHUP)
+        if self._process is not None:
+            try:
+                self._process.kill()
+            except ProcessLookupError:
+                pass
+            self._process.wait()
+            self._process = None
+
+    async def spawn(self, argv: list[str], env: dict[str, str], pty_fd: int) -> int:
+        async with self._lock:
+            if self._sock is None:
+                await self._start()
+            self._next_id += 1
+            future = asyncio.get_running_loop().create_future()
+            self._pending[self._next_id] = future
+            message = json.dumps({"op": "spawn", "id": self._next_id, "argv": argv, "env": env})
+            socket.send_fds(self._sock, [message.encode()], [pty_fd])
+        return await asyncio.wait_for(future, 30)
+
+    def kill(self, pid: int, sig: int) -> None:
+        future = self._exits.get(pid)
+        if self._sock is None or future is None or future.done():
+            return
+        try:
+            self._sock.send(json.dumps({"op": "kill", "pid": pid, "sig": int(sig)}).encode())
+        except OSError:
+            pass
+
+    async def wait(self, pid: int) -> int:
+        future = self._exits.setdefault(pid, asyncio.get_running_loop().create_future())
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if future.done():
+                self._exits.pop(pid, None)
+
+    async def close(self) -> None:
+        """Closing the socket tells the zygote to end its children and stop."""
+        process = self._process
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        if process is not None:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(process.wait), 5)
+            except asyncio.TimeoutError:
+                process.kill()
+                process.wait()
+            self._process = None
+
+
+def make_spawner(kind: str):
+    return ForkSpawner() if kind == "fork" else ExecSpawner()

@@ -1,0 +1,244 @@
+"""The pre-imported parent that forks one console per SSH session.
+
+Started once by `serve-ssh` (``python -m secconsole.ssh.zygote FD``), it imports Python's and
+Textual's modules and ours, then waits on a Unix socket. Each request carries the session's PTY
+and gets a forked child that runs ``secconsole.cli.main`` on it, so a session pays neither the
+import cost nor the memory of a fresh interpreter: the children share the parent's pages.
+
+It stays single-threaded with no event loop, which is what makes ``fork`` safe here.
+
+Messages are JSON, one per SOCK_SEQPACKET packet:
+  server -> zygote  {"op": "spawn", "id": N, "argv": [...], "env": {...}} + the PTY's fd
+                    {"op": "kill", "pid": P, "sig": S}
+  zygote -> server  {"op": "ready", "pid": Z}, {"op": "spawned", "id": N, "pid": P | "error": E},
+                    {"op": "exit", "pid": P, "code": C}
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import io
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import termios
+import threading
+import traceback
+
+MAX_PACKET = 1 << 18
+#: Signals the server sends a console to show a notice: idle warning, server shutting down.
+SERVER_NOTICES = (signal.SIGUSR1, signal.SIGUSR2)
+
+#: What a console session imports, beyond what `secconsole.cli` pulls in on its own.
+PRELOAD = (
+    "secconsole.cli",
+    "secconsole.config",
+    "secconsole.demo",
+    "secconsole.services",
+    "secconsole.store.engine",
+    "secconsole.store.migrate",
+    "secconsole.tui.app",
+    "textual.drivers.linux_driver",
+    "textual.widgets",
+    "sqlalchemy.dialects.sqlite",
+    "psycopg",
+    "zxcvbn",
+)
+
+
+def preload() -> list[str]:
+    """Import everything a session needs (every screen, dialog and widget too); return failures."""
+    import importlib
+    import pkgutil
+
+    failed = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # an optional driver missing must not stop the server
+            failed.append(f"{name}: {exc}")
+    import secconsole.tui as tui
+
+    for info in pkgutil.walk_packages(tui.__path__, "secconsole.tui."):
+        importlib.import_module(info.name)
+    return failed
+
+
+def _reopen_std_streams() -> None:
+    """Fresh sys.std* on fds 0-2 (now the PTY): the inherited ones were set up for the
+    zygote's pipes (block-buffered, not a TTY)."""
+    def stream(fd: int, mode: str):
+        raw = io.FileIO(fd, mode, closefd=False)
+        if mode == "rb":
+            return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="replace")
+        return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="replace",
+                                line_buffering=True)
+
+    sys.stdin = sys.__stdin__ = stream(0, "rb")
+    sys.stdout = sys.__stdout__ = stream(1, "wb")
+    sys.stderr = sys.__stderr__ = stream(2, "wb")
+
+
+def _run_child(pty_fd: int, argv: list[str], env: dict[str, str], close: list[int]) -> None:
+    """In the forked child: become the session's process on its PTY, run the console, exit."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        for sig in SERVER_NOTICES:  # until the console listens for them, notices are dropped
+            signal.signal(sig, signal.SIG_IGN)
+        for fd in close:
+            os.close(fd)
+        os.setsid()
+        fcntl.ioctl(pty_fd, termios.TIOCSCTTY, 0)
+        for fd in (0, 1, 2):
+            os.dup2(pty_fd, fd)
+        os.close(pty_fd)
+        os.environ.clear()
+        os.environ.update(env)
+        _reopen_std_streams()
+        sys.argv = ["secconsole", *argv]
+        from secconsole.cli import main
+
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        try:
+            traceback.print_exc()
+        except Exception:
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        os._exit(code if isinstance(code, int) else 1)
+
+
+class Zygote:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.children: set[int] = set()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        os.set_blocking(self.wake_r, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd is written
+        for sig in (signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # the server decides when we stop (socket closed)
+
+    def send(self, message: dict) -> None:
+        try:
+            self.sock.send(json.dumps(message).encode())
+        except OSError:
+            pass  # the server is gone; the read side notices and we stop
+
+    def serve(self) -> None:
+        self.send({"op": "ready", "pid": os.getpid()})
+        while True:
+            try:
+                ready, _, _ = select.select([self.sock, self.wake_r], [], [])
+            except InterruptedError:
+                continue
+            if self.wake_r in ready:
+                try:
+                    while os.read(self.wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            self.reap()
+            if self.sock in ready and not self.receive():
+                break
+        self.shutdown()
+
+    def receive(self) -> bool:
+        try:
+            data, fds, _, _ = socket.recv_fds(self.sock, MAX_PACKET, 4)
+        except OSError:
+            return False
+        if not data:
+            return False
+        message = json.loads(data)
+        if message["op"] == "spawn":
+            self.spawn(message, fds)
+        elif message["op"] == "kill":
+            for fd in fds:
+                os.close(fd)
+            pid = message["pid"]
+            if pid in self.children:  # never signal a pid that has been reaped (and maybe reused)
+                try:
+                    os.killpg(pid, message["sig"])
+                except ProcessLookupError:
+                    pass
+        return True
+
+    def spawn(self, message: dict, fds: list[int]) -> None:
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            self.send({"op": "spawned", "id": message["id"], "error": "no PTY was passed"})
+            return
+        pty_fd = fds[0]
+        if threading.active_count() != 1:  # fork would copy a lock some thread holds
+            self.send({"op": "spawned", "id": message["id"], "error": "the zygote has threads"})
+            os.close(pty_fd)
+            return
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(pty_fd)
+            self.send({"op": "spawned", "id": message["id"], "error": str(exc)})
+            return
+        if pid == 0:
+            _run_child(pty_fd, message["argv"], message["env"],
+                       [self.sock.fileno(), self.wake_r, self.wake_w])
+        os.close(pty_fd)
+        self.children.add(pid)
+        self.send({"op": "spawned", "id": message["id"], "pid": pid})
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.send({"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def shutdown(self) -> None:
+        """The server went away: its sessions' consoles go too (HUP, then KILL)."""
+        import time
+
+        for sig, wait in ((signal.SIGHUP, 0.5), (signal.SIGKILL, 1.0)):
+            for pid in list(self.children):
+                try:
+                    os.killpg(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + wait
+            while self.children and time.monotonic() < deadline:
+                self.reap()
+                time.sleep(0.02)
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    failed = preload()
+    for line in failed:
+        print(f"secconsole zygote: could not preload {line}", file=sys.stderr)
+    gc.collect()
+    gc.freeze()  # what is imported now stays shared with the children (no GC writes to it)
+    Zygote(sock).serve()
+
+
+if __name__ == "__main__":
+    main()
