@@ -177,7 +177,7 @@ def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
     args = build_parser().parse_args(["demo", "--db", str(db)])
     for run_number in range(2):
         config, throwaway = demo_config(args, environ={})
-        assert config.demo and config.key_file == db.with_name("demo.db.key")
+        assert config.demo and config.key_file == db.with_name("demo.db.key") and not config.throwaway
         services = open_services(config)
         created = demo.seed(services)
         assert created == (["alice", "bob", "carol", "dave"] if run_number == 0 else [])
@@ -195,6 +195,9 @@ def test_demo_without_db_is_thrown_away(tmp_path):
     shutil.rmtree(throwaway)
     assert str(config.data_dir) == throwaway and str(config.key_file).startswith(throwaway)
     assert not str(config.error_log).startswith(throwaway)
+    assert config.throwaway
+    kept, folder = demo_config(build_parser().parse_args(["demo", "--data-dir", str(tmp_path)]), environ={})
+    assert folder is None and not kept.throwaway
 
 
 def test_support_puts_an_identity_record_on_file(tmp_path):

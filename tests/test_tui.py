@@ -273,3 +273,12 @@ def test_every_binding_has_an_id():
     for owner in owners:
         for binding in owner.__dict__.get("BINDINGS", []):
             assert isinstance(binding, Binding) and binding.id, (owner.__name__, binding)
+
+
+@pytest.mark.parametrize(("throwaway", "says"), [(True, "Data is thrown away on exit."),
+                                                 (False, "Data is kept between sessions.")])
+async def test_the_demo_panel_says_whether_data_is_kept(svc, throwaway, says):
+    app = make_app(svc, demo=True, throwaway=throwaway)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert says in text_of(app, "#demo-panel")

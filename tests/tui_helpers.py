@@ -8,7 +8,7 @@ from secconsole.tui.app import SecConsoleApp
 
 
 def make_app(services, *, demo: bool = False, **kwargs) -> SecConsoleApp:
-    services.config = replace(services.config, demo=demo)
+    services.config = replace(services.config, demo=demo, throwaway=kwargs.pop("throwaway", demo))
     return SecConsoleApp(services.config, services=services, clock=services.clock, cursor_blink=False, **kwargs)
 
 

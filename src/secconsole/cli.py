@@ -188,6 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
                      "fresh interpreter per session")
     ssh.set_defaults(handler=_serve_ssh)
 
+    web = sub.add_parser(
+        "serve-web", parents=[common], help="serve the demo console in a browser (one console per tab)",
+        description="A web server (textual-serve) that runs `secconsole demo` for each browser tab, for "
+        "walkthroughs. It has no sign-in of its own, so it listens on loopback unless told otherwise.",
+    )
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    web.add_argument("--public-url", metavar="URL", help="the address browsers use, behind a proxy")
+    web.add_argument("--console", action="store_true", help="serve the real console instead of the demo")
+    web.add_argument("--max-sessions", type=int, default=10, help="tabs open at once (default 10)")
+    web.set_defaults(handler=_serve_web)
+
     unlock_source = sub.add_parser(
         "unlock-source", parents=[common], help="clear failed sign-ins counted against a connection",
         description="Clears the failures counted against one source, as the audit log names it, "
@@ -296,8 +308,8 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
         return _config(args, demo=True), None
     throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
     # The throwaway folder goes at exit; the log stays where the person can read it.
-    config = replace(_config(args, demo=True, data_dir=throwaway), log_file=default_log_file())
     db = getattr(args, "db", None) or environ.get("SECCONSOLE_DB")
+    config = replace(_config(args, demo=True, data_dir=throwaway), log_file=default_log_file(), throwaway=not db)
     if db and "SECCONSOLE_KEY_FILE" not in environ and ("://" not in db or db.startswith("sqlite:///")):
         path = Path(db.removeprefix("sqlite:///")).expanduser()
         config = replace(config, key_file=path.with_name(path.name + ".key"))
@@ -526,6 +538,30 @@ def _serve_ssh(args: argparse.Namespace) -> int:
         print("Stopped.", flush=True)
 
     asyncio.run(main())
+    return 0
+
+
+def _serve_web(args: argparse.Namespace) -> int:
+    import logging
+
+    from secconsole.core.errors import ValidationError
+    from secconsole.web.server import WebSettings, is_loopback, make_server
+
+    forwarded = []
+    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
+        if getattr(args, key, None):
+            forwarded += [flag, str(getattr(args, key))]
+    if args.max_sessions < 1 or not 0 < args.port < 65536:
+        raise ValidationError("--max-sessions takes a positive number and --port one from 1 to 65535.")
+    settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
+                           console_args=forwarded, max_sessions=args.max_sessions)
+    if not is_loopback(args.host):
+        print(f"secconsole: warning: serving on {args.host}, not loopback: anyone who can reach it gets a "
+              "console, with no sign-in in front of it.", file=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    server = make_server(settings)
+    print(f"Serving the {'demo ' if settings.demo else ''}console on {server.public_url}", flush=True)
+    server.serve()
     return 0
 
 

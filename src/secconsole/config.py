@@ -31,6 +31,8 @@ class Config:
     smtp: str | None = None
     smtp_starttls: bool = False
     smtp_user: str | None = None
+    #: The demo's data lives in a temporary folder deleted at exit.
+    throwaway: bool = False
 
     @property
     def error_log(self) -> Path:

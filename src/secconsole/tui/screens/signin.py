@@ -34,7 +34,7 @@ class SignInScreen(Screen[None]):
         if demo:
             with Horizontal(id="signin-body"):
                 yield card
-                yield DemoAccountsPanel()
+                yield DemoAccountsPanel(throwaway=self.app.config.throwaway)
         else:
             yield card
 
@@ -134,7 +134,7 @@ class SignInScreen(Screen[None]):
 class DemoAccountsPanel(Static):
     """Demo mode only: the seeded accounts and their passwords."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, throwaway: bool) -> None:
         from secconsole.demo import DEMO_ACCOUNTS
 
         lines = [Content.from_markup("[b]Demo accounts[/b]"), Content("")]
@@ -142,5 +142,6 @@ class DemoAccountsPanel(Static):
             lines.append(Content.from_markup("[b]$name[/b]  $pw", name=demo.username, pw=demo.password))
             lines.append(Content.from_markup("  [$text-muted]$story[/]", story=demo.story))
         lines.append(Content(""))
-        lines.append(Content.from_markup("[$text-muted]Data is thrown away on exit.[/]"))
+        fate = "Data is thrown away on exit." if throwaway else "Data is kept between sessions."
+        lines.append(Content.from_markup("[$text-muted]$fate[/]", fate=fate))
         super().__init__(Content("\n").join(lines), id="demo-panel", classes="card")
