@@ -260,3 +260,16 @@ def test_unlock_source(tmp_path):
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
     assert services.accounts.sign_in("jan", STRONG, source="ssh 198.51.100.7").ok
     services.close()
+
+
+@pytest.mark.parametrize("command", [[], ["demo"]])
+def test_the_console_without_a_terminal_says_so_instead_of_hanging(tmp_path, command):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECCONSOLE_", "TEXTUAL"))}
+    env["SECCONSOLE_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "secconsole", *command], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "secconsole: The console needs a terminal: run it in one, or connect with `ssh -t`.\n"

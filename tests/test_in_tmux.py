@@ -58,3 +58,18 @@ def test_enroll_by_scanning_the_screen_then_the_code_is_spent(tmp_path):
         term.wait_for("Authenticator app code On since")
     finally:
         term.close()
+
+
+def test_keys_typed_right_after_tab_land_in_the_next_field(tmp_path):
+    """Name, Tab and password in one burst (a fast typist, a password manager): the password
+    must not spill into the name field."""
+    term = Tmux(secconsole(), console_env(tmp_path))
+    try:
+        term.wait_for("Sign in to your account")
+        term.type("zoe\tTulip-Harbor")
+        lines = term._settled(term.screen())
+        fields = [line for line in lines if "▊  " in line]
+        assert "zoe" in fields[0] and "Tulip" not in fields[0]
+        assert "•" * len("Tulip-Harbor") in fields[1]
+    finally:
+        term.close()

@@ -317,6 +317,11 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
 
 
 def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # e.g. `ssh -T` to an sshd whose ForceCommand is the console: say so instead of hanging
+        from secconsole.core.errors import ValidationError
+
+        raise ValidationError("The console needs a terminal: run it in one, or connect with `ssh -t`.")
     from secconsole.tui.app import SecConsoleApp
 
     app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill)

@@ -50,6 +50,10 @@ class SecConsoleApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
+        # Priority, so focus moves the moment Tab arrives: otherwise keys typed right after it
+        # (a fast typist, a password manager, a slow link) are already queued for the old field.
+        Binding("tab", "focus_next", "Next field", id="app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field", id="app.focus_previous", show=False, priority=True),
     ]
 
     def __init__(
