@@ -35,8 +35,15 @@ class SshServer:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def session_lines(self, kind: str = "start") -> list[str]:
-        return [line for line in self.log().splitlines() if f"session {kind} " in line]
+    def session_lines(self, kind: str = "start", *, wait: float = 5.0) -> list[str]:
+        """The log's `session <kind>` lines, waiting a little for the first one (the server
+        writes a session's end line once its console is gone, after the client has seen it go)."""
+        deadline = time.monotonic() + wait
+        while True:
+            lines = [line for line in self.log().splitlines() if f"session {kind} " in line]
+            if lines or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
 
     def pids(self, user: str) -> set[int]:
         """Console pids of `user`'s sessions that are still alive."""

@@ -57,9 +57,7 @@ def test_openssh_signs_in_end_to_end_resizes_and_leaves_nothing_behind(server):
         while len(term.screen()[0].rstrip()) != 98 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(term.screen()[0].rstrip()) == 98, term.screen()
-        term.keys("Tab")
-        term.type("Tulip-Harbor-42!")
-        term.keys("Enter")
+        term.type("Tulip-Harbor-42!\r")  # the password field has the focus: the name is filled in
         lines = term.wait_for("would show")
         term.type(demo_code(lines))
         term.keys("Enter")
@@ -159,17 +157,26 @@ async def test_a_crashed_console_or_session_parent_does_not_affect_other_session
     await read_until(a, SIGN_IN)
     await read_until(b, SIGN_IN)
     (pid_a,) = server.pids("anna")
+    (pid_b,) = server.pids("bert")
     os.kill(pid_a, signal.SIGSEGV)
     ended = await asyncio.wait_for(a.wait(), 10)
     assert ended.exit_status != 0
     b.stdin.write(b"\x0e")  # ctrl+n: bert's console still answers
     await read_until(b, "Create your account")
-    os.kill(server.zygote_pid(), signal.SIGKILL)  # the session parent dies: a new one serves
-    conn_c, c = await open_console(server.port, "cleo")
+    zygote = server.zygote_pid()
+    os.kill(zygote, signal.SIGKILL)  # the session parent dies...
+    await asyncio.sleep(0.5)
+    assert alive(pid_b) and parent_of(pid_b) == server.proc.pid  # ...bert's console is adopted
+    b.stdin.write(b"\x1b")  # and still answers: back to the sign-in screen
+    await read_until(b, SIGN_IN)
+    conn_c, c = await open_console(server.port, "cleo")  # a new session parent serves new sessions
     await read_until(c, SIGN_IN)
+    assert server.zygote_pid() not in (None, zygote)
+    b.stdin.write(b"\x11")
+    assert (await asyncio.wait_for(b.wait(), 10)).exit_status == 0  # its real exit code, reaped by us
     for conn in (conn_a, conn_b, conn_c):
         conn.close()
-    assert "session end" in server.log() and "console exited -11" in server.log()
+    assert "console exited -11" in server.log() and not alive(pid_b)
 
 
 def test_the_host_key_is_made_once_and_reused(server, tmp_path):
@@ -305,3 +312,18 @@ def test_the_console_gets_the_clients_terminal_type_and_locale():
     told = session_env(Requested("xterm", {"LANG": "de_DE.UTF-8", "COLORTERM": "truecolor"}), "::1", 1, settings)
     assert told["LANG"] == "de_DE.UTF-8" and told["COLORTERM"] == "truecolor"
     assert session_env(Requested("xterm-direct", {}), "::1", 1, settings)["COLORTERM"] == "truecolor"
+
+
+def test_the_rate_limit_counts_per_address_and_forgets_old_ones():
+    from secconsole.ssh.server import Limits, SshSettings
+
+    limits = Limits(SshSettings(rate_per_minute=2))
+    assert limits.refuse_connection("192.0.2.1", 0.0) is None
+    assert limits.refuse_connection("192.0.2.1", 1.0) is None
+    assert "Too many connections" in limits.refuse_connection("192.0.2.1", 2.0)
+    assert limits.refuse_connection("192.0.2.2", 2.0) is None  # another address has its own count
+    assert limits.refuse_connection("192.0.2.1", 61.5) is None  # a minute later
+    for n in range(10_001):
+        limits.refuse_connection(f"10.0.{n // 256}.{n % 256}", 100.0)
+    limits.refuse_connection("198.51.100.9", 200.0)
+    assert len(limits._recent) == 1

@@ -60,6 +60,8 @@ class Limits:
         self._recent: dict[str, list[float]] = {}
 
     def refuse_connection(self, peer: str, now: float) -> str | None:
+        if len(self._recent) > 10_000:  # a scan from many addresses must not grow this forever
+            self._recent = {p: times for p, times in self._recent.items() if now - times[-1] < 60}
         window = [t for t in self._recent.get(peer, []) if now - t < 60]
         if len(window) >= self.settings.rate_per_minute:
             self._recent[peer] = window
@@ -343,7 +345,9 @@ class ConsoleServer:
         self.acceptor = await asyncssh.create_server(
             Server, self.settings.host, self.settings.port, server_host_keys=[self.key],
             process_factory=self.run_session, line_editor=False, encoding=None,
-            password_auth=False, kbdint_auth=False, **options,
+            password_auth=False, kbdint_auth=False,
+            # A client that vanished without closing (network gone) is noticed within ~2 minutes.
+            keepalive_interval=30, keepalive_count_max=4, **options,
         )
 
     async def run_session(self, process) -> None:
@@ -356,10 +360,10 @@ class ConsoleServer:
         if refusal is None and self.draining:
             refusal = "The server is shutting down. Connect again in a moment.\r\n"
         if refusal is not None:
-            process.stderr.write(refusal.encode())
-            process.exit(1)
             log.info("session refused %s", fields(peer=peer, user=username, term=process.get_terminal_type(),
                                                   reason=refusal.strip()))
+            process.stderr.write(refusal.encode())
+            process.exit(1)
             return
         session = Session(self, process, peer, port, username)
         self.limits.open += 1

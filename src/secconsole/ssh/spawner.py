@@ -73,11 +73,23 @@ def _child_setup() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (PR_SET_CHILD_SUBREAPER): if the zygote dies, its consoles
+    become our children, so we can reap them instead of leaving zombies."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 class ForkSpawner:
     """Talks to `secconsole.ssh.zygote`: one pre-imported process that forks per session.
 
-    If the zygote dies it is started again for the next session; sessions already running are
-    its children's business (their PTYs hang up when the server goes)."""
+    Each console is also watched through a pidfd, which works whoever its parent is: if the
+    zygote dies, running sessions go on (their consoles are adopted by this process, see
+    `become_subreaper`), and the next session starts a new zygote."""
 
     name = "fork"
 
@@ -89,17 +101,23 @@ class ForkSpawner:
         self._exits: dict[int, asyncio.Future[int]] = {}
         self._ready: asyncio.Future[int] | None = None
         self._lock = asyncio.Lock()
+        self._pidfds: dict[int, int] = {}
+        #: Which zygote (by start count) forked each console: only a live one reports its exit.
+        self._generation = 0
+        self._born: dict[int, int] = {}
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
     async def start(self) -> None:
+        become_subreaper()
         async with self._lock:
             await self._start()
 
     async def _start(self) -> None:
         loop = asyncio.get_running_loop()
+        self._generation += 1
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = dict(os.environ, PYTHONUTF8="1")
         self._process = subprocess.Popen(
@@ -142,16 +160,55 @@ class ForkSpawner:
                 return
             if "pid" in message:
                 self._exits.setdefault(message["pid"], asyncio.get_running_loop().create_future())
+                self._watch(message["pid"])
                 future.set_result(message["pid"])
             else:
                 future.set_exception(SpawnError(message.get("error", "unknown")))
         elif op == "exit":
-            future = self._exits.setdefault(message["pid"], asyncio.get_running_loop().create_future())
-            if not future.done():
-                future.set_result(message["code"])
+            self._exited(message["pid"], message["code"])
+
+    def _watch(self, pid: int) -> None:
+        """A pidfd for the console: readable once it has ended, whoever its parent is by then."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (OSError, AttributeError):  # an old kernel: the zygote's word is all we have
+            return
+        self._pidfds[pid] = pidfd
+        self._born[pid] = self._generation
+        asyncio.get_running_loop().add_reader(pidfd, self._pidfd_ready, pid)
+
+    def _pidfd_ready(self, pid: int) -> None:
+        asyncio.get_running_loop().remove_reader(self._pidfds[pid])
+        if self._sock is None or self._born.get(pid) != self._generation:
+            self._reap_adopted(pid)
+        # else its zygote reaps it and sends the exit code; the pidfd stays for `_drop`
+
+    def _reap_adopted(self, pid: int) -> None:
+        code = 1
+        try:  # adopted after the zygote died: ours to reap
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+            if reaped:
+                code = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:
+            pass
+        self._exited(pid, code)
+
+    def _unwatch(self, pid: int) -> None:
+        self._born.pop(pid, None)
+        pidfd = self._pidfds.pop(pid, None)
+        if pidfd is not None:
+            asyncio.get_running_loop().remove_reader(pidfd)
+            os.close(pidfd)
+
+    def _exited(self, pid: int, code: int) -> None:
+        self._unwatch(pid)
+        future = self._exits.setdefault(pid, asyncio.get_running_loop().create_future())
+        if not future.done():
+            future.set_result(code)
 
     def _drop(self) -> None:
-        """The zygote is gone: fail what waits on it; its sessions count as ended."""
+        """The zygote is gone: fail the spawns that wait on it. Its consoles run on, watched by
+        their pidfds (without pidfds they are counted as ended)."""
         if self._sock is not None:
             asyncio.get_running_loop().remove_reader(self._sock.fileno())
             self._sock.close()
@@ -160,9 +217,13 @@ class ForkSpawner:
             if not future.done():
                 future.set_exception(SpawnError("the session parent ended"))
         self._pending.clear()
-        for future in self._exits.values():
-            if not future.done():
+        for pid, future in list(self._exits.items()):
+            if future.done():
+                continue
+            if pid not in self._pidfds:
                 future.set_result(-signal.SIGHUP)
+            elif _ended(pid):
+                self._reap_adopted(pid)
         if self._process is not None:
             try:
                 self._process.kill()
@@ -184,7 +245,15 @@ class ForkSpawner:
 
     def kill(self, pid: int, sig: int) -> None:
         future = self._exits.get(pid)
-        if self._sock is None or future is None or future.done():
+        if future is None or future.done():
+            return
+        if self._sock is None or self._born.get(pid, self._generation) != self._generation:
+            # its zygote is gone: the pidfd reaches the console safely
+            if pid in self._pidfds:
+                try:
+                    signal.pidfd_send_signal(self._pidfds[pid], sig)
+                except ProcessLookupError:
+                    pass
             return
         try:
             self._sock.send(json.dumps({"op": "kill", "pid": pid, "sig": int(sig)}).encode())
@@ -213,6 +282,14 @@ class ForkSpawner:
                 process.kill()
                 process.wait()
             self._process = None
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
 
 
 def make_spawner(kind: str):
