@@ -19,12 +19,17 @@ def free_port() -> int:
 
 
 class SshServer:
-    def __init__(self, tmp_path, *extra: str, demo: bool = True) -> None:
+    def __init__(self, tmp_path, *extra: str, demo: bool = True, data_dir: bool = True) -> None:
         self.port = free_port()
         self.data = tmp_path / "data"
         self.log_path = tmp_path / f"serve-ssh-{self.port}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
-        env["SECCONSOLE_DATA_DIR"] = str(self.data)
+        if data_dir:
+            env["SECCONSOLE_DATA_DIR"] = str(self.data)
+        else:  # each demo session makes its own throwaway folder, here
+            self.tmp = tmp_path / "tmp"
+            self.tmp.mkdir()
+            env["TMPDIR"] = str(self.tmp)
         self._log = open(self.log_path, "w")
         command = [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(self.port)]
         self.proc = subprocess.Popen(command + (["--demo"] if demo else []) + list(extra),

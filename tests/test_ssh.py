@@ -126,6 +126,29 @@ async def test_an_abrupt_disconnect_leaves_no_console_behind(server):
     assert not await wait_gone(pids, 2)
 
 
+async def test_demo_sessions_get_their_own_data_and_it_goes_with_them(tmp_path):
+    server = SshServer(tmp_path, "--idle-timeout", "4", data_dir=False)
+    try:
+        quitter, q = await open_console(server.port, "quits")
+        cut, c = await open_console(server.port, "cut")
+        idle, i = await open_console(server.port, "idle")
+        for process in (q, c, i):
+            await read_until(process, "Data is thrown away on exit.")
+        folders = lambda: sorted(p.name for p in server.tmp.glob("secconsole-demo-*"))
+        assert len(folders()) == 3  # one per session: nobody sees another's changes
+        q.stdin.write(b"\x11")  # quits
+        cut.abort()  # the connection drops
+        await asyncio.wait_for(i.wait(), 20)  # the idle timeout closes it
+        deadline = time.monotonic() + 5
+        while folders() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert folders() == []
+        quitter.close()
+        idle.close()
+    finally:
+        server.kill()
+
+
 async def test_twenty_simultaneous_sessions_each_get_their_console(server):
     async def one(n: int):
         conn, process = await open_console(server.port, f"user{n:02d}", size=(80 + n, 24))

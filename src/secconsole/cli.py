@@ -287,11 +287,27 @@ def _run_demo(args: argparse.Namespace) -> int:
     import shutil
 
     config, throwaway = demo_config(args)
+    if throwaway:
+        _remove_on_hangup(throwaway)
     try:
         return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
     finally:
         if throwaway:
             shutil.rmtree(throwaway, ignore_errors=True)
+
+
+def _remove_on_hangup(folder: str) -> None:
+    """A closed terminal or SSH connection (SIGHUP) or a stop (SIGTERM) would end the process
+    before `finally` runs: the throwaway demo data (its key file too) goes first."""
+    import shutil
+    import signal
+
+    def remove_and_exit(signum, frame) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, remove_and_exit)
 
 
 def demo_config(args: argparse.Namespace, environ=os.environ):
