@@ -33,38 +33,53 @@ MAX_PACKET = 1 << 18
 #: Signals the server sends a console to show a notice: idle warning, server shutting down.
 SERVER_NOTICES = (signal.SIGUSR1, signal.SIGUSR2)
 
-#: What a console session imports, beyond what `secconsole.cli` pulls in on its own.
+#: What a console session imports after its first paint (found by comparing sys.modules of a
+#: session that signed in with the zygote's), beyond our own modules, which are all imported.
 PRELOAD = (
-    "secconsole.cli",
-    "secconsole.config",
-    "secconsole.demo",
-    "secconsole.services",
-    "secconsole.store.engine",
-    "secconsole.store.migrate",
-    "secconsole.tui.app",
     "textual.drivers.linux_driver",
     "textual.widgets",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "concurrent.futures.thread",
+    "argparse",
+    "sqlite3",
     "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "sqlalchemy.engine.strategies",
+    "sqlalchemy.ext.compiler",
     "psycopg",
+    "alembic.command",
+    "alembic.config",
+    "alembic.runtime.migration",
+    "alembic.autogenerate",
+    "alembic.operations",
+    "argon2",
+    "cryptography.hazmat.primitives.ciphers.aead",
     "zxcvbn",
+    "segno",
+    "pyotp",
+    "email_validator",
 )
+#: Not imported: they start servers or run the CLI.
+SKIP = ("secconsole.__main__", "secconsole.ssh", "secconsole.web")
 
 
 def preload() -> list[str]:
-    """Import everything a session needs (every screen, dialog and widget too); return failures."""
+    """Import everything a session needs; return what could not be imported."""
     import importlib
     import pkgutil
 
+    import secconsole
+
     failed = []
-    for name in PRELOAD:
+    names = [info.name for info in pkgutil.walk_packages(secconsole.__path__, "secconsole.")
+             if not info.name.startswith(SKIP) and ".migrations." not in info.name]
+    for name in [*names, *PRELOAD]:
         try:
             importlib.import_module(name)
         except Exception as exc:  # an optional driver missing must not stop the server
             failed.append(f"{name}: {exc}")
-    import secconsole.tui as tui
-
-    for info in pkgutil.walk_packages(tui.__path__, "secconsole.tui."):
-        importlib.import_module(info.name)
     return failed
 
 
