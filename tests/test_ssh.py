@@ -350,3 +350,48 @@ def test_the_rate_limit_counts_per_address_and_forgets_old_ones():
         limits.refuse_connection(f"10.0.{n // 256}.{n % 256}", 100.0)
     limits.refuse_connection("198.51.100.9", 200.0)
     assert len(limits._recent) == 1
+
+
+def test_the_session_parent_preloads_what_a_session_imports(tmp_path):
+    """A module a session imports that the zygote did not is paid for (time and private memory)
+    in every session: after preload, a console that loads its services imports nothing new."""
+    script = """
+import asyncio, sys
+from secconsole.ssh.zygote import preload
+assert preload() == []
+before = set(sys.modules)
+from secconsole import config
+from secconsole.tui.app import SecConsoleApp
+
+async def main():
+    app = SecConsoleApp(config.resolve(demo=True, source="local"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app._services_event.wait()
+        await pilot.pause(0.3)
+
+asyncio.run(main())
+testing = ("textual.drivers.headless_driver", "textual.pilot", "importlib.")
+print(sorted(m for m in set(sys.modules) - before if not m.startswith(testing)))
+"""
+    env = {**os.environ, "SECCONSOLE_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@needs_openssh
+def test_openssh_with_authorized_keys_gets_in_with_its_key_only(tmp_path):
+    for name in ("allowed", "other"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
+    server = SshServer(tmp_path, "--authorized-keys", str(tmp_path / "allowed.pub"))
+    try:
+        refused = subprocess.run(ssh_command(server.port, "alice", "-i", str(tmp_path / "other")),
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+        assert refused.returncode == 255 and "Permission denied" in refused.stderr
+        term = Tmux(ssh_command(server.port, "alice", "-i", str(tmp_path / "allowed")), {"PATH": os.environ["PATH"]})
+        try:
+            term.wait_for(SIGN_IN)  # in by key; the console still asks for the password
+        finally:
+            term.close()
+    finally:
+        server.kill()
