@@ -501,6 +501,15 @@ def _login(args: argparse.Namespace) -> int:
         return 0
 
 
+def _console_args(args: argparse.Namespace) -> list[str]:
+    """The options a server passes on to each console it starts."""
+    forwarded = []
+    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
+        if getattr(args, key, None):
+            forwarded += [flag, str(getattr(args, key))]
+    return forwarded
+
+
 def _serve_ssh(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -510,10 +519,7 @@ def _serve_ssh(args: argparse.Namespace) -> int:
     from secconsole.ssh.server import ConsoleServer, SshSettings
 
     config = _config(args)
-    forwarded = []
-    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
-        if getattr(args, key, None):
-            forwarded += [flag, str(getattr(args, key))]
+    forwarded = _console_args(args)
     keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
     if keys is not None and not keys.is_file():
         raise ValidationError(f"The authorized keys file {keys} does not exist.")
@@ -568,10 +574,7 @@ def _serve_web(args: argparse.Namespace) -> int:
     from secconsole.core.errors import ValidationError
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
-    forwarded = []
-    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
-        if getattr(args, key, None):
-            forwarded += [flag, str(getattr(args, key))]
+    forwarded = _console_args(args)
     if args.max_sessions < 1 or not 0 < args.port < 65536:
         raise ValidationError("--max-sessions takes a positive number and --port one from 1 to 65535.")
     settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
