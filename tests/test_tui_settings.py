@@ -308,3 +308,35 @@ async def test_nist_says_the_question_does_not_count(tmp_path, clock):
             assert "not used to sign in under the nist policy" in text_of(app, "#question-detail")
     finally:
         svc.close()
+
+
+async def test_a_slow_read_that_started_before_a_write_does_not_overwrite_it(svc):
+    """Returning from a confirm dialog starts a re-read; the confirmed write then re-reads too.
+    If the first read comes back last, the screen must still show what the write did."""
+    import threading
+    import time as clock
+
+    alice = svc.accounts.get("alice")
+    svc.questions.set(alice.id, "In what city were you born?", "Paris", source="test")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_settings(pilot)
+        screen = app.screen
+        real_get = svc.accounts.get_by_id
+        slow_once = threading.Event()
+
+        def get_by_id(account_id):
+            account = real_get(account_id)  # read now...
+            if not slow_once.is_set():
+                slow_once.set()
+                clock.sleep(0.6)  # ...arrive late
+            return account
+
+        svc.accounts.get_by_id = get_by_id
+        stale = screen.run_worker(screen.refresh_account())
+        await wait_until(pilot, slow_once.is_set)
+        svc.questions.remove(alice.id, source="test")
+        await screen.refresh_account()
+        await stale.wait()
+        await pilot.pause()
+        assert text_of(app, "#question-detail") == "Not set"

@@ -29,6 +29,8 @@ ACTIVITY_ROWS = 8
 
 class SettingsScreen(Screen[None]):
     CSS_PATH = [stylesheet("settings")]
+    #: Bumped by every account read and write; only the newest gets rendered.
+    _ticket = 0
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="settings.back"),
         Binding("p", "payments", "Payments", id="settings.payments"),
@@ -133,9 +135,18 @@ class SettingsScreen(Screen[None]):
         self.query_one("#activity", Static).update(Content("\n").join(lines) if lines else "No activity yet.")
 
     async def refresh_account(self) -> None:
+        """Re-read the account and show it, unless a newer read or write got there first: a read
+        started before a write (say, on returning from its confirm dialog) can finish after it."""
+        ticket = self._next_ticket()
         services = await self.app.services()
-        self.render_account(await self.app.run_core(services.accounts.get_by_id, self.account.id))
-        self.load_activity()
+        account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
+        if ticket == self._ticket:
+            self.render_account(account)
+            self.load_activity()
+
+    def _next_ticket(self) -> int:
+        self._ticket += 1
+        return self._ticket
 
     # -- methods --------------------------------------------------------------------------
 
@@ -210,6 +221,7 @@ class SettingsScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             await self.refresh_account()
             return
+        self._next_ticket()  # what the write returned is newer than any read still on its way
         self.render_account(account)
         self.load_activity()
         self.notify("Email fallback is on." if enabled else "Email fallback is off: support is the last resort.")
