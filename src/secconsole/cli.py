@@ -284,30 +284,47 @@ def _run_console(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    import shutil
-
     config, throwaway = demo_config(args)
     if throwaway:
         _remove_on_hangup(throwaway)
     try:
         return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
     finally:
-        if throwaway:
-            shutil.rmtree(throwaway, ignore_errors=True)
+        if throwaway:  # the database loader thread has finished: app.run waits for it
+            _remove_folder(throwaway)
 
 
 def _remove_on_hangup(folder: str) -> None:
     """A closed terminal or SSH connection (SIGHUP) or a stop (SIGTERM) would end the process
     before `finally` runs: the throwaway demo data (its key file too) goes first."""
-    import shutil
     import signal
 
     def remove_and_exit(signum, frame) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_folder(folder, settle=0.15)
         os._exit(128 + signum)
 
     for sig in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, remove_and_exit)
+
+
+def _remove_folder(folder: str, *, settle: float = 0.0) -> None:
+    """Remove it; with `settle`, keep watching that long after it is gone, for a hangup during
+    start-up, when the database loader thread may still be writing into it or making it again."""
+    import shutil
+    import time
+
+    deadline = time.monotonic() + 1.0 + settle
+    gone_since = None
+    while time.monotonic() < deadline:
+        shutil.rmtree(folder, ignore_errors=True)
+        now = time.monotonic()
+        if os.path.exists(folder):
+            gone_since = None
+        elif gone_since is None:
+            gone_since = now
+        if gone_since is not None and now - gone_since >= settle:
+            return
+        time.sleep(0.03)
 
 
 def demo_config(args: argparse.Namespace, environ=os.environ):
