@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ class WebServer:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # the banner comes just before the socket listens
             try:
-                with __import__("socket").create_connection(("127.0.0.1", self.port), 1):
+                with socket.create_connection(("127.0.0.1", self.port), 1):
                     break
             except OSError:
                 time.sleep(0.1)
@@ -57,13 +58,13 @@ def web(tmp_path):
         server.stop()
 
 
-async def console_output_until(socket, text: str, timeout: float = 30) -> str:
+async def console_output_until(ws, text: str, timeout: float = 30) -> str:
     seen = b""
     deadline = time.monotonic() + timeout
     while flatten(text) not in flatten(seen.decode(errors="replace")):
         left = deadline - time.monotonic()
         assert left > 0, f"{text!r} never arrived; got {seen[-400:]!r}"
-        message = await socket.receive(timeout=left)
+        message = await ws.receive(timeout=left)
         assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data
@@ -79,14 +80,14 @@ async def test_serve_web_answers_on_loopback_with_the_page_and_a_working_console
         assert f"ws://127.0.0.1:{web.port}/ws" in html
         async with client.get(web.url + "/static/js/textual.js") as script:
             assert script.status == 200
-        async with client.ws_connect(web.url + "/ws?width=80&height=24") as socket:
-            await console_output_until(socket, "Sign in to your account")
-            await socket.send_str(json.dumps(["stdin", "\x0e"]))  # ctrl+n
-            await console_output_until(socket, "Create your account")
-            await socket.send_str(json.dumps(["stdin", "\x11"]))  # ctrl+q ends the console and the socket
-            message = await socket.receive(timeout=20)
+        async with client.ws_connect(web.url + "/ws?width=80&height=24") as ws:
+            await console_output_until(ws, "Sign in to your account")
+            await ws.send_str(json.dumps(["stdin", "\x0e"]))  # ctrl+n
+            await console_output_until(ws, "Create your account")
+            await ws.send_str(json.dumps(["stdin", "\x11"]))  # ctrl+q ends the console and the ws
+            message = await ws.receive(timeout=20)
             while message.type == aiohttp.WSMsgType.BINARY:
-                message = await socket.receive(timeout=20)
+                message = await ws.receive(timeout=20)
             assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
     assert "tab start" in web.log_path.read_text()
     assert web.stop() in (0, -signal.SIGTERM)

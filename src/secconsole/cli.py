@@ -527,6 +527,13 @@ def _console_args(args: argparse.Namespace) -> list[str]:
     return forwarded
 
 
+def _log_to_stderr() -> None:
+    """A server's log: timestamped lines on stderr."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+
+
 def _serve_ssh(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -551,7 +558,7 @@ def _serve_ssh(args: argparse.Namespace) -> int:
         max_session_seconds=args.max_session_time, idle_seconds=args.idle_timeout,
         drain_seconds=args.drain, spawn=args.spawn,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    _log_to_stderr()
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # a dozen lines per session otherwise
 
     async def main() -> None:
@@ -586,8 +593,6 @@ def _serve_ssh(args: argparse.Namespace) -> int:
 
 
 def _serve_web(args: argparse.Namespace) -> int:
-    import logging
-
     from secconsole.core.errors import ValidationError
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
@@ -599,7 +604,7 @@ def _serve_web(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         print(f"secconsole: warning: serving on {args.host}, not loopback: anyone who can reach it gets a "
               "console, with no sign-in in front of it.", file=sys.stderr)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    _log_to_stderr()
     server = make_server(settings)
     print(f"Serving the {'demo ' if settings.demo else ''}console on {server.public_url}", flush=True)
     server.serve()

@@ -56,7 +56,6 @@ class Limits:
 
     def __init__(self, settings: SshSettings) -> None:
         self.settings = settings
-        self.open = 0
         self._recent: dict[str, list[float]] = {}
 
     def refuse_connection(self, peer: str, now: float) -> str | None:
@@ -70,9 +69,9 @@ class Limits:
         self._recent[peer] = window
         return None
 
-    def refuse_session(self) -> str | None:
-        if self.open >= self.settings.max_sessions:
-            return (f"The console is busy: {self.open} sessions are open, the most it allows. "
+    def refuse_session(self, open_sessions: int) -> str | None:
+        if open_sessions >= self.settings.max_sessions:
+            return (f"The console is busy: {open_sessions} sessions are open, the most it allows. "
                     "Try again in a moment.\r\n")
         return None
 
@@ -325,6 +324,7 @@ class ConsoleServer:
         self.sessions: set[Session] = set()
         self.acceptor = None
         self.key = None
+        self.draining = False
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -354,7 +354,7 @@ class ConsoleServer:
         """Refuse without a PTY or over the limits, else run a console until either side ends."""
         peer, port = process.get_extra_info("peername")[:2]
         username = process.get_extra_info("username") or ""
-        refusal = self.limits.refuse_connection(peer, time.monotonic()) or self.limits.refuse_session()
+        refusal = self.limits.refuse_connection(peer, time.monotonic()) or self.limits.refuse_session(len(self.sessions))
         if refusal is None and process.get_terminal_type() is None:
             refusal = NO_PTY
         if refusal is None and self.draining:
@@ -366,29 +366,21 @@ class ConsoleServer:
             process.exit(1)
             return
         session = Session(self, process, peer, port, username)
-        self.limits.open += 1
         self.sessions.add(session)
         self._idle.clear()
         try:
             await session.run()
         finally:
-            self.limits.open -= 1
             self.sessions.discard(session)
             if not self.sessions:
                 self._idle.set()
 
-    @property
-    def draining(self) -> bool:
-        return self._draining_since is not None
-
-    _draining_since: float | None = None
-
     async def drain(self, stop_now: asyncio.Event) -> None:
         """Stop listening; give open sessions `drain_seconds` (or until `stop_now`) to finish,
         with a notice on their screens; then close what is left and stop the spawner."""
-        self._draining_since = time.monotonic()
+        self.draining = True
         self.acceptor.close()
-        deadline = self._draining_since + self.settings.drain_seconds
+        deadline = time.monotonic() + self.settings.drain_seconds
         log.info("draining %s", fields(sessions=len(self.sessions), seconds=self.settings.drain_seconds))
         for session in self.sessions:
             session.deadline = deadline

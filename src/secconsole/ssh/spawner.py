@@ -5,7 +5,6 @@ session's process group, and wait for its exit code."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import logging
 import os
@@ -13,9 +12,8 @@ import signal
 import socket
 import subprocess
 import sys
-import termios
 
-from secconsole.ssh.zygote import MAX_PACKET, SERVER_NOTICES
+from secconsole.ssh.zygote import MAX_PACKET, take_terminal
 
 log = logging.getLogger("secconsole.ssh")
 
@@ -38,7 +36,7 @@ class ExecSpawner:
     async def spawn(self, argv: list[str], env: dict[str, str], pty_fd: int) -> int:
         child = subprocess.Popen(
             [sys.executable, "-m", "secconsole", *argv], stdin=pty_fd, stdout=pty_fd, stderr=pty_fd,
-            env=env, preexec_fn=_child_setup, close_fds=True,
+            env=env, preexec_fn=lambda: take_terminal(0), close_fds=True,  # the PTY is fd 0 by then
         )
         self._children[child.pid] = child
         return child.pid
@@ -60,17 +58,6 @@ class ExecSpawner:
 
     async def close(self) -> None:
         pass
-
-
-def _child_setup() -> None:
-    """In an exec'd child: its own session with the PTY as controlling terminal (so resizes send
-    SIGWINCH), and default signal handlers even under nohup."""
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_DFL)
-    for sig in SERVER_NOTICES:  # ignored across exec until the console listens for them
-        signal.signal(sig, signal.SIG_IGN)
 
 
 def become_subreaper() -> bool:
@@ -105,10 +92,6 @@ class ForkSpawner:
         #: Which zygote (by start count) forked each console: only a live one reports its exit.
         self._generation = 0
         self._born: dict[int, int] = {}
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
 
     async def start(self) -> None:
         become_subreaper()
@@ -177,9 +160,13 @@ class ForkSpawner:
         self._born[pid] = self._generation
         asyncio.get_running_loop().add_reader(pidfd, self._pidfd_ready, pid)
 
+    def _orphaned(self, pid: int) -> bool:
+        """The zygote that forked `pid` is gone (the console is ours now, or init's)."""
+        return self._sock is None or self._born.get(pid, self._generation) != self._generation
+
     def _pidfd_ready(self, pid: int) -> None:
         asyncio.get_running_loop().remove_reader(self._pidfds[pid])
-        if self._sock is None or self._born.get(pid) != self._generation:
+        if self._orphaned(pid):
             self._reap_adopted(pid)
         # else its zygote reaps it and sends the exit code; the pidfd stays for `_drop`
 
@@ -209,10 +196,7 @@ class ForkSpawner:
     def _drop(self) -> None:
         """The zygote is gone: fail the spawns that wait on it. Its consoles run on, watched by
         their pidfds (without pidfds they are counted as ended)."""
-        if self._sock is not None:
-            asyncio.get_running_loop().remove_reader(self._sock.fileno())
-            self._sock.close()
-            self._sock = None
+        self._close_socket()
         for future in [*self._pending.values(), *([self._ready] if self._ready else [])]:
             if not future.done():
                 future.set_exception(SpawnError("the session parent ended"))
@@ -232,6 +216,12 @@ class ForkSpawner:
             self._process.wait()
             self._process = None
 
+    def _close_socket(self) -> None:
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+
     async def spawn(self, argv: list[str], env: dict[str, str], pty_fd: int) -> int:
         async with self._lock:
             if self._sock is None:
@@ -247,8 +237,7 @@ class ForkSpawner:
         future = self._exits.get(pid)
         if future is None or future.done():
             return
-        if self._sock is None or self._born.get(pid, self._generation) != self._generation:
-            # its zygote is gone: the pidfd reaches the console safely
+        if self._orphaned(pid):  # the pidfd reaches the console safely
             if pid in self._pidfds:
                 try:
                     signal.pidfd_send_signal(self._pidfds[pid], sig)
@@ -271,10 +260,7 @@ class ForkSpawner:
     async def close(self) -> None:
         """Closing the socket tells the zygote to end its children and stop."""
         process = self._process
-        if self._sock is not None:
-            asyncio.get_running_loop().remove_reader(self._sock.fileno())
-            self._sock.close()
-            self._sock = None
+        self._close_socket()
         if process is not None:
             try:
                 await asyncio.wait_for(asyncio.to_thread(process.wait), 5)

@@ -83,6 +83,18 @@ def preload() -> list[str]:
     return failed
 
 
+def take_terminal(fd: int) -> None:
+    """In a session's new process: its own session with the PTY `fd` as controlling terminal (so
+    resizes send SIGWINCH), default signal handlers even under nohup, and the server's notices
+    ignored until the console listens for them."""
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    for sig in SERVER_NOTICES:
+        signal.signal(sig, signal.SIG_IGN)
+    os.setsid()
+    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+
+
 def _reopen_std_streams() -> None:
     """Fresh sys.std* on fds 0-2 (now the PTY): the inherited ones were set up for the
     zygote's pipes (block-buffered, not a TTY)."""
@@ -103,14 +115,10 @@ def _run_child(pty_fd: int, argv: list[str], env: dict[str, str], close: list[in
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGCHLD, signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        for sig in SERVER_NOTICES:  # until the console listens for them, notices are dropped
-            signal.signal(sig, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in close:
             os.close(fd)
-        os.setsid()
-        fcntl.ioctl(pty_fd, termios.TIOCSCTTY, 0)
+        take_terminal(pty_fd)
         for fd in (0, 1, 2):
             os.dup2(pty_fd, fd)
         os.close(pty_fd)
