@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     else:  # plain `secconsole`: straight to the console, no parser to build (bench/startup)
         args = SimpleNamespace(handler=_run_console, open=None, user="")
-    from secconsole.core.errors import SecConsoleError
+    from secconsole.errors import SecConsoleError
 
     try:
         return args.handler(args) or 0
@@ -352,7 +352,7 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
 def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh -T` to an sshd whose ForceCommand is the console: say so instead of hanging
-        from secconsole.core.errors import ValidationError
+        from secconsole.errors import ValidationError
 
         raise ValidationError("The console needs a terminal: run it in one, or connect with `ssh -t`.")
     from secconsole.tui.app import SecConsoleApp
@@ -366,7 +366,7 @@ def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
 
 
 def _read_new_password(args: argparse.Namespace) -> str:
-    from secconsole.core.errors import ValidationError
+    from secconsole.errors import ValidationError
 
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -465,7 +465,7 @@ def _user_set_identity(args: argparse.Namespace) -> int:
 def _login(args: argparse.Namespace) -> int:
     from secconsole.core.accounts import SignInOutcome
     from secconsole.core.challenge import Challenge, Way
-    from secconsole.core.errors import ValidationError
+    from secconsole.errors import ValidationError
 
     password = sys.stdin.readline().rstrip("\n")
     answer = sys.stdin.readline().rstrip("\n") if args.answer_stdin else ""
@@ -539,7 +539,7 @@ def _serve_ssh(args: argparse.Namespace) -> int:
     import logging
     import signal
 
-    from secconsole.core.errors import ValidationError
+    from secconsole.errors import ValidationError
     from secconsole.ssh.server import ConsoleServer, SshSettings
 
     config = _config(args)
@@ -593,7 +593,7 @@ def _serve_ssh(args: argparse.Namespace) -> int:
 
 
 def _serve_web(args: argparse.Namespace) -> int:
-    from secconsole.core.errors import ValidationError
+    from secconsole.errors import ValidationError
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
     forwarded = _console_args(args)

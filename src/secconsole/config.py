@@ -112,7 +112,7 @@ def _minutes(text: str | None, default: float) -> float:
     except ValueError:
         value = -1
     if value < 0:
-        from secconsole.core.errors import ValidationError
+        from secconsole.errors import ValidationError
 
         raise ValidationError(f"SECCONSOLE_STEP_UP_MINUTES must be a number of minutes, not {text!r}.")
     return value

@@ -51,7 +51,7 @@ DEMO_SOURCE = "demo seed"
 
 def seed(services: Services) -> list[str]:
     """Create the demo accounts that are missing. Returns the names created."""
-    from secconsole.core.errors import NotFoundError
+    from secconsole.errors import NotFoundError
 
     created = []
     for demo in DEMO_ACCOUNTS:
@@ -84,7 +84,7 @@ def current_code(services: Services, account_id: int) -> tuple[str, int]:
 
     from sqlmodel import select
 
-    from secconsole.core.errors import ValidationError
+    from secconsole.errors import ValidationError
     from secconsole.core.totp import TotpParams, code_at
     from secconsole.store.models import MethodEnrollment
 

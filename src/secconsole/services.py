@@ -22,7 +22,7 @@ from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
 from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
 from secconsole.core.email_code import EmailFallback
-from secconsole.core.errors import DatabaseError, KeyFileError
+from secconsole.errors import DatabaseError, KeyFileError
 from secconsole.core.passwords import PasswordHasher
 from secconsole.core.policy import PolicyProfile, get_profile
 from secconsole.store.engine import Database

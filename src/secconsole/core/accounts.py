@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
-from secconsole.core.errors import NotFoundError, ValidationError
+from secconsole.errors import NotFoundError, ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import DISPLAY_ORDER, MethodKind, MethodState
 from secconsole.core.passwords import PasswordHasher, check_password

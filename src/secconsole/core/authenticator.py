@@ -12,7 +12,7 @@ from sqlmodel import select
 from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.crypto import SecretBox
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import MethodKind, StepResult
 from secconsole.core.policy import PolicyProfile

@@ -7,7 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from secconsole.core.errors import KeyFileError
+from secconsole.errors import KeyFileError
 
 KEY_BYTES = 32
 _VERSION = b"\x01"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from secconsole.core.clock import Clock
-from secconsole.core.errors import SecConsoleError
+from secconsole.errors import SecConsoleError
 from secconsole.store.engine import Database
 
 DEFAULT_FROM = "SecConsole <no-reply@secconsole.example>"

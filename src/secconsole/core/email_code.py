@@ -14,7 +14,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.crypto import SecretBox
 from secconsole.core.delivery import Message, Sender
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import StepResult
 from secconsole.core.policy import PolicyProfile

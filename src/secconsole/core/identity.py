@@ -9,7 +9,7 @@ from datetime import date
 from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.crypto import SecretBox
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.policy import PolicyProfile
 from secconsole.store.engine import Database

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secconsole.core.errors import NotFoundError
+from secconsole.errors import NotFoundError
 from secconsole.store.models import Account
 
 

@@ -107,7 +107,7 @@ class Methods:
         from sqlmodel import select
 
         from secconsole.core import audit
-        from secconsole.core.errors import ValidationError
+        from secconsole.errors import ValidationError
         from secconsole.core.lookup import require_account
         from secconsole.store.models import MethodEnrollment
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from secconsole.core import audit
 from secconsole.core.clock import Clock
-from secconsole.core.errors import NotFoundError, ValidationError
+from secconsole.errors import NotFoundError, ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.store.engine import Database
 from secconsole.store.models import BillingMethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.methods import StepResult
 from secconsole.core.policy import PolicyProfile
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
 from secconsole.core.passwords import PasswordHasher
 from secconsole.store.engine import Database

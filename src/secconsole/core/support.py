@@ -9,7 +9,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.accounts import AccountService
 from secconsole.core.clock import Clock
 from secconsole.core.delivery import Message, Sender
-from secconsole.core.errors import NotFoundError
+from secconsole.errors import NotFoundError
 from secconsole.core.validation import username_key
 from secconsole.store.engine import Database
 from secconsole.store.models import Account, MethodEnrollment

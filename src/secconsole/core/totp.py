@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 
 ALGORITHMS = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
 SECRET_CHARS = 32  # base32: 160 bits, RFC 4226's recommended length

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
 _USERNAME_CHARS = re.compile(r"[A-Za-z0-9._-]")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
-from secconsole.core.errors import DatabaseError
+from secconsole.errors import DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from secconsole.core.errors import DatabaseError
+from secconsole.errors import DatabaseError
 from secconsole.store.engine import Database
 
 

@@ -10,7 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from secconsole.config import Config
-from secconsole.core.errors import SecConsoleError
+from secconsole.errors import SecConsoleError
 from secconsole.tui.screens.signin import SignInScreen
 from secconsole.tui.styles import stylesheet
 

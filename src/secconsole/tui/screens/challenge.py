@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from secconsole.core.accounts import AccountView
 from secconsole.core.challenge import Challenge, Way
-from secconsole.core.errors import SecConsoleError, ValidationError
+from secconsole.errors import SecConsoleError, ValidationError
 from secconsole.core.methods import MethodKind
 from secconsole.core.policy import get_profile
 from secconsole.tui.screens.form import FormScreen

@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
 
 from secconsole.core.accounts import AccountView
 from secconsole.core.authenticator import PendingTotp
-from secconsole.core.errors import SecConsoleError, ValidationError
+from secconsole.errors import SecConsoleError, ValidationError
 from secconsole.core.methods import MethodKind
 from secconsole.core.totp import TotpParams, grouped
 from secconsole.tui.styles import stylesheet

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from secconsole.core.errors import SecConsoleError, ValidationError
+from secconsole.errors import SecConsoleError, ValidationError
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine

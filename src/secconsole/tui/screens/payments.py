@@ -12,7 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError
+from secconsole.errors import SecConsoleError
 from secconsole.core.methods import MethodKind, prerequisite_missing
 from secconsole.core.payments import Card
 from secconsole.tui.dialogs.confirm import ConfirmDialog

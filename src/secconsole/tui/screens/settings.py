@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Switch
 
 from secconsole.core.accounts import AccountView
-from secconsole.core.errors import SecConsoleError
+from secconsole.errors import SecConsoleError
 from secconsole.core.methods import DISPLAY_ORDER, MethodKind, unavailable_reason
 from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from secconsole.core.errors import SecConsoleError
+from secconsole.errors import SecConsoleError
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.action_button import ActionButton

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from secconsole.core import audit
 from secconsole.core.accounts import SignInOutcome
-from secconsole.core.errors import NotFoundError, ValidationError
+from secconsole.errors import NotFoundError, ValidationError
 from secconsole.core.methods import MethodKind, prerequisite_missing, unavailable_reason
 from secconsole.core.payments import card_brand, luhn_ok, parse_expiry
 from secconsole.core.security_question import PRESET_QUESTIONS, normalize_answer

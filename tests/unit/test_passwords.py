@@ -2,7 +2,7 @@ import pytest
 
 from secconsole.core.passwords import PasswordHasher, check_password, is_common, normalize
 from secconsole.core.policy import CLASSIC, NIST, LockoutRules, get_profile
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 
 
 def failing(check):

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 def recipe_block() -> str:
     """The `Match` block as docs/ssh.md gives it."""
-    docs = (os.path.dirname(__file__) + "/../docs/ssh.md")
+    docs = (os.path.dirname(__file__) + "/../../docs/ssh.md")
     text = open(docs).read()
     block = re.search(r"```\n(# /etc/ssh/sshd_config\.d/secconsole\.conf\n.*?)```", text, re.S)
     assert block, "docs/ssh.md lost its sshd recipe"

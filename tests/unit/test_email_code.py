@@ -10,7 +10,7 @@ import pytest
 
 from secconsole.core.delivery import DeliveryError, SmtpSender, SmtpSettings, recent_outbox
 from secconsole.core.email_code import RESEND_SECONDS, mask
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 
 from conftest import STRONG
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from secconsole.core.errors import ValidationError
+from secconsole.errors import ValidationError
 from secconsole.store.models import RecoveryCode
 
 from conftest import STRONG

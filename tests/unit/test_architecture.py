@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "secconsole"
+SRC = Path(__file__).resolve().parents[2] / "src" / "secconsole"
 
 
 def test_core_imports_without_textual():

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from secconsole.core import audit
 from secconsole.core.accounts import SignInOutcome
-from secconsole.core.errors import NotFoundError, ValidationError
+from secconsole.errors import NotFoundError, ValidationError
 from secconsole.core.passwords import PasswordHasher
 from secconsole.store.models import Account, AuditEvent, PasswordHistory
 

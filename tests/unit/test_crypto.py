@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from secconsole.core.crypto import SecretBox, create_key, fingerprint, load_key, read_key
-from secconsole.core.errors import KeyFileError
+from secconsole.errors import KeyFileError
 
 
 def test_key_is_created_once_with_mode_0600(tmp_path):

@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import secconsole.store.models  # noqa: F401
-from secconsole.core.errors import DatabaseError
+from secconsole.errors import DatabaseError
 from secconsole.store import migrate
 from secconsole.store.engine import Database, normalize_url
 

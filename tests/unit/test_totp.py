@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from secconsole.core import audit
 from secconsole.core.authenticator import PendingTotp
-from secconsole.core.errors import KeyFileError, ValidationError
+from secconsole.errors import KeyFileError, ValidationError
 from secconsole.core.methods import MethodKind
 from secconsole.core.totp import TotpParams, clean_code, code_at, code_for_step, grouped, key_uri, step_at
 from secconsole.store.models import MethodEnrollment
