@@ -74,9 +74,9 @@ def enroll_totp(services, username: str) -> str:
     from secconsole.core.totp import code_at
 
     account = services.accounts.get(username)
-    pending = services.totp.start(account.id, account.username)
+    pending = services.way("totp").start(account.id, account.username)
     earlier = services.clock.now() - timedelta(seconds=30)
-    assert services.totp.confirm(pending, code_at(pending.secret, earlier, pending.params), source="test").ok
+    assert services.way("totp").confirm(pending, code_at(pending.secret, earlier, pending.params), source="test").ok
     return pending.secret
 
 

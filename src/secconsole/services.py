@@ -11,20 +11,20 @@ from pathlib import Path
 
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
-from secconsole.core.authenticator import AuthenticatorApp
-from secconsole.core.identity import Identity
-from secconsole.core.methods import Methods
-from secconsole.core.payments import Payments
-from secconsole.core.recovery import RecoveryCodes
-from secconsole.core.security_question import SecurityQuestions
-from secconsole.core.support import Support
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
 from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
-from secconsole.core.email_code import EmailFallback
-from secconsole.errors import DatabaseError, KeyFileError
+from secconsole.core.identity import Identity
+from secconsole.core.methods import MethodContext, SecondStep, registry
+from secconsole.core.methods.enrollment import Enrollments
+from secconsole.core.notices import Notices
+from secconsole.core.password_change import PasswordChanges
 from secconsole.core.passwords import PasswordHasher
+from secconsole.core.payments import Payments
 from secconsole.core.policy import PolicyProfile, get_profile
+from secconsole.core.signin import SignInService
+from secconsole.core.support import Support
+from secconsole.errors import DatabaseError, KeyFileError
 from secconsole.store.engine import Database
 from secconsole.store.migrate import ensure_current
 from secconsole.store.models import Meta
@@ -41,21 +41,31 @@ class Services:
     hasher: PasswordHasher
     box: SecretBox
     accounts: AccountService
-    questions: SecurityQuestions
+    signin: SignInService
+    passwords: PasswordChanges
     payments: Payments
     identity: Identity
-    methods: Methods
-    totp: AuthenticatorApp
+    enrollments: Enrollments
     sender: Sender
-    email: EmailFallback
+    notices: Notices
     support: Support
-    recovery: RecoveryCodes
+    #: Every available way's service, by kind (``core.methods.registry``).
+    ways: dict[str, SecondStep]
+
+    def way(self, kind: str):
+        """The service of one way, e.g. ``way("totp").start(...)``."""
+        try:
+            return self.ways[kind]
+        except KeyError:
+            raise LookupError(f"{registry.get(kind).label} is not available in this version") from None
 
     def close(self) -> None:
         self.db.dispose()
 
 
-def open_services(config: Config, *, clock: Clock | None = None, migrate: bool | None = None) -> Services:
+def open_services(
+    config: Config, *, clock: Clock | None = None, migrate: bool | None = None, hasher: PasswordHasher | None = None,
+) -> Services:
     """Open everything. ``migrate`` defaults to: upgrade SQLite automatically, never PostgreSQL."""
     profile = get_profile(config.policy)
     db = open_database(config)
@@ -66,15 +76,12 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         db.dispose()
         raise
     clock = clock or SystemClock()
-    hasher = PasswordHasher()
+    hasher = hasher or PasswordHasher()
     sender = make_sender(config, db, clock)
-    accounts = AccountService(db, clock, profile, hasher, sender)
-    totp = AuthenticatorApp(db, clock, box, profile, config.issuer)
-    questions = SecurityQuestions(db, clock, hasher, profile)
-    email = EmailFallback(db, clock, box, profile, sender)
-    recovery = RecoveryCodes(db, clock, box, profile)
-    for way in (totp, questions, email, recovery):
-        way.lock_notice = accounts.lock_notice
+    notices = Notices(db, sender)
+    accounts = AccountService(db, clock, profile, hasher)
+    ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
+                        issuer=config.issuer, lock_notice=notices.lock)
     return Services(
         config=config,
         clock=clock,
@@ -83,15 +90,15 @@ def open_services(config: Config, *, clock: Clock | None = None, migrate: bool |
         hasher=hasher,
         box=box,
         accounts=accounts,
-        questions=questions,
+        signin=SignInService(db, clock, profile, hasher, lock_notice=notices.lock),
+        passwords=PasswordChanges(db, clock, profile, hasher),
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile),
-        methods=Methods(db, clock),
-        totp=totp,
+        enrollments=Enrollments(db, clock),
         sender=sender,
-        email=email,
-        support=Support(db, clock, accounts, sender),
-        recovery=recovery,
+        notices=notices,
+        support=Support(db, clock, accounts, notices),
+        ways={s.kind: registry.service_class(s)(ctx) for s in registry.all_ways() if s.available},
     )
 
 

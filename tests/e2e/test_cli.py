@@ -218,7 +218,7 @@ def test_outbox_lists_email_codes_per_user(tmp_path):
     from secconsole.services import open_services
 
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
-    services.email.send_code(services.accounts.get("hana").id, source="test")
+    services.way("email").send_code(services.accounts.get("hana").id, source="test")
     services.close()
     listed = json.loads(run(tmp_path, "outbox", "--user", "hana", "--json").stdout)
     assert listed[0]["to"] == "hana@example.com" and listed[0]["subject"] == "Your SecConsole sign-in code"
@@ -252,13 +252,13 @@ def test_unlock_source(tmp_path):
     run(tmp_path, "user", "add", "jan", "--email", "jan@example.com", "--password-stdin", stdin=STRONG)
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
     for n in range(services.profile.source_lockout.free_failures + 2):
-        services.accounts.sign_in(f"x{n}", "guess", source="ssh 198.51.100.7")
-    assert services.accounts.sign_in("jan", STRONG, source="ssh 198.51.100.7").outcome.value == "wait"
+        services.signin.sign_in(f"x{n}", "guess", source="ssh 198.51.100.7")
+    assert services.signin.sign_in("jan", STRONG, source="ssh 198.51.100.7").outcome.value == "wait"
     services.close()
     done = run(tmp_path, "unlock-source", "ssh 198.51.100.7")
     assert done.returncode == 0 and "Cleared" in done.stdout
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
-    assert services.accounts.sign_in("jan", STRONG, source="ssh 198.51.100.7").ok
+    assert services.signin.sign_in("jan", STRONG, source="ssh 198.51.100.7").ok
     services.close()
 
 

@@ -19,7 +19,7 @@ def secret(tmp_path):
     run(tmp_path, "user", "add", "dave", "--email", "dave@example.com", "--password-stdin", stdin=STRONG)
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
     value = enroll_totp(services, "dave")
-    services.questions.set(services.accounts.get("dave").id, "What was the name of your first pet?", "Biscuit",
+    services.way("question").set(services.accounts.get("dave").id, "What was the name of your first pet?", "Biscuit",
                            source="t")
     services.close()
     return value
@@ -84,7 +84,7 @@ def test_recovery_code(tmp_path, secret):
     from secconsole.services import open_services
 
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
-    codes = services.recovery.generate(services.accounts.get("dave").id, source="t")
+    codes = services.way("recovery").generate(services.accounts.get("dave").id, source="t")
     services.close()
     ok = login(tmp_path, "--method", "recovery", "--code", codes[0])
     assert ok.returncode == 0 and "9 recovery codes left" not in ok.stderr and "signed in as dave" in ok.stdout

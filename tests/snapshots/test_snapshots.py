@@ -212,7 +212,7 @@ class _FixedSecret:
     """A known secret, so the QR code and the key are the same in every run."""
 
     def __enter__(self):
-        import secconsole.core.authenticator as authenticator
+        import secconsole.core.methods.totp as authenticator
 
         self._module = authenticator
         self._original = authenticator.new_secret
@@ -224,13 +224,13 @@ class _FixedSecret:
 
 
 async def _wizard(pilot):
-    from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+    from secconsole.tui.methods.totp import EnrollTotpScreen
 
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, EnrollTotpScreen))
 
 
 def _wizard_app(svc):
-    from secconsole.demo import seed
+    from secconsole.demo.seed import seed
 
     seed(svc)
     return make_app(svc, demo=True, start_as="carol", open_screen="enroll-totp")
@@ -308,7 +308,7 @@ def _alice_with_question(svc):
     from tui_helpers import enroll_totp
 
     svc.totp_secret = enroll_totp(svc, "alice")
-    svc.questions.set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
+    svc.way("question").set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
 
 
 def test_challenge_ways_dialog(snap_compare, svc):
@@ -330,14 +330,14 @@ def test_challenge_question_panel(snap_compare, svc):
     async def question(pilot):
         await sign_in(pilot, "alice", STRONG)
         pilot.app.screen.query_one("#give-up").press()
-        await wait_until(pilot, lambda: pilot.app.screen.way.value == "question")
+        await wait_until(pilot, lambda: pilot.app.screen.way.kind == "question")
         await wait_until(pilot, lambda: "pet" in str(pilot.app.screen.query_one("#question-text").visual))
 
     assert snap_compare(make_app(svc), run_before=question, terminal_size=SIZE)
 
 
 def test_challenge_email_panel_in_demo(snap_compare, svc, monkeypatch):
-    import secconsole.core.email_code as email_code
+    import secconsole.core.methods.email as email_code
 
     monkeypatch.setattr(email_code.secrets, "randbelow", lambda n: 123456)
     _alice_with_question(svc)
@@ -345,12 +345,12 @@ def test_challenge_email_panel_in_demo(snap_compare, svc, monkeypatch):
     async def email(pilot):
         await sign_in(pilot, "alice", STRONG)
         pilot.app.screen.query_one("#give-up").press()
-        await wait_until(pilot, lambda: pilot.app.screen.way.value == "question")
+        await wait_until(pilot, lambda: pilot.app.screen.way.kind == "question")
         for _ in range(3):
             await type_into(pilot, "#answer", "Rex")
             await pilot.press("enter")
             await pilot.pause(0.1)
-        await wait_until(pilot, lambda: pilot.app.screen.way.value == "email")
+        await wait_until(pilot, lambda: pilot.app.screen.way.kind == "email")
         await wait_until(pilot, lambda: "outbox" in str(pilot.app.screen.query_one("#demo-code").visual))
 
     assert snap_compare(make_app(svc, demo=True), run_before=email, terminal_size=SIZE)
@@ -378,13 +378,14 @@ def test_recovery_codes_dialog(snap_compare, svc):
 
 def test_challenge_recovery_panel(snap_compare, svc):
     _alice_with_question(svc)
-    svc.recovery.generate(svc.accounts.get("alice").id, source="t")
+    svc.way("recovery").generate(svc.accounts.get("alice").id, source="t")
 
     async def recovery(pilot):
-        from secconsole.core.challenge import Way
 
         await sign_in(pilot, "alice", STRONG)
-        await pilot.app.screen._go(Way.RECOVERY)
+        from secconsole.core.methods import registry
+
+        await pilot.app.screen._go(registry.get("recovery"))
         await pilot.pause()
 
     assert snap_compare(make_app(svc), run_before=recovery, terminal_size=SIZE)

@@ -197,7 +197,7 @@ async def test_palette_signs_out(svc):
 
 
 async def test_demo_start_as_and_open(svc):
-    from secconsole.demo import seed
+    from secconsole.demo.seed import seed
 
     seed(svc)
     app = make_app(svc, demo=True, start_as="bob", open_screen="change-password")
@@ -211,7 +211,7 @@ async def test_demo_start_as_and_open(svc):
 
 
 async def test_demo_sign_in_helper_refuses_outside_demo_mode(svc):
-    from secconsole.demo import sign_in_as
+    from secconsole.demo.seed import sign_in_as
 
     with pytest.raises(RuntimeError):
         sign_in_as(svc, "alice")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from secconsole.core import audit
-from secconsole.core.methods import MethodKind
 from secconsole.store.models import MethodEnrollment
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.screens.add_card import AddCardScreen
@@ -33,12 +32,12 @@ def enroll(svc, *kinds):
     account = svc.accounts.get("alice")
     secret = None
     for kind in kinds:
-        if kind is MethodKind.TOTP:
+        if kind == "totp":
             secret = enroll_totp(svc, "alice")
         else:
             with svc.db.transaction() as session:
                 session.add(MethodEnrollment(
-                    account_id=account.id, kind=kind.value, status="active", secret=b"sealed", detail="{}",
+                    account_id=account.id, kind=kind, status="active", secret=b"sealed", detail="{}",
                     created_at=svc.clock.now(), enabled_at=svc.clock.now(),
                 ))
     svc.totp_secret = secret
@@ -53,7 +52,7 @@ async def open_settings(pilot):
 async def ask_to_turn_off_totp(pilot, key: str = "enter") -> None:
     """Settings open, the authenticator switch toggled: the first confirmation is up."""
     await open_settings(pilot)
-    await focus_switch(pilot, MethodKind.TOTP)
+    await focus_switch(pilot, "totp")
     await pilot.press(key)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
 
@@ -72,34 +71,34 @@ async def open_identity_form(pilot):
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, VerifyIdentityScreen))
 
 
-async def focus_switch(pilot, kind: MethodKind):
-    pilot.app.screen.query_one(f"#switch-{kind.value}").focus()
+async def focus_switch(pilot, kind: str):
+    pilot.app.screen.query_one(f"#switch-{kind}").focus()
     await pilot.pause()
 
 
 def switch_value(app, kind):
-    return app.screen.query_one(f"#switch-{kind.value}").value
+    return app.screen.query_one(f"#switch-{kind}").value
 
 
 async def test_rows_show_each_method_and_its_state(svc):
-    enroll(svc, MethodKind.TOTP)
+    enroll(svc, "totp")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await open_settings(pilot)
         assert text_of(app, "#row-totp .setting-detail").startswith("On since 2026-01-15")
         assert text_of(app, "#row-push .setting-detail") == "Off · Not available in this version yet."
         assert "verify your identity or add a billing method" in text_of(app, "#row-sms .setting-detail").lower()
-        assert switch_value(app, MethodKind.TOTP) and not switch_value(app, MethodKind.PUSH)
+        assert switch_value(app, "totp") and not switch_value(app, "push")
 
 
 async def test_turning_on_a_method_without_a_wizard_changes_nothing(svc):
     app = make_app(svc)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_settings(pilot)
-        await focus_switch(pilot, MethodKind.PUSH)
+        await focus_switch(pilot, "push")
         await pilot.press("enter")
         await pilot.pause()
-        assert not switch_value(app, MethodKind.PUSH)
+        assert not switch_value(app, "push")
         assert any("Not available" in str(n.message) for n in app._notifications)
     assert not svc.accounts.get("alice").has_second_step
 
@@ -107,7 +106,7 @@ async def test_turning_on_a_method_without_a_wizard_changes_nothing(svc):
 @pytest.mark.parametrize("cancel_at", ["first", "second"])
 @pytest.mark.parametrize("key", ["escape", "n"])
 async def test_cancelling_either_confirmation_keeps_the_method(svc, cancel_at, key):
-    enroll(svc, MethodKind.TOTP)
+    enroll(svc, "totp")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await ask_to_turn_off_totp(pilot, "space")
@@ -115,22 +114,22 @@ async def test_cancelling_either_confirmation_keeps_the_method(svc, cancel_at, k
             await reach_second_confirmation(pilot, "y")
         await pilot.press(key)
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        assert switch_value(app, MethodKind.TOTP)
-    assert svc.accounts.get("alice").method(MethodKind.TOTP).enabled
+        assert switch_value(app, "totp")
+    assert svc.accounts.get("alice").method("totp").enabled
 
 
 async def test_enter_on_the_first_dialog_cancels_because_cancel_has_focus(svc):
-    enroll(svc, MethodKind.TOTP)
+    enroll(svc, "totp")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await ask_to_turn_off_totp(pilot)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-    assert svc.accounts.get("alice").method(MethodKind.TOTP).enabled
+    assert svc.accounts.get("alice").method("totp").enabled
 
 
 async def test_delete_then_yes_delete_and_disable_with_arrows_and_enter(svc):
-    enroll(svc, MethodKind.TOTP, MethodKind.SMS)
+    enroll(svc, "totp", "sms")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await ask_to_turn_off_totp(pilot)
@@ -139,14 +138,14 @@ async def test_delete_then_yes_delete_and_disable_with_arrows_and_enter(svc):
         assert text_of(app, "#confirm") == "Yes, delete and disable"
         assert "password alone" not in text_of(app, "#dialog-message")  # a text message step remains
         await pilot.press("left", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen) and not switch_value(app, MethodKind.TOTP))
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen) and not switch_value(app, "totp"))
     view = svc.accounts.get("alice")
-    assert not view.method(MethodKind.TOTP).enabled and view.method(MethodKind.SMS).enabled
+    assert not view.method("totp").enabled and view.method("sms").enabled
     assert audit.METHOD_DISABLED in [e.kind for e in svc.accounts.recent_events("alice")]
 
 
 async def test_disabling_the_last_method_warns_about_password_alone(svc):
-    enroll(svc, MethodKind.TOTP)
+    enroll(svc, "totp")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await ask_to_turn_off_totp(pilot)
@@ -180,7 +179,7 @@ async def test_set_a_preset_question_then_write_my_own_then_remove(svc):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await wait_until(pilot, lambda: text_of(app, "#question-detail") == "In what city were you born?")
-        assert svc.questions.check(svc.accounts.get("alice").id, "new york")
+        assert svc.way("question").check(svc.accounts.get("alice").id, "new york")
 
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, SecurityQuestionScreen))
@@ -317,7 +316,7 @@ async def test_a_slow_read_that_started_before_a_write_does_not_overwrite_it(svc
     import time as clock
 
     alice = svc.accounts.get("alice")
-    svc.questions.set(alice.id, "In what city were you born?", "Paris", source="test")
+    svc.way("question").set(alice.id, "In what city were you born?", "Paris", source="test")
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await open_settings(pilot)
@@ -335,7 +334,7 @@ async def test_a_slow_read_that_started_before_a_write_does_not_overwrite_it(svc
         svc.accounts.get_by_id = get_by_id
         stale = screen.run_worker(screen.refresh_account())
         await wait_until(pilot, slow_once.is_set)
-        svc.questions.remove(alice.id, source="test")
+        svc.way("question").remove(alice.id, source="test")
         await screen.refresh_account()
         await stale.wait()
         await pilot.pause()

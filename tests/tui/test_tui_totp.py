@@ -7,12 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from secconsole.core.methods import MethodKind
 from secconsole.core.qr import rasterize
 from secconsole.core.totp import TotpParams, code_at
 from secconsole.store.models import MethodEnrollment
 from secconsole.tui.screens.challenge import ChallengeScreen
-from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+from secconsole.tui.methods.totp import EnrollTotpScreen
 from secconsole.tui.screens.home import HomeScreen
 from secconsole.tui.screens.settings import SettingsScreen
 from secconsole.tui.screens.signin import SignInScreen
@@ -68,7 +67,7 @@ async def test_the_settings_switch_runs_the_wizard_and_a_code_turns_it_on(svc):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await wait_until(pilot, lambda: text_of(app, "#row-totp .setting-detail").startswith("On since"))
-    assert svc.accounts.get("carol").method(MethodKind.TOTP).enabled
+    assert svc.accounts.get("carol").method("totp").enabled
 
 
 @pytest.mark.parametrize("step", ["intro", "advanced", "scan", "verify"])
@@ -108,7 +107,7 @@ async def test_advanced_settings_make_an_eight_digit_sha256_code(svc):
         await type_into(pilot, "#code", code_at(pending.secret, svc.clock.now(), pending.params))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-    assert svc.accounts.get("carol").method(MethodKind.TOTP).detail["digits"] == 8
+    assert svc.accounts.get("carol").method("totp").detail["digits"] == 8
 
 
 async def test_the_drawn_code_decodes_to_the_key_uri(svc, tmp_path):
@@ -196,7 +195,7 @@ async def test_step_up_uses_the_second_step(svc):
 
 
 async def test_demo_challenge_shows_the_seeded_code(svc):
-    from secconsole.demo import seed
+    from secconsole.demo.seed import seed
 
     seed(svc)
     app = make_app(svc, demo=True)
@@ -228,7 +227,7 @@ async def fail(pilot, field: str, text: str, times: int) -> None:
 def alice(svc):
     svc.accounts.create("alice", "alice@example.com", STRONG, source="test")
     secret = enroll_totp(svc, "alice")
-    svc.questions.set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
+    svc.way("question").set(svc.accounts.get("alice").id, "What was the name of your first pet?", "Biscuit", source="t")
     return secret
 
 
@@ -238,11 +237,11 @@ async def test_try_another_way_then_answer_the_question(svc, alice):
     app = make_app(svc)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "alice", STRONG)
-        assert app.screen.way.value == "totp"
+        assert app.screen.way.kind == "totp"
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
         await pilot.press("enter")  # the only other way: the question
-        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.value == "question")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.kind == "question")
         assert text_of(app, "#question-text") == "What was the name of your first pet?"
         await type_into(pilot, "#answer", "  biscuit ")
         await pilot.press("enter")
@@ -257,13 +256,13 @@ async def test_email_only_after_code_and_question_fail_then_it_signs_in(svc, ali
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "alice", STRONG)
         await fail(pilot, "code", "000000", 4)
-        assert app.screen.way.value == "totp"
+        assert app.screen.way.kind == "totp"
         await fail(pilot, "code", "000000", 1)  # fifth wrong code: the app code is used up
-        await wait_until(pilot, lambda: app.screen.way.value == "question")
+        await wait_until(pilot, lambda: app.screen.way.kind == "question")
         assert "last try with the authenticator app" in text_of(app, "#challenge-error")
         assert not recent_outbox(svc.db)  # no email yet
         await fail(pilot, "answer", "Rex", 3)
-        await wait_until(pilot, lambda: app.screen.way.value == "email")
+        await wait_until(pilot, lambda: app.screen.way.kind == "email")
         await wait_until(pilot, lambda: "We emailed a 6-digit code to a•••e@example.com" in text_of(app, "#challenge-lead"))
         body = recent_outbox(svc.db)[0].body
         code = body.split("code is ")[1][:6]
@@ -282,7 +281,7 @@ async def test_with_email_fallback_off_it_ends_at_contact_support(svc, alice):
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "alice", STRONG)
         app.screen.query_one("#give-up").press()  # "I can't use this"
-        await wait_until(pilot, lambda: app.screen.way.value == "question")
+        await wait_until(pilot, lambda: app.screen.way.kind == "question")
         await fail(pilot, "answer", "Rex", 3)
         await wait_until(pilot, lambda: isinstance(app.screen, ContactSupportScreen))
         ref = app.screen.ref
@@ -315,8 +314,8 @@ async def test_make_recovery_codes_in_settings_then_sign_in_with_one(svc, alice)
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
         await pilot.press("down", "enter")  # question, then recovery code
-        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.value == "recovery")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way.kind == "recovery")
         await type_into(pilot, "#recovery", codes[3])
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-    assert svc.recovery.remaining(svc.accounts.get("alice").id) == 9
+    assert svc.way("recovery").remaining(svc.accounts.get("alice").id) == 9

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from secconsole.core import audit
-from secconsole.core.accounts import SignInOutcome
+from secconsole.core.views import SignInOutcome
 from secconsole.errors import NotFoundError, ValidationError
 from secconsole.core.passwords import PasswordHasher
 from secconsole.store.models import Account, AuditEvent, PasswordHistory
@@ -28,7 +28,7 @@ def test_create_and_read_back(services):
     again = services.accounts.get("ALICE")
     assert again.id == view.id and again.username == "Alice" and again.email == "alice@example.com"
     assert not again.has_second_step and again.email_fallback_enabled and not again.identity_verified
-    assert [m.kind.value for m in again.methods] == ["push", "sms", "totp"]
+    assert [m.kind for m in again.methods] == ["push", "sms", "totp", "question", "recovery", "email"]
 
 
 def test_usernames_are_unique_whatever_their_case(services):
@@ -66,7 +66,7 @@ def test_weak_password_is_refused_with_the_rule(services):
 
 def test_sign_in_succeeds_and_is_audited(services):
     create(services)
-    result = services.accounts.sign_in("ALICE", STRONG, source="ssh 203.0.113.9")
+    result = services.signin.sign_in("ALICE", STRONG, source="ssh 203.0.113.9")
     assert result.ok and result.account.username == "alice"
     events = services.accounts.recent_events("alice")
     assert events[0].kind == audit.SIGNIN_SUCCEEDED and events[0].source == "ssh 203.0.113.9"
@@ -75,8 +75,8 @@ def test_sign_in_succeeds_and_is_audited(services):
 
 def test_wrong_password_and_unknown_user_look_the_same(services):
     create(services)
-    wrong = services.accounts.sign_in("alice", "nope", source=SRC)
-    unknown = services.accounts.sign_in("mallory", "nope", source=SRC)
+    wrong = services.signin.sign_in("alice", "nope", source=SRC)
+    unknown = services.signin.sign_in("mallory", "nope", source=SRC)
     assert wrong.outcome is unknown.outcome is SignInOutcome.INVALID
     assert wrong.message == unknown.message == "That username and password do not match."
 
@@ -85,37 +85,37 @@ def test_failures_back_off_then_lock_until_support_unlocks(services, clock):
     create(services)
     rules = services.profile.lockout
     for _ in range(rules.free_failures):
-        assert services.accounts.sign_in("alice", "bad", source=SRC).retry_after == 0
-    result = services.accounts.sign_in("alice", "bad", source=SRC)
+        assert services.signin.sign_in("alice", "bad", source=SRC).retry_after == 0
+    result = services.signin.sign_in("alice", "bad", source=SRC)
     assert result.retry_after == rules.backoff_base_seconds
-    waiting = services.accounts.sign_in("alice", STRONG, source=SRC)  # even the right password waits
+    waiting = services.signin.sign_in("alice", STRONG, source=SRC)  # even the right password waits
     assert waiting.outcome is SignInOutcome.WAIT and "Try again in 2 seconds" in waiting.message
     failures = rules.free_failures + 1
     while failures < rules.lock_after:
         clock.advance(seconds=rules.backoff_max_seconds)
-        result = services.accounts.sign_in("alice", "bad", source=SRC)
+        result = services.signin.sign_in("alice", "bad", source=SRC)
         failures += 1
     assert result.outcome is SignInOutcome.LOCKED and result.ref in result.message
     clock.advance(days=30)
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.LOCKED
+    assert services.signin.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.LOCKED
     assert services.accounts.get("alice").locked
     assert services.accounts.unlock("alice", source="support")
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).ok
+    assert services.signin.sign_in("alice", STRONG, source=SRC).ok
     kinds = [e.kind for e in services.accounts.recent_events("alice", limit=100)]
     assert audit.ACCOUNT_LOCKED in kinds and audit.ACCOUNT_UNLOCKED in kinds
 
 
 def test_unknown_usernames_are_throttled_too(services):
     for _ in range(services.profile.lockout.free_failures + 1):
-        result = services.accounts.sign_in("ghost", "bad", source=SRC)
+        result = services.signin.sign_in("ghost", "bad", source=SRC)
     assert result.retry_after > 0
 
 
 def test_success_clears_the_failure_count(services, clock):
     create(services)
     for _ in range(3):
-        services.accounts.sign_in("alice", "bad", source=SRC)
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).ok
+        services.signin.sign_in("alice", "bad", source=SRC)
+    assert services.signin.sign_in("alice", STRONG, source=SRC).ok
     assert services.accounts.get("alice").failures == 0
 
 
@@ -125,7 +125,7 @@ def test_old_hash_parameters_are_upgraded_at_sign_in(services):
     with services.db.transaction() as session:
         account = session.exec(select(Account)).one()
         account.password_hash = weak
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).ok
+    assert services.signin.sign_in("alice", STRONG, source=SRC).ok
     with services.db.transaction() as session:
         assert session.exec(select(Account)).one().password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert audit.PASSWORD_REHASHED in [e.kind for e in services.accounts.recent_events("alice")]
@@ -134,8 +134,8 @@ def test_old_hash_parameters_are_upgraded_at_sign_in(services):
 def test_change_password_needs_the_current_one(services):
     view = create(services)
     with pytest.raises(ValidationError, match="current password is not correct"):
-        services.accounts.change_password(view.id, "wrong", STRONG_2, source=SRC)
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).ok
+        services.passwords.change_password(view.id, "wrong", STRONG_2, source=SRC)
+    assert services.signin.sign_in("alice", STRONG, source=SRC).ok
 
 
 def test_classic_refuses_the_last_five_passwords(services, clock):
@@ -143,16 +143,16 @@ def test_classic_refuses_the_last_five_passwords(services, clock):
     passwords = [STRONG, "Amber-Lantern-51@", "Cedar-Violin-73#", "Delta-Mosaic-86$", "Ember-Nickel-94%"]
     for old, new in zip(passwords, passwords[1:]):
         clock.advance(minutes=1)
-        services.accounts.change_password(view.id, old, new, source=SRC)
+        services.passwords.change_password(view.id, old, new, source=SRC)
     current = passwords[-1]
     for reused in passwords:
         with pytest.raises(ValidationError, match="last 5 passwords"):
-            services.accounts.change_password(view.id, current, reused, source=SRC)
+            services.passwords.change_password(view.id, current, reused, source=SRC)
     clock.advance(minutes=1)
-    services.accounts.change_password(view.id, current, "Fable-Orchid-27^", source=SRC)
+    services.passwords.change_password(view.id, current, "Fable-Orchid-27^", source=SRC)
     clock.advance(minutes=1)
     # STRONG is now six passwords back: allowed again.
-    services.accounts.change_password(view.id, "Fable-Orchid-27^", STRONG, source=SRC)
+    services.passwords.change_password(view.id, "Fable-Orchid-27^", STRONG, source=SRC)
     with services.db.transaction() as session:
         assert len(session.exec(select(PasswordHistory)).all()) == 4
 
@@ -160,11 +160,11 @@ def test_classic_refuses_the_last_five_passwords(services, clock):
 def test_change_password_checks_the_policy_and_audits(services):
     view = create(services)
     with pytest.raises(ValidationError, match="Password must meet"):
-        services.accounts.change_password(view.id, STRONG, "short", source=SRC)
-    changed = services.accounts.change_password(view.id, STRONG, STRONG_2, source=SRC)
+        services.passwords.change_password(view.id, STRONG, "short", source=SRC)
+    changed = services.passwords.change_password(view.id, STRONG, STRONG_2, source=SRC)
     assert changed.password_changed_at == services.clock.now()
-    assert services.accounts.sign_in("alice", STRONG_2, source=SRC).ok
-    assert not services.accounts.sign_in("alice", STRONG, source=SRC).ok
+    assert services.signin.sign_in("alice", STRONG_2, source=SRC).ok
+    assert not services.signin.sign_in("alice", STRONG, source=SRC).ok
     assert audit.PASSWORD_CHANGED in [e.kind for e in services.accounts.recent_events("alice", limit=50)]
 
 
@@ -179,8 +179,8 @@ def test_classic_reminds_after_90_days(services, clock):
 
 def test_no_secret_ever_reaches_the_audit_log(services):
     view = create(services)
-    services.accounts.sign_in("alice", "Guess-Attempt-99!", source=SRC)
-    services.accounts.change_password(view.id, STRONG, STRONG_2, source=SRC)
+    services.signin.sign_in("alice", "Guess-Attempt-99!", source=SRC)
+    services.passwords.change_password(view.id, STRONG, STRONG_2, source=SRC)
     with services.db.transaction() as session:
         rows = session.exec(select(AuditEvent)).all()
     blob = json.dumps([[r.kind, r.detail, r.source, r.username] for r in rows])
@@ -221,7 +221,7 @@ def test_two_racing_creations_of_one_name_make_one_account(services):
 
 def test_nist_profile_lets_eight_characters_do_with_a_second_step(tmp_path, db_url, clock):
     from conftest import make_config
-    from secconsole.core.methods import MethodKind, MethodState
+    from secconsole.core.methods import MethodState
     from secconsole.services import open_services
 
     svc = open_services(make_config(tmp_path, db_url, policy="nist"), clock=clock, migrate=True)
@@ -229,11 +229,11 @@ def test_nist_profile_lets_eight_characters_do_with_a_second_step(tmp_path, db_u
         with pytest.raises(ValidationError, match="at least 15"):
             svc.accounts.create("nina", "nina@example.com", "orbit-canyon", source=SRC)
         view = svc.accounts.create("nina", "nina@example.com", "violet orbit canyon drums", source=SRC)
-        assert not svc.accounts.check_new_password("orbit-canyon", view).ok
+        assert not svc.passwords.check_new_password("orbit-canyon", view).ok
         from dataclasses import replace
 
-        with_mfa = replace(view, methods=[MethodState(MethodKind.TOTP, enabled=True)])
-        assert svc.accounts.check_new_password("orbit-canyon", with_mfa).ok
+        with_mfa = replace(view, methods=[MethodState("totp", enabled=True)])
+        assert svc.passwords.check_new_password("orbit-canyon", with_mfa).ok
         clock.advance(days=400)
         assert not svc.accounts.get("nina").password_reminder
     finally:
@@ -246,7 +246,7 @@ def test_a_lock_sends_the_owner_a_notice(services, clock):
     view = create(services)
     rules = services.profile.lockout
     for _ in range(rules.lock_after):
-        services.accounts.sign_in("alice", "bad", source=SRC)
+        services.signin.sign_in("alice", "bad", source=SRC)
         clock.advance(seconds=rules.backoff_max_seconds)
     notices = recent_outbox(services.db, account_id=view.id)
     assert [m.subject for m in notices] == ["Your SecConsole account was locked"]
@@ -256,10 +256,10 @@ def test_one_source_trying_many_names_is_slowed_without_naming_anyone(services, 
     create(services)
     rules = services.profile.source_lockout
     for n in range(rules.free_failures + 1):
-        assert services.accounts.sign_in(f"user{n}", "guess", source="ssh 198.51.100.7").retry_after == 0
-    blocked = services.accounts.sign_in("user99", "guess", source="ssh 198.51.100.7")
+        assert services.signin.sign_in(f"user{n}", "guess", source="ssh 198.51.100.7").retry_after == 0
+    blocked = services.signin.sign_in("user99", "guess", source="ssh 198.51.100.7")
     assert blocked.outcome is SignInOutcome.WAIT and "from this connection" in blocked.message
-    assert services.accounts.sign_in("alice", STRONG, source="ssh 198.51.100.7").outcome is SignInOutcome.WAIT
-    assert services.accounts.sign_in("alice", STRONG, source="ssh 203.0.113.1").ok  # elsewhere is fine
+    assert services.signin.sign_in("alice", STRONG, source="ssh 198.51.100.7").outcome is SignInOutcome.WAIT
+    assert services.signin.sign_in("alice", STRONG, source="ssh 203.0.113.1").ok  # elsewhere is fine
     clock.advance(seconds=rules.backoff_max_seconds)
-    assert services.accounts.sign_in("alice", STRONG, source="ssh 198.51.100.7").ok
+    assert services.signin.sign_in("alice", STRONG, source="ssh 198.51.100.7").ok

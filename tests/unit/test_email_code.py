@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from secconsole.core.delivery import DeliveryError, SmtpSender, SmtpSettings, recent_outbox
-from secconsole.core.email_code import RESEND_SECONDS, mask
+from secconsole.core.methods.email import RESEND_SECONDS, mask
 from secconsole.errors import ValidationError
 
 from conftest import STRONG
@@ -28,10 +28,10 @@ def code_in_outbox(services, account_id) -> str:
 
 
 def test_send_then_use_once_and_be_notified(services, dave):
-    assert services.email.send_code(dave.id, source=SRC) == "d•••e@example.com"
+    assert services.way("email").send_code(dave.id, source=SRC) == "d•••e@example.com"
     code = code_in_outbox(services, dave.id)
-    assert services.email.verify(dave.id, code, source=SRC).ok
-    again = services.email.verify(dave.id, code, source=SRC)
+    assert services.way("email").verify(dave.id, code, source=SRC).ok
+    again = services.way("email").verify(dave.id, code, source=SRC)
     assert not again.ok and "expired or was used" in again.message
     subjects = [m.subject for m in recent_outbox(services.db, account_id=dave.id)]
     assert subjects == ["Your SecConsole email code was used", "Your SecConsole sign-in code"]
@@ -40,43 +40,43 @@ def test_send_then_use_once_and_be_notified(services, dave):
 
 
 def test_codes_expire_after_ten_minutes_in_classic(services, dave, clock):
-    services.email.send_code(dave.id, source=SRC)
+    services.way("email").send_code(dave.id, source=SRC)
     code = code_in_outbox(services, dave.id)
     clock.advance(minutes=10, seconds=1)
-    assert "expired" in services.email.verify(dave.id, code, source=SRC).message
+    assert "expired" in services.way("email").verify(dave.id, code, source=SRC).message
 
 
 def test_a_new_code_voids_the_old_one_and_resending_waits(services, dave, clock):
-    services.email.send_code(dave.id, source=SRC)
+    services.way("email").send_code(dave.id, source=SRC)
     first = code_in_outbox(services, dave.id)
     with pytest.raises(ValidationError, match="ask for another in"):
-        services.email.send_code(dave.id, source=SRC)
+        services.way("email").send_code(dave.id, source=SRC)
     clock.advance(seconds=RESEND_SECONDS)
-    services.email.send_code(dave.id, source=SRC)
+    services.way("email").send_code(dave.id, source=SRC)
     second = code_in_outbox(services, dave.id)
     if first != second:
-        assert not services.email.verify(dave.id, first, source=SRC).ok
-    assert services.email.verify(dave.id, second, source=SRC).ok
+        assert not services.way("email").verify(dave.id, first, source=SRC).ok
+    assert services.way("email").verify(dave.id, second, source=SRC).ok
 
 
 def test_wrong_codes_are_throttled_and_resending_does_not_reset_them(services, dave, clock):
-    services.email.send_code(dave.id, source=SRC)
+    services.way("email").send_code(dave.id, source=SRC)
     code = code_in_outbox(services, dave.id)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(services.profile.lockout.free_failures + 1):
-        result = services.email.verify(dave.id, wrong, source=SRC)
+        result = services.way("email").verify(dave.id, wrong, source=SRC)
     first_wait = result.retry_after
     assert first_wait > 0
     clock.advance(seconds=RESEND_SECONDS)
-    services.email.send_code(dave.id, source=SRC)
-    result = services.email.verify(dave.id, wrong, source=SRC)
+    services.way("email").send_code(dave.id, source=SRC)
+    result = services.way("email").verify(dave.id, wrong, source=SRC)
     assert result.retry_after == 2 * first_wait  # the count went on: resending reset nothing
 
 
 def test_switched_off_fallback_sends_nothing(services, dave):
     services.accounts.set_email_fallback(dave.id, False, source=SRC)
     with pytest.raises(ValidationError, match="switched off"):
-        services.email.send_code(dave.id, source=SRC)
+        services.way("email").send_code(dave.id, source=SRC)
     assert recent_outbox(services.db, account_id=dave.id) == []
 
 
@@ -119,10 +119,10 @@ def test_codes_and_notices_go_through_smtp(tmp_path, clock, smtp_server):
     services = open_services(config, clock=clock)
     try:
         account = services.accounts.create("erin", "erin@example.com", STRONG, source=SRC)
-        services.email.send_code(account.id, source=SRC)
+        services.way("email").send_code(account.id, source=SRC)
         assert received[0]["To"] == "erin@example.com"
         code = re.search(r"\b(\d{6})\b", received[0].get_payload()).group(1)
-        assert services.email.verify(account.id, code, source=SRC).ok
+        assert services.way("email").verify(account.id, code, source=SRC).ok
         assert received[1]["Subject"] == "Your SecConsole email code was used"
         assert recent_outbox(services.db) == []  # SMTP replaces the outbox
     finally:

@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from secconsole.core import audit
-from secconsole.core.accounts import SignInOutcome
+from secconsole.core.views import SignInOutcome
 from secconsole.errors import NotFoundError, ValidationError
-from secconsole.core.methods import MethodKind, prerequisite_missing, unavailable_reason
+from secconsole.core.methods import registry
 from secconsole.core.payments import card_brand, luhn_ok, parse_expiry
-from secconsole.core.security_question import PRESET_QUESTIONS, normalize_answer
+from secconsole.core.methods.question import PRESET_QUESTIONS, normalize_answer
 from secconsole.store.models import Account, AuditEvent, BillingMethod, MethodEnrollment
 
 from conftest import STRONG
@@ -34,10 +34,10 @@ def kinds(services, account_id):
 
 
 def test_answers_ignore_case_and_spacing_and_are_stored_hashed(services, alice):
-    services.questions.set(alice.id, PRESET_QUESTIONS[1], "  New   York ", source=SRC)
-    assert services.questions.check(alice.id, "new york")
-    assert services.questions.check(alice.id, "NEW YORK")
-    assert not services.questions.check(alice.id, "newyork")
+    services.way("question").set(alice.id, PRESET_QUESTIONS[1], "  New   York ", source=SRC)
+    assert services.way("question").check(alice.id, "new york")
+    assert services.way("question").check(alice.id, "NEW YORK")
+    assert not services.way("question").check(alice.id, "newyork")
     with services.db.transaction() as session:
         row = session.get(Account, alice.id)
         assert row.security_question == PRESET_QUESTIONS[1]
@@ -47,15 +47,15 @@ def test_answers_ignore_case_and_spacing_and_are_stored_hashed(services, alice):
 
 
 def test_own_question_change_and_remove(services, alice):
-    services.questions.set(alice.id, "Which teacher did you like best?", "Mrs Patel", source=SRC)
-    services.questions.set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
-    assert services.questions.check(alice.id, "biscuit")
-    assert not services.questions.check(alice.id, "mrs patel")
-    services.questions.remove(alice.id, source=SRC)
+    services.way("question").set(alice.id, "Which teacher did you like best?", "Mrs Patel", source=SRC)
+    services.way("question").set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
+    assert services.way("question").check(alice.id, "biscuit")
+    assert not services.way("question").check(alice.id, "mrs patel")
+    services.way("question").remove(alice.id, source=SRC)
     assert services.accounts.get("alice").security_question is None
-    assert not services.questions.check(alice.id, "biscuit")
+    assert not services.way("question").check(alice.id, "biscuit")
     with pytest.raises(ValidationError, match="no security question to remove"):
-        services.questions.remove(alice.id, source=SRC)
+        services.way("question").remove(alice.id, source=SRC)
     assert kinds(services, alice.id).count(audit.QUESTION_SET) == 2
     assert audit.QUESTION_REMOVED in kinds(services, alice.id)
 
@@ -73,7 +73,7 @@ def test_own_question_change_and_remove(services, alice):
 )
 def test_bad_questions_and_answers_change_nothing(services, alice, question, answer, message):
     with pytest.raises(ValidationError, match=re.escape(message)):
-        services.questions.set(alice.id, question, answer, source=SRC)
+        services.way("question").set(alice.id, question, answer, source=SRC)
     assert services.accounts.get("alice").security_question is None
 
 
@@ -194,30 +194,30 @@ def test_identity_attempts_are_throttled(services, alice):
 def enroll(services, account_id, kind, secret=b"sealed"):
     with services.db.transaction() as session:
         session.add(MethodEnrollment(
-            account_id=account_id, kind=kind.value, status="active", secret=secret, detail="{}",
+            account_id=account_id, kind=kind, status="active", secret=secret, detail="{}",
             created_at=services.clock.now(), enabled_at=services.clock.now(),
         ))
 
 
 def test_text_messages_need_identity_or_a_billing_method(services, alice):
-    assert "Verify your identity or add a billing method" in prerequisite_missing(alice, MethodKind.SMS)
+    assert "Verify your identity or add a billing method" in registry.get("sms").prerequisite_missing(alice)
     services.payments.add_card(alice.id, "Alice", VISA, "04/29", source=SRC)
     view = services.accounts.get("alice")
-    assert prerequisite_missing(view, MethodKind.SMS) is None
-    assert unavailable_reason(view, MethodKind.SMS) == "Not available in this version yet."
+    assert registry.get("sms").prerequisite_missing(view) is None
+    assert registry.get("sms").unavailable_reason(view) == "Not available in this version yet."
 
 
 def test_disabling_deletes_the_method_and_its_secret(services, alice):
-    enroll(services, alice.id, MethodKind.TOTP)
-    enroll(services, alice.id, MethodKind.SMS)
+    enroll(services, alice.id, "totp")
+    enroll(services, alice.id, "sms")
     assert services.accounts.get("alice").has_second_step
-    assert services.methods.disable(alice.id, MethodKind.TOTP, source=SRC) is True
-    assert services.methods.disable(alice.id, MethodKind.SMS, source=SRC) is False
+    assert services.enrollments.disable(alice.id, "totp", source=SRC) is True
+    assert services.enrollments.disable(alice.id, "sms", source=SRC) is False
     with services.db.transaction() as session:
         assert session.exec(select(MethodEnrollment)).all() == []
     assert not services.accounts.get("alice").has_second_step
     with pytest.raises(ValidationError, match="already off"):
-        services.methods.disable(alice.id, MethodKind.SMS, source=SRC)
+        services.enrollments.disable(alice.id, "sms", source=SRC)
     assert kinds(services, alice.id).count(audit.METHOD_DISABLED) == 2
 
 
@@ -232,33 +232,33 @@ def test_email_fallback_switch_is_audited_once_per_change(services, alice):
 
 
 def test_step_up_by_password_shares_the_sign_in_throttle(services, alice):
-    assert services.accounts.reauthenticate(alice.id, STRONG, source=SRC).ok
+    assert services.signin.reauthenticate(alice.id, STRONG, source=SRC).ok
     for _ in range(services.profile.lockout.free_failures + 1):
-        result = services.accounts.reauthenticate(alice.id, "wrong", source=SRC)
+        result = services.signin.reauthenticate(alice.id, "wrong", source=SRC)
     assert result.outcome is SignInOutcome.INVALID and result.retry_after > 0
-    assert services.accounts.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.WAIT
+    assert services.signin.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.WAIT
     assert {audit.STEPUP_SUCCEEDED, audit.STEPUP_FAILED} <= set(kinds(services, alice.id))
 
 
 def test_question_as_a_challenge_answer_is_throttled_and_audited(services, alice):
-    services.questions.set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
-    assert services.questions.verify(alice.id, " BISCUIT ", source=SRC).ok
+    services.way("question").set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
+    assert services.way("question").verify(alice.id, " BISCUIT ", source=SRC).ok
     with pytest.raises(ValidationError, match="Enter your answer"):
-        services.questions.verify(alice.id, "   ", source=SRC)
+        services.way("question").verify(alice.id, "   ", source=SRC)
     for _ in range(services.profile.lockout.free_failures + 1):
-        result = services.questions.verify(alice.id, "Rex", source=SRC)
+        result = services.way("question").verify(alice.id, "Rex", source=SRC)
     assert not result.ok and result.retry_after > 0
-    assert not services.questions.verify(alice.id, "Biscuit", source=SRC).ok  # must wait
+    assert not services.way("question").verify(alice.id, "Biscuit", source=SRC).ok  # must wait
     assert "question.failed" in kinds(services, alice.id)
 
 
 def test_a_locked_question_tells_the_owner(services, alice, clock):
     from secconsole.core.delivery import recent_outbox
 
-    services.questions.set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
+    services.way("question").set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
     for _ in range(services.profile.lockout.lock_after):
-        services.questions.verify(alice.id, "Rex", source=SRC)
+        services.way("question").verify(alice.id, "Rex", source=SRC)
         clock.advance(seconds=services.profile.lockout.backoff_max_seconds)
-    assert services.questions.verify(alice.id, "Biscuit", source=SRC).locked
+    assert services.way("question").verify(alice.id, "Biscuit", source=SRC).locked
     assert [m.subject for m in recent_outbox(services.db, account_id=alice.id)] == ["Your SecConsole account was locked"]
     assert "account.locked" in kinds(services, alice.id)

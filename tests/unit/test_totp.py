@@ -13,9 +13,8 @@ import pytest
 from sqlmodel import select
 
 from secconsole.core import audit
-from secconsole.core.authenticator import PendingTotp
+from secconsole.core.methods.totp import PendingTotp
 from secconsole.errors import KeyFileError, ValidationError
-from secconsole.core.methods import MethodKind
 from secconsole.core.totp import TotpParams, clean_code, code_at, code_for_step, grouped, key_uri, step_at
 from secconsole.store.models import MethodEnrollment
 
@@ -110,28 +109,28 @@ def carol(services):
 
 
 def enroll(services, account, params=None) -> PendingTotp:
-    pending = services.totp.start(account.id, account.username, params)
-    result = services.totp.confirm(pending, code_at(pending.secret, services.clock.now(), pending.params), source=SRC)
+    pending = services.way("totp").start(account.id, account.username, params)
+    result = services.way("totp").confirm(pending, code_at(pending.secret, services.clock.now(), pending.params), source=SRC)
     assert result.ok, result.message
     return pending
 
 
 def test_enrollment_stores_only_a_sealed_secret(services, carol):
-    pending = services.totp.start(carol.id, "carol")
+    pending = services.way("totp").start(carol.id, "carol")
     assert pending.uri.startswith("otpauth://totp/SecConsole:carol?secret=")
     with services.db.transaction() as session:
         assert session.exec(select(MethodEnrollment)).all() == []  # nothing until confirmed
-    wrong = services.totp.confirm(pending, "000000", source=SRC)
+    wrong = services.way("totp").confirm(pending, "000000", source=SRC)
     assert not wrong.ok and not services.accounts.get("carol").has_second_step
     enroll_code = code_at(pending.secret, services.clock.now(), pending.params)
-    assert services.totp.confirm(pending, enroll_code, source=SRC).ok
+    assert services.way("totp").confirm(pending, enroll_code, source=SRC).ok
     view = services.accounts.get("carol")
-    assert view.method(MethodKind.TOTP).enabled and view.has_second_step
+    assert view.method("totp").enabled and view.has_second_step
     with services.db.transaction() as session:
         row = session.exec(select(MethodEnrollment)).one()
     assert pending.secret.encode() not in row.secret
     # the enrollment code is spent: it cannot sign in
-    assert not services.totp.verify(carol.id, enroll_code, source=SRC).ok
+    assert not services.way("totp").verify(carol.id, enroll_code, source=SRC).ok
     assert audit.METHOD_ENABLED in [e.kind for e in services.accounts.recent_events("carol")]
 
 
@@ -140,14 +139,14 @@ def test_codes_of_this_step_and_one_either_side_are_accepted_once(services, caro
     clock.advance(seconds=90)
     step = step_at(clock.now(), pending.params)
     previous = code_for_step(pending.secret, step - 1, pending.params)
-    assert services.totp.verify(carol.id, previous, source=SRC).ok
-    replay = services.totp.verify(carol.id, previous, source=SRC)
+    assert services.way("totp").verify(carol.id, previous, source=SRC).ok
+    replay = services.way("totp").verify(carol.id, previous, source=SRC)
     assert not replay.ok and "already used" in replay.message
-    assert services.totp.verify(carol.id, code_for_step(pending.secret, step + 1, pending.params), source=SRC).ok
+    assert services.way("totp").verify(carol.id, code_for_step(pending.secret, step + 1, pending.params), source=SRC).ok
     # an older step than one already accepted is a replay too
-    assert not services.totp.verify(carol.id, code_for_step(pending.secret, step, pending.params), source=SRC).ok
+    assert not services.way("totp").verify(carol.id, code_for_step(pending.secret, step, pending.params), source=SRC).ok
     clock.advance(seconds=60)
-    assert not services.totp.verify(carol.id, code_for_step(pending.secret, step - 3, pending.params), source=SRC).ok
+    assert not services.way("totp").verify(carol.id, code_for_step(pending.secret, step - 3, pending.params), source=SRC).ok
 
 
 def test_a_fast_phone_gets_clock_advice_then_is_learned(services, carol, clock):
@@ -157,13 +156,13 @@ def test_a_fast_phone_gets_clock_advice_then_is_learned(services, carol, clock):
     def fast():
         return code_at(pending.secret, clock.now() + timedelta(minutes=3), pending.params)
 
-    first = services.totp.verify(carol.id, fast(), source=SRC)
+    first = services.way("totp").verify(carol.id, fast(), source=SRC)
     assert not first.ok and "about 3 minutes fast" in first.message and "Set Automatically" in first.message
     clock.advance(seconds=30)
-    second = services.totp.verify(carol.id, fast(), source=SRC)
+    second = services.way("totp").verify(carol.id, fast(), source=SRC)
     assert second.ok and "3 minutes fast" in second.note
     clock.advance(seconds=30)
-    assert services.totp.verify(carol.id, fast(), source=SRC).ok  # the learned offset holds
+    assert services.way("totp").verify(carol.id, fast(), source=SRC).ok  # the learned offset holds
     kinds = [e.kind for e in services.accounts.recent_events("carol", limit=50)]
     assert "totp.drift_learned" in kinds
 
@@ -175,33 +174,33 @@ def test_drift_is_only_learned_from_two_codes_in_a_row(services, carol, clock):
     def slow():
         return code_at(pending.secret, clock.now() - timedelta(minutes=4), pending.params)
 
-    assert "4 minutes slow" in services.totp.verify(carol.id, slow(), source=SRC).message
+    assert "4 minutes slow" in services.way("totp").verify(carol.id, slow(), source=SRC).message
     clock.advance(seconds=30)
-    assert not services.totp.verify(carol.id, "000000", source=SRC).ok  # breaks the run
+    assert not services.way("totp").verify(carol.id, "000000", source=SRC).ok  # breaks the run
     clock.advance(seconds=30)
-    assert not services.totp.verify(carol.id, slow(), source=SRC).ok
+    assert not services.way("totp").verify(carol.id, slow(), source=SRC).ok
     clock.advance(seconds=30)
-    assert services.totp.verify(carol.id, slow(), source=SRC).ok
+    assert services.way("totp").verify(carol.id, slow(), source=SRC).ok
 
 
 def test_wrong_codes_back_off_then_lock_and_a_success_clears(services, carol, clock):
     pending = enroll(services, carol)
     rules = services.profile.lockout
     for _ in range(rules.free_failures):
-        assert services.totp.verify(carol.id, "000000", source=SRC).retry_after == 0
+        assert services.way("totp").verify(carol.id, "000000", source=SRC).retry_after == 0
     clock.advance(seconds=60)
-    assert services.totp.verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
+    assert services.way("totp").verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
     for n in range(rules.lock_after):
-        result = services.totp.verify(carol.id, "000000", source=SRC)
+        result = services.way("totp").verify(carol.id, "000000", source=SRC)
         clock.advance(seconds=rules.backoff_max_seconds)
     assert result.locked and "locked" in result.message
     from secconsole.core.delivery import recent_outbox
 
     assert [m.subject for m in recent_outbox(services.db, account_id=carol.id)] == ["Your SecConsole account was locked"]
-    good = services.totp.verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC)
+    good = services.way("totp").verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC)
     assert not good.ok and good.locked
     assert services.accounts.unlock("carol", source="support")
-    assert services.totp.verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
+    assert services.way("totp").verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
     assert [e.kind for e in services.accounts.recent_events("carol", limit=100)].count("totp.failed") >= rules.lock_after
 
 
@@ -209,7 +208,7 @@ def test_bad_input_counts_nothing(services, carol):
     enroll(services, carol)
     for text in ("", "abcdef", "12345"):
         with pytest.raises(ValidationError):
-            services.totp.verify(carol.id, text, source=SRC)
+            services.way("totp").verify(carol.id, text, source=SRC)
     assert services.accounts.get("carol").failures == 0
     assert "totp.failed" not in [e.kind for e in services.accounts.recent_events("carol")]
 
@@ -218,20 +217,20 @@ def test_new_phone_means_disable_and_enable_and_the_old_secret_stops(services, c
     old = enroll(services, carol)
     with pytest.raises(ValidationError, match="already on"):
         enroll(services, carol)
-    services.methods.disable(carol.id, MethodKind.TOTP, source=SRC)
+    services.enrollments.disable(carol.id, "totp", source=SRC)
     clock.advance(seconds=60)
     new = enroll(services, carol)
     clock.advance(seconds=60)
-    assert not services.totp.verify(carol.id, code_at(old.secret, clock.now(), old.params), source=SRC).ok
-    assert services.totp.verify(carol.id, code_at(new.secret, clock.now(), new.params), source=SRC).ok
+    assert not services.way("totp").verify(carol.id, code_at(old.secret, clock.now(), old.params), source=SRC).ok
+    assert services.way("totp").verify(carol.id, code_at(new.secret, clock.now(), new.params), source=SRC).ok
 
 
 def test_eight_digit_sha512_enrollment(services, carol, clock):
     pending = enroll(services, carol, TotpParams("SHA512", 8))
     clock.advance(seconds=30)
-    assert services.totp.verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
+    assert services.way("totp").verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
     with pytest.raises(ValidationError, match="8 digits"):
-        services.totp.verify(carol.id, "123456", source=SRC)
+        services.way("totp").verify(carol.id, "123456", source=SRC)
 
 
 def test_a_damaged_secret_is_reported_and_changes_nothing(services, carol):
@@ -240,7 +239,7 @@ def test_a_damaged_secret_is_reported_and_changes_nothing(services, carol):
         row = session.exec(select(MethodEnrollment)).one()
         row.secret = row.secret[:-1] + bytes([row.secret[-1] ^ 1])
     with pytest.raises(KeyFileError, match="damaged"):
-        services.totp.verify(carol.id, "123456", source=SRC)
+        services.way("totp").verify(carol.id, "123456", source=SRC)
     assert services.accounts.get("carol").failures == 0
 
 
@@ -254,7 +253,7 @@ def _race_worker(config, when, code, barrier, results):
     services = open_services(config, clock=ManualClock(when))
     account = services.accounts.get("carol")
     barrier.wait()
-    results.put(services.totp.verify(account.id, code, source="race").ok)
+    results.put(services.way("totp").verify(account.id, code, source="race").ok)
     services.close()
 
 
@@ -277,7 +276,7 @@ def test_two_processes_racing_with_one_code_exactly_one_wins(services, carol, cl
 def test_a_refusal_while_waiting_is_not_a_checked_answer(services, carol):
     enroll(services, carol)
     for _ in range(services.profile.lockout.free_failures + 1):
-        last = services.totp.verify(carol.id, "000000", source=SRC)
+        last = services.way("totp").verify(carol.id, "000000", source=SRC)
     assert last.checked and last.retry_after
-    waiting = services.totp.verify(carol.id, "000000", source=SRC)
+    waiting = services.way("totp").verify(carol.id, "000000", source=SRC)
     assert not waiting.ok and not waiting.checked and "Try again in" in waiting.message

@@ -35,6 +35,8 @@ BILLING_REMOVED = "billing.removed"
 IDENTITY_VERIFIED = "identity.verified"
 IDENTITY_FAILED = "identity.failed"
 IDENTITY_RECORDED = "identity.recorded"
+TWO_STEP_RESET = "two_step.reset"
+SOURCE_UNLOCKED = "source.unlocked"
 
 #: What each kind means to a person reading the activity list.
 DESCRIPTIONS = {
@@ -62,7 +64,20 @@ DESCRIPTIONS = {
     IDENTITY_VERIFIED: "Identity verified",
     IDENTITY_FAILED: "Identity verification failed",
     IDENTITY_RECORDED: "Identity record put on file by support",
+    TWO_STEP_RESET: "Two-step verification reset by support",
+    SOURCE_UNLOCKED: "Failed sign-ins from a connection cleared by support",
 }
+
+
+
+def describe(kind: str) -> str:
+    """What an event kind means to a person: ours, or the way's that writes it (its registry line)."""
+    if kind in DESCRIPTIONS:
+        return DESCRIPTIONS[kind]
+    from secconsole.core.methods import registry
+
+    return registry.audit_description(kind) or kind
+
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _FORBIDDEN_DETAIL_KEYS = {"password", "code", "secret", "answer", "seed", "otp", "token"}
@@ -85,7 +100,7 @@ class AuditRecord:
 
     @property
     def description(self) -> str:
-        return DESCRIPTIONS.get(self.kind, self.kind)
+        return describe(self.kind)
 
 
 def record(

@@ -41,20 +41,21 @@ def source_key(source: str) -> str:
     return f"source:{source}"[:160]
 
 
-#: The ways of an account that count their own failures; ``way_key`` is the only way to name one,
-#: so ``account_keys`` (what ``user unlock`` clears) cannot miss a new one.
-WAYS = ("totp", "identity", "question", "email", "recovery")
-
-
 def way_key(way: str, account_id: int) -> str:
-    if way not in WAYS:
+    """The counter of one of an account's ways. Only names the registry lists are accepted, so
+    ``account_keys`` (what ``user unlock`` clears) cannot miss a new one."""
+    from secconsole.core.methods import registry
+
+    if way not in registry.throttled():
         raise ValueError(f"unknown throttled way {way!r}")
     return f"{way}:{account_id}"
 
 
 def account_keys(account_id: int, username_key: str) -> list[str]:
     """Every counter that belongs to one account: what ``user unlock`` clears."""
-    return [signin_key(username_key)] + [way_key(way, account_id) for way in WAYS]
+    from secconsole.core.methods import registry
+
+    return [signin_key(username_key)] + [way_key(way, account_id) for way in registry.throttled()]
 
 
 def check(session: Session, key: str, now: datetime) -> Gate:

@@ -61,7 +61,8 @@ class BillingMethod(SQLModel, table=True):
 
 
 class MethodEnrollment(SQLModel, table=True):
-    """One second-step method of one account: pending while its wizard runs, then active."""
+    """One second-step method of one account: pending while its wizard runs, then active. What
+    only one method keeps lives in a table of its own (``totp_state``)."""
 
     __tablename__ = "method_enrollment"
     __table_args__ = (sa.UniqueConstraint("account_id", "kind", name="uq_method_enrollment_account_kind"),)
@@ -75,12 +76,19 @@ class MethodEnrollment(SQLModel, table=True):
     detail: str = Field(default="{}")
     created_at: datetime = _utc()
     enabled_at: datetime | None = _utc(default=None, nullable=True)
-    #: Authenticator app: the newest time step accepted; older or equal steps are replays.
+
+
+class TotpState(SQLModel, table=True):
+    """The authenticator app's own state, one row per enrollment (gone with it)."""
+
+    __tablename__ = "totp_state"
+    enrollment_id: int = Field(primary_key=True, foreign_key="method_enrollment.id", ondelete="CASCADE")
+    #: The newest time step accepted; older or equal steps are replays.
     last_used_step: int | None = Field(default=None, sa_type=sa.BigInteger)
-    #: Authenticator app: the learned offset of the device clock, in time steps.
+    #: The learned offset of the device clock, in time steps.
     drift_steps: int = Field(default=0)
-    #: Authenticator app: the offset of the last wrong-but-drifted code; a second one in a row
-    #: at the same offset is learned.
+    #: The offset of the last wrong-but-drifted code; a second one in a row at the same offset
+    #: is learned.
     drift_candidate: int | None = Field(default=None)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from textual.app import App, SystemCommand
@@ -12,36 +11,15 @@ from textual.binding import Binding
 from secconsole.config import Config
 from secconsole.errors import SecConsoleError
 from secconsole.tui.screens.signin import SignInScreen
+from secconsole.tui.session import Session
 from secconsole.tui.styles import stylesheet
 
 if TYPE_CHECKING:
-    from secconsole.core.accounts import AccountView
+    from secconsole.core.views import AccountView
     from secconsole.core.clock import Clock
     from secconsole.services import Services
 
 T = TypeVar("T")
-
-
-def _settings(account):
-    from secconsole.tui.screens.settings import SettingsScreen
-
-    return SettingsScreen(account)
-
-
-def _payments(account):
-    from secconsole.tui.screens.payments import PaymentsScreen
-
-    return PaymentsScreen(account)
-
-
-def _enroll_totp(account):
-    from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
-
-    return EnrollTotpScreen(account)
-
-
-#: Screens behind step-up, by route name; imported on first use.
-PROTECTED = {"settings": _settings, "payments": _payments, "enroll-totp": _enroll_totp}
 
 
 class SecConsoleApp(App[None]):
@@ -71,9 +49,7 @@ class SecConsoleApp(App[None]):
         self.config = config
         self.cursor_blink_enabled = cursor_blink
         self.prefill_username = prefill_username
-        self.account: AccountView | None = None
-        #: When this session last proved it is the account holder (sign-in or step-up).
-        self.verified_at: datetime | None = None
+        self.session = Session(self)
         self._clock = clock
         self._services = services
         self._load_error: BaseException | None = None
@@ -103,7 +79,7 @@ class SecConsoleApp(App[None]):
         try:
             services = open_services(self.config, clock=self._clock)
             if self.config.demo:
-                from secconsole.demo import seed
+                from secconsole.demo.seed import seed
 
                 seed(services)
         except BaseException as exc:  # shown on screen; the traceback goes to the log
@@ -124,10 +100,10 @@ class SecConsoleApp(App[None]):
         if self._start_as:
             self.run_worker(self._demo_start(self._start_as), group="start")
         elif self._pending_route and not self._route_needs_account(self._pending_route):
-            self._open_route(self._pending_route)
+            self.open_route(self._pending_route)
 
     async def _demo_start(self, username: str) -> None:
-        from secconsole.demo import sign_in_as
+        from secconsole.demo.seed import sign_in_as
 
         try:
             account = await self.run_core(sign_in_as, await self.services(), username)
@@ -176,22 +152,20 @@ class SecConsoleApp(App[None]):
     def signed_in(self, account: AccountView) -> None:
         from secconsole.tui.screens.home import HomeScreen
 
-        self.account = account
-        self.verified_at = self._services.clock.now()
+        self.session.signed_in(account, self._services.clock.now())
         self.push_screen(HomeScreen(account))
         route, self._pending_route = self._pending_route, None
         if route and route != "home":
-            self._open_route(route)
+            self.open_route(route)
 
     async def sign_out(self) -> None:
-        account, self.account = self.account, None
-        self.verified_at = None
+        account = self.session.signed_out()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.screen.reset()
         if account is not None:
             services = await self.services()
-            await self.run_core(services.accounts.sign_out, account.id, source=self.config.source)
+            await self.run_core(services.signin.sign_out, account.id, source=self.config.source)
         self.notify("You are signed out.")
 
     def _route_needs_account(self, name: str) -> bool:
@@ -199,27 +173,33 @@ class SecConsoleApp(App[None]):
 
         return ROUTES[name].needs_account
 
-    def _open_route(self, name: str) -> None:
-        if name == "create-account":
-            from secconsole.tui.screens.create_account import CreateAccountScreen
+    def open_route(self, name: str) -> None:
+        """Push the screen a route names: with the account when it needs one (nothing when no
+        one is signed in), behind step-up when it is protected."""
+        from secconsole.tui.routes import ROUTES
 
-            self.push_screen(CreateAccountScreen())
-        elif self.account is None:
+        route = ROUTES[name]
+        if route.screen is None or (route.demo_only and not self.config.demo):
             return
-        elif name == "change-password":
-            from secconsole.tui.screens.change_password import ChangePasswordScreen
-
-            self.push_screen(ChangePasswordScreen(self.account))
-        elif name in PROTECTED:
-            self.open_protected(name)
+        if not route.needs_account:
+            self.push_screen(route.load()())
+        elif self.account is not None:
+            if route.protected:
+                self.open_protected(name)
+            else:
+                self.push_screen(route.load()(self.account))
 
     # -- step-up --------------------------------------------------------------------------
 
+    @property
+    def account(self) -> AccountView | None:
+        """The signed-in account (``session.account``)."""
+        return self.session.account
+
     def step_up_is_fresh(self) -> bool:
-        if self.verified_at is None or self._services is None:
+        if self._services is None:
             return False
-        window = timedelta(minutes=self.config.step_up_minutes)
-        return self._services.clock.now() - self.verified_at <= window
+        return not self.session.step_up_due(self._services.clock.now(), self.config.step_up_minutes)
 
     def open_protected(self, name: str) -> None:
         """Settings and Payments: straight in within the step-up window, else confirm it's you
@@ -227,18 +207,21 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.screens.challenge import STEP_UP, ChallengeScreen
         from secconsole.tui.screens.stepup import StepUpScreen
 
+        from secconsole.tui.routes import DEFAULT_PURPOSE, PURPOSES, ROUTES
+
         if self.account is None:
             return
+        screen = ROUTES[name].load()
         if self.step_up_is_fresh():
-            self.push_screen(PROTECTED[name](self.account))
+            self.push_screen(screen(self.account))
             return
 
         def confirmed(result) -> None:
             if result:
-                self.verified_at = self._services.clock.now()
-                self.push_screen(PROTECTED[name](self.account))
+                self.session.verified(self._services.clock.now())
+                self.push_screen(screen(self.account))
 
-        purpose = "Payments" if name == "payments" else "Settings › Password and Security"
+        purpose = PURPOSES.get(name, DEFAULT_PURPOSE)
         if self.account.has_second_step:
             self.push_screen(ChallengeScreen(self.account, purpose=STEP_UP, reason=purpose), confirmed)
         else:
@@ -250,12 +233,14 @@ class SecConsoleApp(App[None]):
         """The command palette (^P): Textual's own commands plus the ones that fit this moment."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Light or dark", "Switch between the light and the dark theme (^T)", self.action_toggle_theme)
-        if self.account is None:
-            yield SystemCommand("Create account", "Make a new account", lambda: self._open_route("create-account"))
-        else:
-            yield SystemCommand("Settings", "Password and Security", lambda: self.open_protected("settings"))
-            yield SystemCommand("Payments", "Billing methods and identity", lambda: self.open_protected("payments"))
-            yield SystemCommand("Change password", "Change your password", lambda: self._open_route("change-password"))
+        from secconsole.tui.routes import ROUTES
+
+        for route in ROUTES.values():
+            if route.command and route.needs_account == (self.account is not None) and (
+                    self.config.demo or not route.demo_only):
+                yield SystemCommand(route.command, route.summary[:1].upper() + route.summary[1:],
+                                    lambda name=route.name: self.open_route(name))
+        if self.account is not None:
             yield SystemCommand("Sign out", "Sign out of this console", lambda: self.run_worker(self.sign_out()))
 
     def action_toggle_theme(self) -> None:

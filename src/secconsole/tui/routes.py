@@ -1,7 +1,9 @@
-"""Screens that ``--open`` can name. Plain data, so the CLI can check a name without Textual."""
+"""Every screen that can be named: ``--open``, the command palette and step-up read this table.
+Plain data, so the CLI can check a name without importing Textual; screens load on first use."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 
@@ -11,17 +13,39 @@ class Route:
     summary: str
     #: Opens only once someone is signed in (after sign-in, or at once with ``demo --as``).
     needs_account: bool
+    #: ``module:Class`` of the screen; it takes the signed-in account when ``needs_account``.
+    screen: str | None = None
+    #: Asks to confirm it's you again when the last check is older than the step-up window.
+    protected: bool = False
+    #: Exists only in demo mode.
+    demo_only: bool = False
+    #: Its entry in the command palette (None: not listed there).
+    command: str | None = None
+
+    def load(self) -> type:
+        module, _, name = self.screen.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
+_S = "secconsole.tui.screens"
 ROUTES = {
     r.name: r
     for r in (
         Route("signin", "the sign-in screen, the default", False),
-        Route("create-account", "create a new account", False),
-        Route("home", "the account home screen", True),
-        Route("change-password", "change the password", True),
-        Route("settings", "Settings › Password and Security", True),
-        Route("payments", "billing methods and identity", True),
-        Route("enroll-totp", "turn on the authenticator app", True),
+        Route("create-account", "create a new account", False, f"{_S}.create_account:CreateAccountScreen",
+              command="Create account"),
+        Route("home", "the account home screen", True, f"{_S}.home:HomeScreen"),
+        Route("change-password", "change the password", True, f"{_S}.change_password:ChangePasswordScreen",
+              command="Change password"),
+        Route("settings", "Settings › Password and Security", True, f"{_S}.settings:SettingsScreen", protected=True,
+              command="Settings"),
+        Route("payments", "billing methods and identity", True, f"{_S}.payments:PaymentsScreen", protected=True,
+              command="Payments"),
+        Route("enroll-totp", "turn on the authenticator app", True, "secconsole.tui.methods.totp:EnrollTotpScreen",
+              protected=True),
     )
 }
+
+#: What step-up says it is for, by route.
+PURPOSES = {"payments": "Payments"}
+DEFAULT_PURPOSE = "Settings › Password and Security"

@@ -10,22 +10,23 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from secconsole.core.challenge import Way
+from secconsole.core.methods.base import WaySpec
 from secconsole.tui.styles import stylesheet
+from secconsole.tui.text import plain
 
 
-class WaysDialog(ModalScreen[Way | None]):
+class WaysDialog(ModalScreen[str | None]):
     CSS_PATH = [stylesheet("dialogs")]
     BINDINGS = [Binding("escape", "dismiss_none", "Back", id="ways.back")]
 
-    def __init__(self, ways: list[Way]) -> None:
+    def __init__(self, ways: list[WaySpec]) -> None:
         super().__init__()
         self._ways = ways
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="card"):
             yield Static("Try another way", classes="card-title")
-            yield OptionList(*(Option(w.label, id=w.value) for w in self._ways), id="ways")
+            yield OptionList(*(Option(plain(w.choice), id=w.kind) for w in self._ways), id="ways")
             yield Static("↑/↓ choose · Enter pick · Esc back", classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
@@ -33,7 +34,7 @@ class WaysDialog(ModalScreen[Way | None]):
 
     @on(OptionList.OptionSelected, "#ways")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(Way(event.option.id))
+        self.dismiss(event.option.id)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

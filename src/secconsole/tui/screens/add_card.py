@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.views import AccountView
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.views import AccountView
 from secconsole.core.policy import get_profile
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
@@ -63,11 +63,11 @@ class ChangePasswordScreen(FormScreen):
             self.show_error("The two new passwords do not match.", "confirm")
             return
         account = await self.attempt(
-            lambda s: s.accounts.change_password, self.account.id, self.value("current"), self.value("new"),
+            lambda s: s.passwords.change_password, self.account.id, self.value("current"), self.value("new"),
             fallback="new",
         )
         if account is None:
             return
-        self.app.account = account
+        self.app.session.update(account)
         self.dismiss()
         self.app.notify("Your password was changed.")

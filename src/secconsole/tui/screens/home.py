@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.methods import registry
+from secconsole.core.views import AccountView
 from secconsole.tui.text import days_ago, template
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
@@ -49,12 +50,22 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._render_account()
+        self.app.session.changed.subscribe(self, self._changed)
         self.query_one("#home-menu").focus()
 
+    def _changed(self, account: AccountView) -> None:
+        self.account = account
+        self._render_account()
+
     def on_screen_resume(self) -> None:
-        if self.app.account is not None:
-            self.account = self.app.account
-            self._render_account()
+        """Back in view: show what is true now (a wizard or another console may have changed it)."""
+        self.run_worker(self._reread(), group="reread", exclusive=True)
+
+    async def _reread(self) -> None:
+        services = await self.app.services()
+        account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
+        if self.app.account is not None and self.app.account.id == account.id:
+            self.app.session.update(account)
 
     def _render_account(self) -> None:
         a = self.account
@@ -70,7 +81,7 @@ class HomeScreen(Screen[None]):
                     days=a.password_age_days,
                 )
             )
-        on = [m.label for m in a.methods if m.enabled]
+        on = [registry.get(kind).label for kind in a.second_steps]
         rows = [
             ("Two-step verification", ", ".join(on) if on else "Off: turn a method on in Settings"),
             ("Identity", "Verified" if a.identity_verified else "Not verified"),
@@ -86,10 +97,10 @@ class HomeScreen(Screen[None]):
         await self.run_action(event.option.id)
 
     def action_settings(self) -> None:
-        self.app.open_protected("settings")
+        self.app.open_route("settings")
 
     def action_payments(self) -> None:
-        self.app.open_protected("payments")
+        self.app.open_route("payments")
 
     def action_change_password(self) -> None:
         from secconsole.tui.screens.change_password import ChangePasswordScreen

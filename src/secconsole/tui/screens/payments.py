@@ -11,9 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
-from secconsole.core.methods import MethodKind, prerequisite_missing
+from secconsole.core.methods import registry
 from secconsole.core.payments import Card
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
@@ -69,7 +69,7 @@ class PaymentsScreen(Screen[None]):
 
     def render_account(self, account: AccountView) -> None:
         self.account = account
-        self.app.account = account
+        self.app.session.update(account)
         verified = account.identity_verified
         self.query_one("#identity-detail", Static).update(
             Content.from_markup("[$success]Verified[/]") if verified
@@ -88,7 +88,7 @@ class PaymentsScreen(Screen[None]):
         cards.display = bool(self.cards)
         self.query_one("#no-cards").display = not self.cards
         self.query_one("#remove-card").display = bool(self.cards)
-        missing = prerequisite_missing(account, MethodKind.SMS)
+        missing = registry.get("sms").prerequisite_missing(account)
         self.query_one("#sms-note", Static).update(
             "Text messages need a verified identity or a billing method: add a card or verify your identity above."
             if missing

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Select, Static
 
-from secconsole.core.accounts import AccountView
-from secconsole.core.security_question import PRESET_QUESTIONS, QUESTION_MAX
+from secconsole.core.views import AccountView
+from secconsole.core.methods.question import PRESET_QUESTIONS, QUESTION_MAX
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
@@ -73,7 +73,7 @@ class SecurityQuestionScreen(FormScreen):
     async def submit(self) -> None:
         question = self._question()
         self.FIELD_MAP = {"question": "own" if self.query_one("#own").display else "preset"}
-        saved = await self.attempt(lambda s: s.questions.set, self.account.id, question, self.value("answer"),
+        saved = await self.attempt(lambda s: s.way("question").set, self.account.id, question, self.value("answer"),
                                    fallback="answer")
         if saved is None:
             return

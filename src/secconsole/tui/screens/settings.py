@@ -12,9 +12,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Switch
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
-from secconsole.core.methods import DISPLAY_ORDER, MethodKind, unavailable_reason
+from secconsole.core.methods import registry
+from secconsole.core.methods.base import WaySpec
 from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
@@ -46,8 +47,8 @@ class SettingsScreen(Screen[None]):
         yield TopBar("Password and Security", username=self.account.username, demo=self.app.config.demo)
         with VerticalScroll(id="settings-body"):
             yield Static("Two-step verification", classes="section")
-            for kind in DISPLAY_ORDER:
-                yield MethodRow(kind)
+            for spec in registry.methods():
+                yield MethodRow(spec)
             yield Static("Backups", classes="section")
             with Horizontal(classes="setting-row"):
                 yield Static(classes="setting-control")
@@ -91,10 +92,9 @@ class SettingsScreen(Screen[None]):
 
     def render_account(self, account: AccountView) -> None:
         self.account = account
-        self.app.account = account
+        self.app.session.update(account)
         for row in self.query(MethodRow):
-            state = account.method(row.kind)
-            row.show(state, _method_detail(account, row.kind))
+            row.show(account.method(row.kind), _method_detail(account, row.spec))
         question = account.security_question
         counts = get_profile(self.app.config.policy).question_counts
         detail = Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
@@ -163,24 +163,25 @@ class SettingsScreen(Screen[None]):
                 self._turn_off(row)
 
     def _turn_on(self, row: MethodRow) -> None:
-        reason = unavailable_reason(self.account, row.kind)
-        row.show(self.account.method(row.kind), _method_detail(self.account, row.kind))
-        if reason:
-            self.notify(reason, title=row.kind.label, severity="warning", markup=False)
-            return
-        from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+        from secconsole.tui.methods import enroll_screen
 
-        wizards = {MethodKind.TOTP: EnrollTotpScreen}
-        self.app.push_screen(wizards[row.kind](self.account))
+        wizard = enroll_screen(row.spec)
+        reason = row.spec.unavailable_reason(self.account) or (None if wizard else "It cannot be turned on here.")
+        self._restore_row(row)
+        if reason:
+            self.notify(reason, title=row.spec.label, severity="warning", markup=False)
+            return
+        self.app.push_screen(wizard(self.account))
 
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:
-        kind = row.kind
-        others = [m for m in self.account.methods if m.enabled and m.kind != kind]
+        spec = row.spec
+        second_steps = {s.kind for s in registry.methods()}
+        others = [m for m in self.account.methods if m.enabled and m.kind != spec.kind and m.kind in second_steps]
         first = await self.app.push_screen_wait(
             ConfirmDialog(
-                f"Turn off {kind.label}?",
-                f"Delete {kind.label} from your account? You can set it up again later.",
+                f"Turn off {spec.label}?",
+                f"Delete {spec.label} from your account? You can set it up again later.",
                 confirm="Delete",
             )
         )
@@ -192,7 +193,7 @@ class SettingsScreen(Screen[None]):
         second = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Are you sure?",
-                f"{kind.label} and its secret will be deleted now.{warning}",
+                f"{spec.label} and its secret will be deleted now.{warning}",
                 confirm="Yes, delete and disable",
             )
         )
@@ -200,15 +201,19 @@ class SettingsScreen(Screen[None]):
             return self._restore(row)
         try:
             services = await self.app.services()
-            await self.app.run_core(services.methods.disable, self.account.id, kind, source=self.app.config.source)
+            await self.app.run_core(services.enrollments.disable, self.account.id, spec.kind,
+                                    source=self.app.config.source)
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
         else:
-            self.notify(f"{kind.label} was deleted and turned off.", markup=False)
+            self.notify(f"{spec.label} was deleted and turned off.", markup=False)
         await self.refresh_account()
 
+    def _restore_row(self, row: MethodRow) -> None:
+        row.show(self.account.method(row.kind), _method_detail(self.account, row.spec))
+
     def _restore(self, row: MethodRow) -> None:
-        row.show(self.account.method(row.kind), _method_detail(self.account, row.kind))
+        self._restore_row(row)
         self.notify("Nothing was changed.")
 
     async def _set_fallback(self, enabled: bool) -> None:
@@ -248,7 +253,7 @@ class SettingsScreen(Screen[None]):
             return
         try:
             services = await self.app.services()
-            await self.app.run_core(services.questions.remove, self.account.id, source=self.app.config.source)
+            await self.app.run_core(services.way("question").remove, self.account.id, source=self.app.config.source)
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
         else:
@@ -269,7 +274,7 @@ class SettingsScreen(Screen[None]):
                 return
         try:
             services = await self.app.services()
-            codes = await self.app.run_core(services.recovery.generate, self.account.id, source=self.app.config.source)
+            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=self.app.config.source)
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -283,16 +288,16 @@ class SettingsScreen(Screen[None]):
         self.app.push_screen(ChangePasswordScreen(self.account))
 
     def action_payments(self) -> None:
-        self.app.open_protected("payments")
+        self.app.open_route("payments")
 
 
-def _method_detail(account: AccountView, kind: MethodKind) -> str:
-    state = account.method(kind)
+def _method_detail(account: AccountView, spec: WaySpec) -> str:
+    state = account.method(spec.kind)
     if state.enabled:
         since = f"On since {state.enabled_at:%Y-%m-%d}" if state.enabled_at else "On"
         extra = state.detail.get("summary")
         return f"{since} · {extra}" if extra else since
-    reason = unavailable_reason(account, kind)
+    reason = spec.unavailable_reason(account)
     return f"Off · {reason}" if reason else "Off"
 
 

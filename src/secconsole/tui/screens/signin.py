@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from secconsole.core.views import SignInOutcome
 from secconsole.errors import SecConsoleError
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
@@ -90,7 +91,7 @@ class SignInScreen(Screen[None]):
         try:
             services = await self.app.services()
             result = await self.app.run_core(
-                services.accounts.sign_in, username, password_field.value, source=self.app.config.source
+                services.signin.sign_in, username, password_field.value, source=self.app.config.source
             )
         except SecConsoleError as exc:
             self._error(str(exc), "#password")
@@ -103,7 +104,7 @@ class SignInScreen(Screen[None]):
             return
         for line in self.query("#signin-error").results(ErrorLine):
             line.clear()
-        if result.outcome.value == "second_step":  # no import of core.accounts before first paint
+        if result.outcome is SignInOutcome.SECOND_STEP:
             from secconsole.tui.screens.challenge import ChallengeScreen
 
             def passed(account) -> None:

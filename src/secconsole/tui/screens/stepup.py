@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Static
 
-from secconsole.core.accounts import AccountView
+from secconsole.core.views import AccountView
 from secconsole.tui.screens.form import FormScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -49,7 +49,7 @@ class StepUpScreen(FormScreen):
         if not password:
             self.show_error("Enter your password.", "password")
             return
-        result = await self.attempt(lambda s: s.accounts.reauthenticate, self.account.id, password,
+        result = await self.attempt(lambda s: s.signin.reauthenticate, self.account.id, password,
                                     fallback="password")
         if result is None:
             return

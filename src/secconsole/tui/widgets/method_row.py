@@ -7,17 +7,18 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static, Switch
 
-from secconsole.core.methods import MethodKind, MethodState
+from secconsole.core.methods.base import MethodState, WaySpec
 
 
 class MethodRow(Horizontal):
-    def __init__(self, kind: MethodKind) -> None:
-        super().__init__(id=f"row-{kind.value}", classes="setting-row")
-        self.kind = kind
+    def __init__(self, spec: WaySpec) -> None:
+        super().__init__(id=f"row-{spec.kind}", classes="setting-row")
+        self.spec = spec
+        self.kind = spec.kind
 
     def compose(self) -> ComposeResult:
-        yield Switch(id=f"switch-{self.kind.value}", animate=False)
-        yield Static(self.kind.label, classes="setting-name", markup=False)
+        yield Switch(id=f"switch-{self.kind}", animate=False)
+        yield Static(self.spec.label, classes="setting-name", markup=False)
         yield Static(classes="setting-detail")
 
     @property

@@ -11,26 +11,19 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from secconsole.core import audit, throttle
-from secconsole.core.clock import Clock
-from secconsole.core.crypto import SecretBox
-from secconsole.core.delivery import Message, Sender
-from secconsole.errors import ValidationError
+from secconsole.core.delivery import Message
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import StepResult
-from secconsole.core.policy import PolicyProfile
+from secconsole.core.methods import registry
+from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
 from secconsole.core.totp import clean_code
-from secconsole.store.engine import Database
+from secconsole.core.wording import duration, valid_for
+from secconsole.errors import ValidationError
 from secconsole.store.models import EmailCode
 
 RESEND_SECONDS = 60
 EMAIL_CODE_SENT = "email_code.sent"
 EMAIL_CODE_FAILED = "email_code.failed"
 EMAIL_CODE_USED = "email_code.used"
-audit.DESCRIPTIONS.update({
-    EMAIL_CODE_SENT: "Email code sent (last resort)",
-    EMAIL_CODE_FAILED: "Wrong email code",
-    EMAIL_CODE_USED: "Signed in with the email code",
-})
 
 
 def mask(email: str) -> str:
@@ -41,13 +34,19 @@ def mask(email: str) -> str:
 
 
 class EmailFallback:
-    def __init__(self, db: Database, clock: Clock, box: SecretBox, profile: PolicyProfile, sender: Sender) -> None:
-        self.db = db
-        self.clock = clock
-        self.box = box
-        self.profile = profile
-        self.sender = sender
-        self.lock_notice = None
+    spec = registry.get("email")
+
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+        self.db, self.clock, self.box, self.profile, self.sender = ctx.db, ctx.clock, ctx.box, ctx.profile, ctx.sender
+
+    @staticmethod
+    def state(session, account) -> MethodState:
+        return MethodState("email", account.email_fallback_enabled)
+
+    def begin(self, account_id: int, *, source: str) -> str:
+        where = self.send_code(account_id, source=source)
+        return f"We emailed a 6-digit code to {where}. It works once, for {valid_for(self.profile.email_code_minutes)}."
 
     def _digest(self, account_id: int, code: str) -> str:
         return self.box.digest(code.encode(), f"email code:{account_id}".encode())
@@ -66,7 +65,7 @@ class EmailFallback:
             ).first()
             if last is not None and (now - last.created_at).total_seconds() < RESEND_SECONDS:
                 wait = math.ceil(RESEND_SECONDS - (now - last.created_at).total_seconds())
-                raise ValidationError(f"A code was just sent. You can ask for another in {wait} seconds.")
+                raise ValidationError(f"A code was just sent. You can ask for another in {duration(wait)}.")
             session.execute(
                 sa.update(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None))
                 .values(expires_at=now)
@@ -76,7 +75,7 @@ class EmailFallback:
             audit.record(session, at=now, kind=EMAIL_CODE_SENT, source=source, account_id=account_id,
                          username=account.username, to=mask(account.email))
             email, name = account.email, account.username
-        valid = f"{minutes} minutes" if minutes < 120 else f"{minutes // 60} hours"
+        valid = valid_for(minutes)
         self.sender.send(Message(
             "email", email, "Your SecConsole sign-in code",
             f"Hello {name},\n\nYour sign-in code is {code}. It works once, for {valid}.\n\n"
@@ -89,7 +88,7 @@ class EmailFallback:
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
         code = clean_code(code_text, 6)
         now = self.clock.now()
-        key = throttle.way_key("email", account_id)
+        key = throttle.way_key(self.spec.throttle_name, account_id)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
@@ -106,10 +105,12 @@ class EmailFallback:
             ).rowcount == 1
             if not claimed:
                 gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
-                                              source=source, kind=EMAIL_CODE_FAILED, what="email codes",
-                                              notice=self.lock_notice)
-                message = "That code is not right." if row is not None else "That code has expired or was used: ask for a new one."
-                return StepResult(False, message, locked=gate.locked, retry_after=gate.retry_after)
+                                              source=source, kind=EMAIL_CODE_FAILED, what=self.spec.failures,
+                                              notice=self.ctx.lock_notice)
+                if row is not None:
+                    return StepResult.refused(Reason.WRONG, "That code is not right.", gate=gate)
+                return StepResult.refused(Reason.EXPIRED, "That code has expired or was used: ask for a new one.",
+                                          gate=gate)
             throttle.clear(session, key)
             audit.record(session, at=now, kind=EMAIL_CODE_USED, source=source, account_id=account_id,
                          username=account.username)
@@ -120,4 +121,4 @@ class EmailFallback:
             f"({source}). If this was not you, change your password and contact support now.\n",
             account_id,
         ))
-        return StepResult(True, "Code accepted.")
+        return StepResult.accepted("Code accepted.")

@@ -12,10 +12,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
 
-from secconsole.core.accounts import AccountView
-from secconsole.core.authenticator import PendingTotp
+from secconsole.core.views import AccountView
+from secconsole.core.methods.totp import PendingTotp
 from secconsole.errors import SecConsoleError, ValidationError
-from secconsole.core.methods import MethodKind
 from secconsole.core.totp import TotpParams, grouped
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import template
@@ -100,7 +99,7 @@ class EnrollTotpScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.account.method(MethodKind.TOTP).enabled:
+        if self.account.method("totp").enabled:
             self.app.notify("The authenticator app is already on. Turn it off first to pair a new phone.")
             self.dismiss(False)
             return
@@ -135,7 +134,9 @@ class EnrollTotpScreen(Screen[bool]):
     async def _scan(self) -> None:
         if self.pending is None:
             services = await self.app.services()
-            self.pending = services.totp.start(self.account.id, self.account.username, self.params)
+            self.pending = await self.app.run_core(
+                services.way("totp").start, self.account.id, self.account.username, self.params
+            )
         slot = self.query_one("#qr-slot", Static)
         await slot.remove_children()
         large = self.query("#qr") and self.query_one("#qr", QrCode).large
@@ -225,7 +226,7 @@ class EnrollTotpScreen(Screen[bool]):
         try:
             services = await self.app.services()
             result = await self.app.run_core(
-                services.totp.confirm, self.pending, self.query_one("#code", TextField).value,
+                services.way("totp").confirm, self.pending, self.query_one("#code", TextField).value,
                 source=self.app.config.source,
             )
         except ValidationError as exc:
@@ -243,3 +244,6 @@ class EnrollTotpScreen(Screen[bool]):
         self.pending = None
         self.dismiss(True)
         self.app.notify("Authenticator app code is on. You will be asked for a code when you sign in.")
+
+
+EnrollScreen = EnrollTotpScreen

@@ -10,13 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from secconsole.core import audit, throttle
-from secconsole.core.clock import Clock
-from secconsole.core.crypto import SecretBox
-from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import StepResult
-from secconsole.core.policy import PolicyProfile
-from secconsole.store.engine import Database
+from secconsole.core.methods import registry
+from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
+from secconsole.core.wording import plural
+from secconsole.errors import ValidationError
 from secconsole.store.models import RecoveryCode
 
 COUNT = 10
@@ -24,11 +22,6 @@ _ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i
 RECOVERY_GENERATED = "recovery.generated"
 RECOVERY_USED = "recovery.used"
 RECOVERY_FAILED = "recovery.failed"
-audit.DESCRIPTIONS.update({
-    RECOVERY_GENERATED: "New recovery codes made (the old ones stopped working)",
-    RECOVERY_USED: "A recovery code was used",
-    RECOVERY_FAILED: "Wrong recovery code",
-})
 
 
 def _new_code() -> str:
@@ -45,13 +38,26 @@ def clean(text: str) -> str:
     return code
 
 
+def _unused(session, account_id: int) -> int:
+    return len(session.exec(
+        select(RecoveryCode.id).where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+    ).all())
+
+
 class RecoveryCodes:
-    def __init__(self, db: Database, clock: Clock, box: SecretBox, profile: PolicyProfile) -> None:
-        self.db = db
-        self.clock = clock
-        self.box = box
-        self.profile = profile
-        self.lock_notice = None
+    spec = registry.get("recovery")
+
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+        self.db, self.clock, self.box, self.profile = ctx.db, ctx.clock, ctx.box, ctx.profile
+
+    @staticmethod
+    def state(session, account) -> MethodState:
+        left = _unused(session, account.id)
+        return MethodState("recovery", left > 0, detail={"left": left})
+
+    def begin(self, account_id: int, *, source: str) -> str:
+        return ""
 
     def _digest(self, account_id: int, code: str) -> str:
         return self.box.digest(code.encode(), f"recovery:{account_id}".encode())
@@ -72,14 +78,12 @@ class RecoveryCodes:
 
     def remaining(self, account_id: int) -> int:
         with self.db.transaction(readonly=True) as session:
-            return len(session.exec(
-                select(RecoveryCode.id).where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
-            ).all())
+            return _unused(session, account_id)
 
     def verify(self, account_id: int, text: str, *, source: str) -> StepResult:
         code = clean(text)
         now = self.clock.now()
-        key = throttle.way_key("recovery", account_id)
+        key = throttle.way_key(self.spec.throttle_name, account_id)
         digest = self._digest(account_id, code)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
@@ -94,16 +98,13 @@ class RecoveryCodes:
             ).rowcount == 1
             if not claimed:
                 gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
-                                              source=source, kind=RECOVERY_FAILED, what="recovery codes",
-                                              notice=self.lock_notice)
-                return StepResult(False, "That recovery code is not right, or was already used.",
-                                  locked=gate.locked, retry_after=gate.retry_after)
+                                              source=source, kind=RECOVERY_FAILED, what=self.spec.failures,
+                                              notice=self.ctx.lock_notice)
+                return StepResult.refused(Reason.WRONG, "That recovery code is not right, or was already used.",
+                                          gate=gate)
             throttle.clear(session, key)
-            left = len(session.exec(
-                select(RecoveryCode.id).where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
-            ).all())
+            left = _unused(session, account_id)
             audit.record(session, at=now, kind=RECOVERY_USED, source=source, account_id=account_id,
                          username=account.username, remaining=left)
-        note = f"{left} recovery code{'s' if left != 1 else ''} left." + (
-            " Make new ones in Settings." if left <= 2 else "")
-        return StepResult(True, "Recovery code accepted.", note=note)
+        note = f"{plural(left, 'recovery code')} left." + (" Make new ones in Settings." if left <= 2 else "")
+        return StepResult.accepted("Recovery code accepted.", note=note)

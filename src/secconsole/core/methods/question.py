@@ -6,13 +6,10 @@ import re
 import unicodedata
 
 from secconsole.core import audit, throttle
-from secconsole.core.clock import Clock
-from secconsole.core.methods import StepResult
-from secconsole.core.policy import PolicyProfile
-from secconsole.errors import ValidationError
 from secconsole.core.lookup import require_account
-from secconsole.core.passwords import PasswordHasher
-from secconsole.store.engine import Database
+from secconsole.core.methods import registry
+from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
+from secconsole.errors import ValidationError
 
 PRESET_QUESTIONS = (
     "What was the name of your first pet?",
@@ -61,20 +58,22 @@ def validate_answer(answer: str, question: str) -> str:
 
 QUESTION_FAILED = "question.failed"
 QUESTION_PASSED = "question.passed"
-audit.DESCRIPTIONS.update({
-    QUESTION_FAILED: "Wrong answer to the security question",
-    QUESTION_PASSED: "Security question answered",
-})
 
 
 class SecurityQuestions:
-    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher, profile: PolicyProfile) -> None:
-        self.db = db
-        self.clock = clock
-        self.hasher = hasher
-        self.profile = profile
-        #: ``AccountService.lock_notice``: tells the owner when the question locks.
-        self.lock_notice = None
+    spec = registry.get("question")
+
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+        self.db, self.clock, self.hasher, self.profile = ctx.db, ctx.clock, ctx.hasher, ctx.profile
+
+    @staticmethod
+    def state(session, account) -> MethodState:
+        return MethodState("question", account.security_question is not None)
+
+
+    def begin(self, account_id: int, *, source: str) -> str:
+        return ""
 
     def question_of(self, account_id: int) -> str | None:
         with self.db.transaction(readonly=True) as session:
@@ -85,7 +84,7 @@ class SecurityQuestions:
         if not normalize_answer(answer):
             raise ValidationError("Enter your answer.", field="answer")
         now = self.clock.now()
-        key = throttle.way_key("question", account_id)
+        key = throttle.way_key(self.spec.throttle_name, account_id)
         with self.db.transaction(readonly=True) as session:
             account = require_account(session, account_id)
             gate = throttle.check(session, key, now)
@@ -100,11 +99,10 @@ class SecurityQuestions:
                 throttle.clear(session, key)
                 audit.record(session, at=now, kind=QUESTION_PASSED, source=source, account_id=account_id,
                              username=account.username)
-                return StepResult(True, "Answer accepted.")
+                return StepResult.accepted("Answer accepted.")
             gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
-                                          kind=QUESTION_FAILED, what="security question answers",
-                                          notice=self.lock_notice)
-        return StepResult(False, "That answer is not right.", locked=gate.locked, retry_after=gate.retry_after)
+                                          kind=QUESTION_FAILED, what=self.spec.failures, notice=self.ctx.lock_notice)
+        return StepResult.refused(Reason.WRONG, "That answer is not right.", gate=gate)
 
     def set(self, account_id: int, question: str, answer: str, *, source: str) -> bool:
         """Set or replace the question and its answer; True once saved."""

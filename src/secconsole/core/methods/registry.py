@@ -1,0 +1,131 @@
+"""Every way to confirm it's you, declared in one place. Listing them imports no service: a
+line names its service as ``module:Class``, loaded when the services are built.
+
+A new method is its own modules plus one line in ``WAYS``. Tests may ``register`` a way of
+their own (and must ``unregister`` it)."""
+
+from __future__ import annotations
+
+import importlib
+
+from secconsole.core.methods.base import Answer, Capabilities, Role, Setup, Start, WaySpec
+
+_PKG = "secconsole.core.methods"
+
+#: In the order Settings lists them (the source text's); the challenge orders by ``SECURITY``.
+WAYS: tuple[WaySpec, ...] = (
+    WaySpec(
+        "push", "Mobile app prompt", "Get a prompt in the mobile app", "app prompts", Role.METHOD, None,
+        Capabilities(start=Start.PROMPT, answer=Answer.NONE),
+    ),
+    WaySpec(
+        "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD, None,
+        Capabilities(start=Start.SEND_CODE, needs_identity_or_billing=True),
+    ),
+    WaySpec(
+        "totp", "Authenticator app code", "Enter a code from your authenticator app", "the authenticator app",
+        Role.METHOD, f"{_PKG}.totp:AuthenticatorApp",
+        lead="Enter the $digits-digit code from your authenticator app for $issuer ($user).",
+        failures="authenticator app codes",
+        audit={
+            "totp.failed": "Wrong authenticator app code",
+            "totp.replayed": "An authenticator app code was used twice",
+            "totp.drift_learned": "Adjusted for the authenticator device's clock",
+        },
+    ),
+    WaySpec(
+        "question", "Security question", "Answer your security question", "the security question", Role.BACKUP,
+        f"{_PKG}.question:SecurityQuestions",
+        Capabilities(setup=Setup.FORM, answer=Answer.TEXT, single_use=False, tries=3, counts_under_nist=False),
+        lead="Answer your security question. Case and spacing do not matter.",
+        failures="security question answers",
+        audit={"question.failed": "Wrong answer to the security question",
+               "question.passed": "Security question answered"},
+    ),
+    WaySpec(
+        "recovery", "Recovery codes", "Use a recovery code", "recovery codes", Role.SPARE,
+        f"{_PKG}.recovery:RecoveryCodes",
+        Capabilities(setup=Setup.GENERATE, answer=Answer.CODE),
+        lead="Enter one of the recovery codes you saved (like abcde-23456). Each works once.",
+        failures="recovery codes",
+        audit={"recovery.generated": "New recovery codes made (the old ones stopped working)",
+               "recovery.used": "A recovery code was used", "recovery.failed": "Wrong recovery code"},
+    ),
+    WaySpec(
+        "email", "Email code", "Get a code by email", "the email code", Role.LAST_RESORT,
+        f"{_PKG}.email:EmailFallback",
+        Capabilities(setup=Setup.NONE, start=Start.SEND_CODE),
+        lead="Every other way was used up, so we can email you a code as a last resort.",
+        failures="email codes",
+        audit={"email_code.sent": "Email code sent (last resort)", "email_code.failed": "Wrong email code",
+               "email_code.used": "Signed in with the email code"},
+    ),
+)
+
+#: Most secure first: a challenge starts on the first one the account has.
+SECURITY = ("push", "totp", "sms")
+
+#: Throttled counters that are not ways (identity details on Payments).
+OTHER_THROTTLES = ("identity",)
+
+_extra: dict[str, WaySpec] = {}
+_loaded: dict[str, type] = {}
+
+
+def all_ways() -> list[WaySpec]:
+    return [*WAYS, *_extra.values()]
+
+
+def get(kind: str) -> WaySpec:
+    for spec in all_ways():
+        if spec.kind == kind:
+            return spec
+    raise KeyError(f"no way named {kind!r}")
+
+
+def kinds() -> list[str]:
+    return [s.kind for s in all_ways()]
+
+
+def methods() -> list[WaySpec]:
+    """The second steps proper, as Settings lists them."""
+    return [s for s in all_ways() if s.role is Role.METHOD]
+
+
+def by_security(specs: list[WaySpec]) -> list[WaySpec]:
+    rank = {k: i for i, k in enumerate(SECURITY)}
+    return sorted(specs, key=lambda s: rank.get(s.kind, len(rank)))
+
+
+def throttled() -> list[str]:
+    """Every counter of an account's ways (what ``user unlock`` clears)."""
+    return [*(s.throttle_name for s in all_ways() if s.available), *OTHER_THROTTLES]
+
+
+def audit_description(kind: str) -> str | None:
+    for spec in all_ways():
+        if kind in spec.audit:
+            return spec.audit[kind]
+    return None
+
+
+def service_class(spec: WaySpec) -> type:
+    """Import the way's service (only when the services are built)."""
+    if spec.service is None:
+        raise LookupError(f"{spec.label} is not available in this version yet")
+    cls = _loaded.get(spec.service)
+    if cls is None:
+        module, _, name = spec.service.partition(":")
+        cls = _loaded[spec.service] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def register(spec: WaySpec) -> None:
+    """Add a way that is not in ``WAYS`` (a test's throwaway method)."""
+    if spec.kind in kinds():
+        raise ValueError(f"a way named {spec.kind!r} exists already")
+    _extra[spec.kind] = spec
+
+
+def unregister(kind: str) -> None:
+    _extra.pop(kind, None)

@@ -1,0 +1,213 @@
+"""The authenticator app: enrollment, and verification with replay, drift and brute-force
+protection. Seeds are sealed with the key file and never shown after enrollment."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from secconsole.core import audit, throttle
+from secconsole.core.lookup import require_account
+from secconsole.core.methods import registry
+from secconsole.core.methods.base import MethodContext, Reason, StepResult
+from secconsole.core.methods.enrollment import ACTIVE, active_enrollment
+from secconsole.core.totp import TotpParams, clean_code, key_uri, matching_step, new_secret, step_at
+from secconsole.core.wording import duration, plural
+from secconsole.errors import ValidationError
+from secconsole.store.models import MethodEnrollment, TotpState
+
+#: Steps either side of now that count as "now" (RFC 6238's recommended network-delay window).
+WINDOW = 1
+#: How far a device clock may be off for us to recognise it and say so: 10 minutes.
+DRIFT_MINUTES = 10
+CLOCK_ADVICE = (
+    "Set your phone's time to automatic. iPhone: Settings › General › Date & Time › Set Automatically. "
+    "Android: Settings › General Management › Date and time › Automatic date and time."
+)
+
+TOTP_FAILED = "totp.failed"
+TOTP_REPLAYED = "totp.replayed"
+TOTP_DRIFT_LEARNED = "totp.drift_learned"
+LOCKED_MESSAGE = ("Too many wrong codes: the authenticator app is locked. Use another way to confirm it's you, "
+                  "or contact support.")
+
+
+@dataclass(frozen=True)
+class PendingTotp:
+    """An enrollment in progress: held in memory only, so a cancel or a crash leaves nothing."""
+
+    account_id: int
+    secret: str
+    uri: str
+    params: TotpParams
+
+
+def purpose(account_id: int) -> bytes:
+    """What the seed is sealed for (``SecretBox``): this account's authenticator app."""
+    return f"totp:{account_id}".encode()
+
+
+def describe_drift(steps: int, period: int) -> str:
+    minutes = max(1, round(abs(steps) * period / 60))
+    return f"your device's clock looks about {plural(minutes, 'minute')} {'fast' if steps > 0 else 'slow'}"
+
+
+class AuthenticatorApp:
+    spec = registry.get("totp")
+
+    def __init__(self, ctx: MethodContext) -> None:
+        self.ctx = ctx
+        self.db, self.clock, self.box, self.profile = ctx.db, ctx.clock, ctx.box, ctx.profile
+        self.issuer = ctx.issuer
+
+    @property
+    def key_name(self):
+        return self.spec.throttle_name
+
+
+    def begin(self, account_id: int, *, source: str) -> str:
+        return ""
+
+    # -- enrollment -----------------------------------------------------------------------
+
+    def start(self, account_id: int, username: str, params: TotpParams | None = None) -> PendingTotp:
+        """A fresh secret and its key URI. Nothing is written until ``confirm``."""
+        params = params or TotpParams()
+        secret = new_secret()
+        return PendingTotp(account_id, secret, key_uri(secret, username, self.issuer, params), params)
+
+    def confirm(self, pending: PendingTotp, code_text: str, *, source: str) -> StepResult:
+        """Turn the method on if ``code_text`` is the app's current code (one transaction)."""
+        code = clean_code(code_text, pending.params.digits)
+        now = self.clock.now()
+        key = throttle.way_key(self.key_name, pending.account_id)
+        with self.db.transaction(readonly=True) as session:
+            gate = throttle.check(session, key, now)
+        if not gate.open:
+            return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
+        current = step_at(now, pending.params)
+        step = matching_step(pending.secret, code, _around(current, WINDOW), pending.params)
+        drift = None if step is not None else _drift(pending.secret, code, current, pending.params)
+        with self.db.transaction() as session:
+            account = require_account(session, pending.account_id)
+            if step is None:
+                gate = self._count(session, key, now, account, source, during="enrollment")
+                return _wrong(gate, drift, pending.params.period)
+            if active_enrollment(session, account.id, self.spec.kind) is not None:
+                raise ValidationError("The authenticator app is already on: turn it off first to pair a new phone.")
+            row = MethodEnrollment(
+                account_id=account.id, kind=self.spec.kind, status=ACTIVE,
+                secret=self.box.seal(pending.secret.encode(), purpose(account.id)),
+                detail=json.dumps(pending.params.as_dict()), created_at=now, enabled_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(TotpState(enrollment_id=row.id, last_used_step=step))
+            throttle.clear(session, key)
+            audit.record(session, at=now, kind=audit.METHOD_ENABLED, source=source, account_id=account.id,
+                         username=account.username, method=self.spec.kind, **pending.params.as_dict())
+        return StepResult.accepted("Authenticator app code is on.")
+
+    # -- verification ---------------------------------------------------------------------
+
+    def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
+        """Check a code: current step +-1 (shifted by any learned drift), each step once."""
+        now = self.clock.now()
+        key = throttle.way_key(self.key_name, account_id)
+        with self.db.transaction(readonly=True) as session:
+            row = self._enrollment(session, account_id)
+            state = session.get(TotpState, row.id)
+            gate = throttle.check(session, key, now)
+            params = TotpParams(**json.loads(row.detail))
+            sealed, row_id = row.secret, row.id
+            drift_steps, candidate = state.drift_steps, state.drift_candidate
+        code = clean_code(code_text, params.digits)
+        if not gate.open:
+            return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
+        secret = self.box.open(sealed, purpose(account_id)).decode()
+        current = step_at(now, params)
+        step = matching_step(secret, code, _around(current + drift_steps, WINDOW), params)
+        learned = drift = None
+        if step is None:
+            drift = _drift(secret, code, current, params)
+            if drift is not None and drift == candidate:
+                learned, step = drift, current + drift
+        if step is None:
+            return self._refuse(account_id, key, row_id, drift, params, now, source)
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            values = {"last_used_step": step, "drift_candidate": None}
+            if learned is not None:
+                values["drift_steps"] = learned
+            claimed = session.execute(
+                sa.update(TotpState)
+                .where(TotpState.enrollment_id == row_id,
+                       sa.or_(TotpState.last_used_step.is_(None), TotpState.last_used_step < step))
+                .values(**values)
+            ).rowcount
+            if not claimed:
+                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
+                audit.record(session, at=now, kind=TOTP_REPLAYED, source=source, account_id=account_id,
+                             username=account.username, failures=gate.failures, reason=Reason.REPLAYED.value)
+                return StepResult.refused(Reason.REPLAYED, "That code was already used. Wait for the next code "
+                                          "and enter it.", gate=gate, step=step)
+            throttle.clear(session, key)
+            if learned is None:
+                return StepResult.accepted("Code accepted.")
+            audit.record(session, at=now, kind=TOTP_DRIFT_LEARNED, source=source, account_id=account_id,
+                         username=account.username, drift_steps=learned)
+        note = f"Accepted: {describe_drift(learned, params.period)}, so we now allow for it. {CLOCK_ADVICE}"
+        return StepResult.accepted("Code accepted.", note=note, reason=Reason.ACCEPTED_DRIFT, steps=learned,
+                                   period=params.period)
+
+    def _refuse(self, account_id, key, row_id, drift, params, now, source) -> StepResult:
+        """A wrong code: remember any drift for next time, count it, and tell the owner on a lock."""
+        with self.db.transaction() as session:
+            account = require_account(session, account_id)
+            session.execute(sa.update(TotpState).where(TotpState.enrollment_id == row_id).values(drift_candidate=drift))
+            gate = self._count(session, key, now, account, source, drift_steps=drift if drift is not None else 0)
+        return _wrong(gate, drift, params.period)
+
+    def _count(self, session, key, now, account, source, **detail) -> throttle.Gate:
+        return throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
+                                      kind=TOTP_FAILED, what=self.spec.failures, notice=self.ctx.lock_notice, **detail)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _enrollment(self, session, account_id: int) -> MethodEnrollment:
+        row = active_enrollment(session, account_id, self.spec.kind)
+        if row is None:
+            raise ValidationError("The authenticator app is not on for this account.")
+        return row
+
+    def secret_and_params(self, account_id: int) -> tuple[str, TotpParams]:
+        """The seed and its parameters: for demo mode's "what the phone would show" only."""
+        with self.db.transaction(readonly=True) as session:
+            row = self._enrollment(session, account_id)
+            sealed, params = row.secret, TotpParams(**json.loads(row.detail))
+        return self.box.open(sealed, purpose(account_id)).decode(), params
+
+
+def _drift(secret: str, code: str, current: int, params: TotpParams) -> int | None:
+    """The offset (in steps) at which ``code`` would be right, within +-10 minutes."""
+    radius = DRIFT_MINUTES * 60 // params.period
+    by_distance = sorted(range(-radius, radius + 1), key=abs)
+    step = matching_step(secret, code, (current + d for d in by_distance if abs(d) > WINDOW), params)
+    return None if step is None else step - current
+
+
+def _around(center: int, radius: int) -> list[int]:
+    return [center, *(center + d * sign for d in range(1, radius + 1) for sign in (-1, 1))]
+
+
+def _wrong(gate: throttle.Gate, drift: int | None, period: int) -> StepResult:
+    if gate.locked:
+        return StepResult.refused(Reason.WRONG, LOCKED_MESSAGE, gate=gate)
+    wait = f" Try again in {duration(gate.retry_after)}." if gate.retry_after else ""
+    if drift is not None:
+        message = f"That code is not valid now: {describe_drift(drift, period)}. {CLOCK_ADVICE}{wait}"
+        return StepResult.refused(Reason.CLOCK_OFF, message, gate=gate, steps=drift, period=period)
+    message = f"That code is not correct. Check that you are reading the code for this account.{wait}"
+    return StepResult.refused(Reason.WRONG, message, gate=gate)

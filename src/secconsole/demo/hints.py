@@ -1,0 +1,45 @@
+"""Demo mode only: what each way's device or inbox would show now, keyed by the way's kind.
+
+The production path never imports this module, so it never computes another account's current
+code. A way with nothing to show has no entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from secconsole.services import Services
+
+
+def _totp(services: Services, account_id: int) -> str:
+    from secconsole.core.totp import code_at
+
+    secret, params = services.way("totp").secret_and_params(account_id)
+    now = services.clock.now()
+    code = code_at(secret, now, params)
+    left = params.period - int(now.timestamp()) % params.period
+    half = len(code) // 2
+    return f"the app would show {code[:half]} {code[half:]} · {left} s left"
+
+
+def _outbox(services: Services, account_id: int) -> str:
+    from secconsole.core.delivery import recent_outbox
+
+    for message in recent_outbox(services.db, account_id=account_id, limit=5):
+        for line in message.body.splitlines():
+            if "code is" in line:
+                return f"outbox: {line.strip()}"
+    return ""
+
+
+#: kind -> (services, account_id) -> one line ("" for nothing to show).
+HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _outbox}
+
+
+def hint(services: Services, kind: str, account_id: int) -> str:
+    """The line for ``kind``; refuses outside demo mode."""
+    if not services.config.demo:
+        raise RuntimeError("demo hints outside demo mode")
+    show = HINTS.get(kind)
+    return show(services, account_id) if show else ""

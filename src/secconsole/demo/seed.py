@@ -1,0 +1,64 @@
+"""Demo mode's accounts, created on the demo's throwaway (or kept) database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from secconsole.core import audit
+from secconsole.core.totp import code_at
+from secconsole.demo import DEMO_ACCOUNTS, DEMO_SOURCE
+from secconsole.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from secconsole.core.views import AccountView
+    from secconsole.services import Services
+
+
+def seed(services: Services) -> list[str]:
+    """Create the demo accounts that are missing. Returns the names created."""
+    created = []
+    for demo in DEMO_ACCOUNTS:
+        try:
+            services.accounts.get(demo.username)
+            continue
+        except NotFoundError:
+            pass
+        account = services.accounts.create(
+            demo.username,
+            demo.email,
+            demo.password,
+            source=DEMO_SOURCE,
+            identity_verified=demo.identity_verified,
+            email_fallback_enabled=demo.email_fallback_enabled,
+        )
+        if demo.question:
+            services.way("question").set(account.id, *demo.question, source=DEMO_SOURCE)
+        if demo.totp:
+            enroll_totp(services, account.id, demo.username)
+        created.append(demo.username)
+    return created
+
+
+def enroll_totp(services: Services, account_id: int, username: str) -> None:
+    """Seed an authenticator app as if a phone had scanned it a step ago (so the current code
+    is still unused when the demo starts)."""
+    app = services.way("totp")
+    pending = app.start(account_id, username)
+    earlier = services.clock.now() - timedelta(seconds=pending.params.period)
+    result = app.confirm(pending, code_at(pending.secret, earlier, pending.params), source=DEMO_SOURCE)
+    if not result.ok:
+        raise RuntimeError(result.message)
+
+
+def sign_in_as(services: Services, username: str) -> AccountView:
+    """``demo --as USER``: skip the password. Exists only for demo mode and refuses elsewhere."""
+    if not services.config.demo:
+        raise RuntimeError("demo sign-in outside demo mode")
+    account = services.accounts.get(username)
+    with services.db.transaction() as session:
+        audit.record(
+            session, at=services.clock.now(), kind=audit.SIGNIN_SUCCEEDED, source=services.config.source,
+            account_id=account.id, username=account.username, step="demo --as",
+        )
+    return account

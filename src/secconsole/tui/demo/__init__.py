@@ -1,0 +1,1 @@
+"""Demo mode's widgets: mounted only when the console runs as ``secconsole demo``."""

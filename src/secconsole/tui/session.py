@@ -1,0 +1,41 @@
+"""The signed-in account, one copy for the whole app: screens read it here, writes go through
+``update`` and every screen that subscribed to ``changed`` re-renders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from textual.signal import Signal
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from secconsole.core.views import AccountView
+
+
+class Session:
+    def __init__(self, app: App) -> None:
+        self.account: AccountView | None = None
+        #: When this session last proved it is the account holder (sign-in or step-up).
+        self.verified_at: datetime | None = None
+        #: Published with the new ``AccountView`` whenever it changes.
+        self.changed: Signal[AccountView] = Signal(app, "account-changed")
+
+    def signed_in(self, account: AccountView, now: datetime) -> None:
+        self.verified_at = now
+        self.update(account)
+
+    def verified(self, now: datetime) -> None:
+        self.verified_at = now
+
+    def update(self, account: AccountView) -> None:
+        self.account = account
+        self.changed.publish(account)
+
+    def signed_out(self) -> AccountView | None:
+        account, self.account, self.verified_at = self.account, None, None
+        return account
+
+    def step_up_due(self, now: datetime, minutes: float) -> bool:
+        return self.verified_at is None or now - self.verified_at > timedelta(minutes=minutes)
