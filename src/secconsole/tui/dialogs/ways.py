@@ -5,28 +5,22 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from secconsole.core.challenge import Way
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.dialogs.base import Dialog
 
 
-class WaysDialog(ModalScreen[Way | None]):
-    CSS_PATH = [stylesheet("dialogs")]
+class WaysDialog(Dialog[Way | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back", id="ways.back")]
 
     def __init__(self, ways: list[Way]) -> None:
-        super().__init__()
+        super().__init__("Try another way", keys="↑/↓ choose · Enter pick · Esc back")
         self._ways = ways
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="card"):
-            yield Static("Try another way", classes="card-title")
-            yield OptionList(*(Option(w.label, id=w.value) for w in self._ways), id="ways")
-            yield Static("↑/↓ choose · Enter pick · Esc back", classes="dialog-keys", markup=False)
+    def compose_body(self) -> ComposeResult:
+        yield OptionList(*(Option(w.label, id=w.value) for w in self._ways), id="ways")
 
     def on_mount(self) -> None:
         self.query_one("#ways").focus()
