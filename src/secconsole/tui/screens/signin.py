@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from secconsole.errors import SecConsoleError
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.action_button import ActionButton
@@ -21,6 +22,7 @@ _KEYS = "Enter sign in · Tab next field · ^N create account · ^P commands · 
 
 
 class SignInScreen(Screen[None]):
+    CSS_PATH = [stylesheet("signin")]
     BINDINGS = [
         Binding("ctrl+n", "create_account", "Create account", id="signin.create_account"),
     ]
