@@ -24,7 +24,9 @@ T = TypeVar("T")
 
 class SecConsoleApp(App[None]):
     TITLE = "SecConsole"
-    CSS_PATH = [stylesheet("app")]
+    # Textual reads a pushed screen's CSS_PATH, but not the default screen's (get_default_screen):
+    # the app reads the sign-in sheet itself.
+    CSS_PATH = [stylesheet("app"), *SignInScreen.CSS_PATH]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),

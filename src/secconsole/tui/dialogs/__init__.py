@@ -1,1 +1,1 @@
-"""Modal dialogs (the delete-and-disable confirmation arrives with Settings)."""
+"""Modal dialogs, each a `Dialog` (base.py): a titled card over the dimmed screen."""

@@ -7,17 +7,15 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.dialogs.base import Dialog
 from secconsole.tui.widgets.action_button import ActionButton
 
 
-class ConfirmDialog(ModalScreen[bool]):
-    CSS_PATH = [stylesheet("dialogs")]
+class ConfirmDialog(Dialog[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -25,20 +23,16 @@ class ConfirmDialog(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, message: str, *, confirm: str, cancel: str = "Cancel") -> None:
-        super().__init__()
-        self._title = title
+        super().__init__(title, keys="y yes · n or Esc no · ←/→ move")
         self._message = message
         self._confirm = confirm
         self._cancel = cancel
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="card"):
-            yield Static(Content(self._title), classes="card-title")
-            yield Static(Content(self._message), id="dialog-message")
-            with Horizontal(classes="buttons"):
-                yield ActionButton(self._confirm, id="confirm", primary=True)
-                yield ActionButton(self._cancel, id="cancel")
-            yield Static("y yes · n or Esc no · ←/→ move", classes="dialog-keys", markup=False)
+    def compose_body(self) -> ComposeResult:
+        yield Static(Content(self._message), id="dialog-message")
+        with Horizontal(classes="buttons"):
+            yield ActionButton(self._confirm, id="confirm", primary=True)
+            yield ActionButton(self._cancel, id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel").focus()

@@ -4,38 +4,34 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Static
 
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.dialogs.base import Dialog
 from secconsole.tui.widgets.action_button import ActionButton
 
 
-class RecoveryCodesDialog(ModalScreen[None]):
-    CSS_PATH = [stylesheet("dialogs")]
+class RecoveryCodesDialog(Dialog[None]):
     BINDINGS = [
         Binding("c", "copy", "Copy", id="recovery.copy"),
         Binding("escape", "done", "Done", id="recovery.done"),
     ]
 
     def __init__(self, codes: list[str]) -> None:
-        super().__init__()
+        super().__init__("Your recovery codes")
         self.codes = codes
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         half = (len(self.codes) + 1) // 2
         rows = [f"{a:<14}{b}" for a, b in zip(self.codes[:half], self.codes[half:] + [""])]
-        with Vertical(id="dialog", classes="card"):
-            yield Static("Your recovery codes", classes="card-title")
-            yield Static(
-                "Save these somewhere safe now: they are shown only this once. Each signs you in "
-                "once when your other ways are not at hand.", markup=False, id="dialog-message",
-            )
-            yield Static("\n".join(rows), id="codes", markup=False)
-            with Horizontal(classes="buttons"):
-                yield ActionButton("I have saved them", id="done", primary=True)
-                yield ActionButton("Copy (c)", id="copy")
+        yield Static(
+            "Save these somewhere safe now: they are shown only this once. Each signs you in "
+            "once when your other ways are not at hand.", markup=False, id="dialog-message",
+        )
+        yield Static("\n".join(rows), id="codes", markup=False)
+        with Horizontal(classes="buttons"):
+            yield ActionButton("I have saved them", id="done", primary=True)
+            yield ActionButton("Copy (c)", id="copy")
 
     def on_mount(self) -> None:
         self.query_one("#done").focus()

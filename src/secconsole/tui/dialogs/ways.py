@@ -5,29 +5,23 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from secconsole.core.methods.base import WaySpec
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.dialogs.base import Dialog
 from secconsole.tui.text import plain
 
 
-class WaysDialog(ModalScreen[str | None]):
-    CSS_PATH = [stylesheet("dialogs")]
+class WaysDialog(Dialog[str | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back", id="ways.back")]
 
     def __init__(self, ways: list[WaySpec]) -> None:
-        super().__init__()
+        super().__init__("Try another way", keys="↑/↓ choose · Enter pick · Esc back")
         self._ways = ways
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="card"):
-            yield Static("Try another way", classes="card-title")
-            yield OptionList(*(Option(plain(w.choice), id=w.kind) for w in self._ways), id="ways")
-            yield Static("↑/↓ choose · Enter pick · Esc back", classes="dialog-keys", markup=False)
+    def compose_body(self) -> ComposeResult:
+        yield OptionList(*(Option(plain(w.choice), id=w.kind) for w in self._ways), id="ways")
 
     def on_mount(self) -> None:
         self.query_one("#ways").focus()

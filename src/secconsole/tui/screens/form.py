@@ -7,17 +7,15 @@ from typing import Any, Callable
 
 from textual import on
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Input
 
 from secconsole.errors import SecConsoleError, ValidationError
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.screens.base import CardScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
 
 
-class FormScreen(Screen[None]):
-    CSS_PATH = [stylesheet("forms")]
+class FormScreen(CardScreen):
     BINDINGS = [Binding("escape", "back", "Back", id="form.back")]
     #: Input ids in the order Enter walks them.
     FIELDS: tuple[str, ...] = ()

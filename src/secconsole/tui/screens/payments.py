@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -16,14 +15,13 @@ from secconsole.errors import SecConsoleError
 from secconsole.core.methods import registry
 from secconsole.core.payments import Card
 from secconsole.tui.dialogs.confirm import ConfirmDialog
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.screens.base import SectionsScreen
 from secconsole.tui.text import template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.topbar import TopBar
 
 
-class PaymentsScreen(Screen[None]):
-    CSS_PATH = [stylesheet("settings")]
+class PaymentsScreen(SectionsScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="payments.back"),
         Binding("a", "add_card", "Add card", id="payments.add_card"),

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static, Switch
 
 from secconsole.core.views import AccountView
@@ -18,7 +17,7 @@ from secconsole.core.methods import registry
 from secconsole.core.methods.base import WaySpec
 from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.screens.base import SectionsScreen
 from secconsole.tui.text import days_ago, template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.method_row import MethodRow
@@ -28,8 +27,7 @@ FALLBACK_HELP = "Used only after every other way to confirm it's you has failed.
 ACTIVITY_ROWS = 8
 
 
-class SettingsScreen(Screen[None]):
-    CSS_PATH = [stylesheet("settings")]
+class SettingsScreen(SectionsScreen):
     #: Bumped by every account read and write; only the newest gets rendered.
     _ticket = 0
     BINDINGS = [

@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 
 from secconsole.core.views import SignInOutcome
 from secconsole.errors import SecConsoleError
+from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.action_button import ActionButton
@@ -22,6 +23,7 @@ _KEYS = "Enter sign in · Tab next field · ^N create account · ^P commands · 
 
 
 class SignInScreen(Screen[None]):
+    CSS_PATH = [stylesheet("signin")]
     BINDINGS = [
         Binding("ctrl+n", "create_account", "Create account", id="signin.create_account"),
     ]

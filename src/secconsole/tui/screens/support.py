@@ -5,17 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from secconsole.tui.styles import stylesheet
+from secconsole.tui.screens.base import CardScreen
 from secconsole.tui.text import template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.topbar import TopBar
 
 
-class ContactSupportScreen(Screen[None]):
-    CSS_PATH = [stylesheet("forms")]
+class ContactSupportScreen(CardScreen):
     BINDINGS = [Binding("escape", "leave", "Back to sign in", id="support.leave")]
 
     def __init__(self, username: str, ref: str) -> None:

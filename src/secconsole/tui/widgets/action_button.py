@@ -11,6 +11,26 @@ from textual.widgets import Static
 
 
 class ActionButton(Static, can_focus=True):
+    DEFAULT_CSS = """
+    ActionButton {
+        width: auto;
+        height: 1;
+        padding: 0 2;
+        margin-right: 1;
+        background: $panel;
+
+        &.-primary {
+            background: $primary 50%;
+            text-style: bold;
+        }
+        &:hover { background: $primary 70%; }
+        &:focus {
+            background: $accent;
+            text-style: bold;
+        }
+        &:disabled { color: $text-disabled; }
+    }
+    """
     BINDINGS = [Binding("enter,space", "press", "Press", show=False, id="button.press")]
 
     class Pressed(Message):

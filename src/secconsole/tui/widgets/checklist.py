@@ -12,8 +12,17 @@ from secconsole.core.policy import PolicyProfile
 class PasswordChecklist(Static):
     """Call ``update_for`` on every keystroke; the check (zxcvbn) runs in a thread."""
 
+    DEFAULT_CSS = """
+    PasswordChecklist {
+        width: 40;
+        height: auto;
+        margin-left: 1;
+        padding: 1 1;
+    }
+    """
+
     def __init__(self, profile: PolicyProfile, *, extra_note: str = "", id: str | None = None) -> None:
-        super().__init__(id=id, classes="checklist")
+        super().__init__(id=id)
         self._profile = profile
         self._extra_note = extra_note
         self.last: PasswordCheck | None = None

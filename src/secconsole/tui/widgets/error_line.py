@@ -7,8 +7,16 @@ from textual.widgets import Static
 
 
 class ErrorLine(Static):
+    DEFAULT_CSS = """
+    ErrorLine {
+        color: $error;
+        height: auto;
+        margin-top: 1;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="error")
+        super().__init__(id=id, classes="error")  # the class is for queries (tests); the look is above
         self.display = False
 
     def show(self, message: str) -> None:

@@ -9,6 +9,24 @@ from secconsole.tui.text import template
 
 
 class TopBar(Static):
+    DEFAULT_CSS = """
+    TopBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+
+        & > #topbar-demo {
+            dock: right;
+            width: auto;
+            background: $warning;
+            color: $background;
+            text-style: bold;
+            padding: 0 1;
+        }
+    }
+    """
+
     def __init__(self, screen_title: str, *, username: str | None = None, demo: bool = False) -> None:
         if username:
             text = template("[b]SecConsole[/b] · $title · [$text-muted]$user[/]", title=screen_title, user=username)
