@@ -52,7 +52,7 @@ def open_upgraded(config, clock):
 
 def user_error() -> type[Exception]:
     """The error a service raises for something the person must fix (e.g. a refused input)."""
-    from secconsole.core.errors import SecConsoleError
+    from secconsole.errors import SecConsoleError
 
     return SecConsoleError
 
@@ -70,38 +70,38 @@ def usernames(s) -> list[str]:
 
 def sign_in(s, username: str, password: str) -> tuple[bool, bool]:
     """(password accepted, a second step comes next)."""
-    from secconsole.core.accounts import SignInOutcome
+    from secconsole.core.views import SignInOutcome
 
-    result = s.accounts.sign_in(username, password, source=SOURCE)
+    result = s.signin.sign_in(username, password, source=SOURCE)
     return result.ok, result.outcome is SignInOutcome.SECOND_STEP
 
 
 def change_password(s, account_id: int, current: str, new: str) -> None:
-    s.accounts.change_password(account_id, current, new, source=SOURCE)
+    s.passwords.change_password(account_id, current, new, source=SOURCE)
 
 
 def authenticator_code(s, account_id: int, code: str) -> Step:
-    result = s.totp.verify(account_id, code, source=SOURCE)
+    result = s.way("totp").verify(account_id, code, source=SOURCE)
     return Step(result.ok, result.locked)
 
 
 def security_answer(s, account_id: int, answer: str) -> Step:
-    result = s.questions.verify(account_id, answer, source=SOURCE)
+    result = s.way("question").verify(account_id, answer, source=SOURCE)
     return Step(result.ok, result.locked)
 
 
 def recovery_code(s, account_id: int, code: str) -> Step:
-    result = s.recovery.verify(account_id, code, source=SOURCE)
+    result = s.way("recovery").verify(account_id, code, source=SOURCE)
     return Step(result.ok, result.locked)
 
 
 def email_code(s, account_id: int, code: str) -> Step:
-    result = s.email.verify(account_id, code, source=SOURCE)
+    result = s.way("email").verify(account_id, code, source=SOURCE)
     return Step(result.ok, result.locked)
 
 
 def send_email_code(s, account_id: int) -> None:
-    s.email.send_code(account_id, source=SOURCE)
+    s.way("email").send_code(account_id, source=SOURCE)
 
 
 def verify_identity(s, account_id: int, legal_name: str, birth_date: str) -> bool:
