@@ -46,20 +46,9 @@ def run(args: argparse.Namespace) -> int:
                       if args.method == "email" else "not on for this sign-in")
             raise ValidationError(f"{args.method}: {reason}. Ways now: {', '.join(w.value for w in ways)}.")
         print(f"second step: {way.value}")
-        if way is Way.QUESTION:
-            if not args.answer_stdin:
-                raise ValidationError("question: pass --answer-stdin and put the answer on the second line.")
-            step = services.questions.verify(account.id, answer, source=source)
-        elif way is Way.EMAIL and not args.code:
-            where = services.email.send_code(account.id, source=source)
-            print(f"email: a code was sent to {where}; run again with --method email --code CODE")
+        step = _check_way(way, args, answer, services, account, source)
+        if step is None:
             return EXIT_PENDING
-        else:
-            if not args.code:
-                raise ValidationError(f"{way.value}: pass --code.")
-            check = {Way.TOTP: services.totp.verify, Way.EMAIL: services.email.verify,
-                     Way.RECOVERY: services.recovery.verify}[way]
-            step = check(account.id, args.code, source=source)
         print(f"{way.value}: {step.message}")
         if not step.ok:
             return EXIT_REFUSED
@@ -67,3 +56,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"signed in as {account.username}")
         return 0
 
+
+def _check_way(way, args: argparse.Namespace, answer: str, services, account, source: str):
+    """The one place that knows how each way is checked: its `StepResult`, or None when an
+    email code was sent and the next run brings it."""
+    from secconsole.core.challenge import Way
+    from secconsole.errors import ValidationError
+
+    if way is Way.QUESTION:
+        if not args.answer_stdin:
+            raise ValidationError("question: pass --answer-stdin and put the answer on the second line.")
+        return services.questions.verify(account.id, answer, source=source)
+    if way is Way.EMAIL and not args.code:
+        where = services.email.send_code(account.id, source=source)
+        print(f"email: a code was sent to {where}; run again with --method email --code CODE")
+        return None
+    if not args.code:
+        raise ValidationError(f"{way.value}: pass --code.")
+    check = {Way.TOTP: services.totp.verify, Way.EMAIL: services.email.verify,
+             Way.RECOVERY: services.recovery.verify}[way]
+    return check(account.id, args.code, source=source)

@@ -53,69 +53,96 @@ def _minutes(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
     parser = _Parser(
         prog="secconsole",
         parents=[common],
         description="A terminal account-security console. With no command, starts the console.",
     )
     parser.add_argument("--version", action="version", version=f"secconsole {__version__}")
+    _console_options(parser)
+    parser.set_defaults(handler="console:run_console")
+    commands = _Commands(parser, common)
+    _add_console_commands(commands)
+    _add_user_commands(commands.group("user", help="manage accounts", description="Manage accounts."))
+    _add_login_command(commands)
+    _add_server_commands(commands)
+    _add_support_commands(commands)
+    db = commands.group("db", help="database maintenance", description="Database maintenance.")
+    db.add("upgrade", "db:upgrade", help="apply the schema migrations")
+    return parser
+
+
+class _Commands:
+    """The commands under a parser. Each takes the common options, before or after its name, and
+    names its handler as "module:function" in this package (`main` imports it when it runs)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, common: argparse.ArgumentParser, *, required=False):
+        self._sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser,
+                                          required=required)
+        self._common = common
+
+    def add(self, name: str, handler: str | None = None, **kwargs) -> argparse.ArgumentParser:
+        command = self._sub.add_parser(name, parents=[self._common], **kwargs)
+        if handler is not None:
+            command.set_defaults(handler=handler)
+        return command
+
+    def group(self, name: str, **kwargs) -> _Commands:
+        """A command whose own commands follow it (``user add``); one of them is required."""
+        return _Commands(self.add(name, **kwargs), self._common, required=True)
+
+
+def _console_options(parser: argparse.ArgumentParser) -> None:
+    screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
     parser.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
     parser.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
-    parser.set_defaults(handler="console:run_console")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    console = sub.add_parser("console", parents=[common], help="start the console (the default)")
-    console.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
-    console.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
-    console.set_defaults(handler="console:run_console")
 
-    demo = sub.add_parser(
-        "demo", parents=[common],
+def _listen_options(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+
+
+def _add_console_commands(commands: _Commands) -> None:
+    _console_options(commands.add("console", "console:run_console", help="start the console (the default)"))
+    demo = commands.add(
+        "demo", "console:run_demo",
         help="the console on a throwaway database with four demo accounts",
         description="Starts the console on a throwaway database seeded with alice, bob, carol and dave; "
         "their passwords are shown on the sign-in screen. --db keeps the data in a file.",
     )
     demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
-    demo.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
-    demo.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
-    demo.set_defaults(handler="console:run_demo")
+    _console_options(demo)
 
-    user = sub.add_parser("user", parents=[common], help="manage accounts", description="Manage accounts.")
-    user_sub = user.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
-    add = user_sub.add_parser("add", parents=[common], help="create an account",
-                              description="Create an account. The password is asked for twice, or read "
-                              "from standard input with --password-stdin.")
+
+def _add_user_commands(user: _Commands) -> None:
+    add = user.add("add", "users:add", help="create an account",
+                   description="Create an account. The password is asked for twice, or read "
+                   "from standard input with --password-stdin.")
     add.add_argument("name")
     add.add_argument("--email", required=True)
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add.set_defaults(handler="users:add")
-    lst = user_sub.add_parser("list", parents=[common], help="list accounts")
+    lst = user.add("list", "users:list_accounts", help="list accounts")
     lst.add_argument("--json", action="store_true", help="print JSON")
-    lst.set_defaults(handler="users:list_accounts")
-    show = user_sub.add_parser("show", parents=[common], help="show an account, its methods and recent events")
+    show = user.add("show", "users:show", help="show an account, its methods and recent events")
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print JSON")
-    show.set_defaults(handler="users:show")
-    unlock = user_sub.add_parser("unlock", parents=[common], help="clear failed sign-ins and any lock (audited)")
-    unlock.add_argument("name")
-    unlock.set_defaults(handler="users:unlock")
-    reset = user_sub.add_parser("reset-2fa", parents=[common],
-                                help="remove every second step of an account (support; audited, user told)")
-    reset.add_argument("name")
-    reset.set_defaults(handler="users:reset_2fa")
-    identity = user_sub.add_parser(
-        "set-identity", parents=[common], help="put an identity record on file (support; audited)",
+    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited)").add_argument("name")
+    user.add("reset-2fa", "users:reset_2fa",
+             help="remove every second step of an account (support; audited, user told)").add_argument("name")
+    identity = user.add(
+        "set-identity", "users:set_identity", help="put an identity record on file (support; audited)",
         description="Put the legal name and date of birth that support checked on file, so the person "
         "can verify their identity on Payments. Only a keyed hash is stored.",
     )
     identity.add_argument("name")
     identity.add_argument("--legal-name", required=True)
     identity.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD")
-    identity.set_defaults(handler="users:set_identity")
 
-    login = sub.add_parser(
-        "login", parents=[common], help="sign in without the console, for scripts and developers",
+
+def _add_login_command(commands: _Commands) -> None:
+    login = commands.add(
+        "login", "login:run", help="sign in without the console, for scripts and developers",
         description="Runs the console's sign-in from a script, printing each step. Standard input holds "
         "the password on its first line (and the answer on the next with --answer-stdin). Exit codes: "
         "0 signed in, 1 bad input, 3 refused, 4 a code was emailed (run again with --code), "
@@ -130,16 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--give-up", action="append", default=[], metavar="WAY",
                        choices=("totp", "sms", "push", "question"),
                        help="\"I can't use this method\" for WAY (repeatable), as in the console")
-    login.set_defaults(handler="login:run")
 
-    ssh = sub.add_parser(
-        "serve-ssh", parents=[common], help="serve the console over SSH, one console per session",
+
+def _add_server_commands(commands: _Commands) -> None:
+    ssh = commands.add(
+        "serve-ssh", "serve:serve_ssh", help="serve the console over SSH, one console per session",
         description="An SSH server whose sessions each run their own console on a PTY of the client's "
         "size. The SSH user name pre-fills the sign-in screen; the console's password and second step "
         "are the authentication. Sessions without a terminal are refused.",
     )
-    ssh.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    ssh.add_argument("--port", type=int, default=2222, help="port (default 2222)")
+    _listen_options(ssh, port=2222)
     ssh.add_argument("--host-key", metavar="PATH", help="Ed25519 host key, made on first start "
                      "(default: ssh_host_ed25519_key in the data folder)")
     ssh.add_argument("--demo", action="store_true", help="each session runs `secconsole demo`")
@@ -159,40 +186,30 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--spawn", choices=("fork", "exec"), default="fork",
                      help="fork sessions from a pre-imported parent (default, fast and light) or exec a "
                      "fresh interpreter per session")
-    ssh.set_defaults(handler="serve:serve_ssh")
 
-    web = sub.add_parser(
-        "serve-web", parents=[common], help="serve the demo console in a browser (one console per tab)",
+    web = commands.add(
+        "serve-web", "serve:serve_web", help="serve the demo console in a browser (one console per tab)",
         description="A web server (textual-serve) that runs `secconsole demo` for each browser tab, for "
         "walkthroughs. It has no sign-in of its own, so it listens on loopback unless told otherwise.",
     )
-    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    web.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    _listen_options(web, port=8000)
     web.add_argument("--public-url", metavar="URL", help="the address browsers use, behind a proxy")
     web.add_argument("--console", action="store_true", help="serve the real console instead of the demo")
     web.add_argument("--max-sessions", type=int, default=10, help="tabs open at once (default 10)")
-    web.set_defaults(handler="serve:serve_web")
 
-    unlock_source = sub.add_parser(
-        "unlock-source", parents=[common], help="clear failed sign-ins counted against a connection",
+
+def _add_support_commands(commands: _Commands) -> None:
+    unlock_source = commands.add(
+        "unlock-source", "users:unlock_source", help="clear failed sign-ins counted against a connection",
         description="Clears the failures counted against one source, as the audit log names it, "
         "e.g. 'ssh 198.51.100.7' or 'local /dev/pts/3'.",
     )
     unlock_source.add_argument("source")
-    unlock_source.set_defaults(handler="users:unlock_source")
-
-    outbox = sub.add_parser(
-        "outbox", parents=[common], help="messages the outbox delivered (where demo codes are read)",
+    outbox = commands.add(
+        "outbox", "users:outbox", help="messages the outbox delivered (where demo codes are read)",
         description="Lists the newest messages the outbox sender delivered: email codes and notices. "
         "With --smtp they go to the SMTP server instead and are not kept.",
     )
     outbox.add_argument("--user", metavar="NAME", help="only this account's messages")
     outbox.add_argument("--limit", type=int, default=10, help="how many (default 10)")
     outbox.add_argument("--json", action="store_true", help="print JSON")
-    outbox.set_defaults(handler="users:outbox")
-
-    db = sub.add_parser("db", parents=[common], help="database maintenance", description="Database maintenance.")
-    db_sub = db.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser, required=True)
-    upgrade = db_sub.add_parser("upgrade", parents=[common], help="apply the schema migrations")
-    upgrade.set_defaults(handler="db:upgrade")
-    return parser

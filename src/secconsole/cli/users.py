@@ -23,9 +23,7 @@ def list_accounts(args: argparse.Namespace) -> int:
     with opened(args) as services:
         accounts = services.accounts.list()
     if args.json:
-        import json
-
-        print(json.dumps([_summary_json(a) for a in accounts], indent=2))
+        _print_json([_summary_json(a) for a in accounts])
         return 0
     if not accounts:
         print("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
@@ -42,9 +40,7 @@ def show(args: argparse.Namespace) -> int:
         events = services.accounts.recent_events(args.name)
     data = _account_json(account, events)
     if args.json:
-        import json
-
-        print(json.dumps(data, indent=2))
+        _print_json(data)
         return 0
     print(f"{account.username} <{account.email}>")
     print(f"  created            {data['created_at']}")
@@ -103,16 +99,20 @@ def outbox(args: argparse.Namespace) -> int:
         account_id = services.accounts.get(args.user).id if args.user else None
         messages = recent_outbox(services.db, account_id=account_id, limit=max(args.limit, 1))
     if args.json:
-        import json
-
-        print(json.dumps([{"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject,
-                           "body": m.body} for m in messages], indent=2))
+        _print_json([{"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject,
+                      "body": m.body} for m in messages])
         return 0
     if not messages:
         print("The outbox is empty.")
     for m in messages:
         print(f"--- {m.at:%Y-%m-%d %H:%M:%S} UTC  {m.channel} to {m.to}\n{m.subject}\n\n{m.body}")
     return 0
+
+
+def _print_json(data) -> None:
+    import json
+
+    print(json.dumps(data, indent=2))
 
 
 def _summary_json(a) -> dict:
