@@ -10,6 +10,7 @@ import argparse
 
 from secconsole import __version__
 from secconsole.cli import EXIT_USAGE
+from secconsole.config import parse_minutes
 from secconsole.tui.routes import ROUTES
 
 
@@ -42,11 +43,8 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if value < 0:
+    value = parse_minutes(text)
+    if value is None:
         raise argparse.ArgumentTypeError(f"expected a number of minutes, not {text!r}")
     return value
 
