@@ -46,12 +46,12 @@ def serve_ssh(args: argparse.Namespace) -> int:
         except OSError as exc:
             await server.spawner.close()
             raise ValidationError(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}.") from None
-        print(f"Serving the console on ssh://{settings.host}:{settings.port}"
-              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}", flush=True)
         signals = asyncio.Queue()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT):  # before the banner: whoever read it may stop us at once
             loop.add_signal_handler(sig, signals.put_nowait, sig)
+        print(f"Serving the console on ssh://{settings.host}:{settings.port}"
+              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}", flush=True)
         await signals.get()
         stop_now = asyncio.Event()
         print(f"Stopping: no new sessions; {len(server.sessions)} open session(s) get up to "
