@@ -104,14 +104,20 @@ def resolve(
     )
 
 
-def _minutes(text: str | None, default: float) -> float:
-    if not text:
-        return default
+def parse_minutes(text: str) -> float | None:
+    """A number of minutes (0 or more), or None when `text` is not one; --step-up-minutes too."""
     try:
         value = float(text)
     except ValueError:
-        value = -1
-    if value < 0:
+        return None
+    return None if value < 0 else value
+
+
+def _minutes(text: str | None, default: float) -> float:
+    if not text:
+        return default
+    value = parse_minutes(text)
+    if value is None:
         from secconsole.errors import ValidationError
 
         raise ValidationError(f"SECCONSOLE_STEP_UP_MINUTES must be a number of minutes, not {text!r}.")

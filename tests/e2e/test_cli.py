@@ -170,7 +170,8 @@ def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
     import shutil
 
     from secconsole import demo
-    from secconsole.cli import build_parser, demo_config
+    from secconsole.cli.console import demo_config
+    from secconsole.cli.parser import build_parser
     from secconsole.services import open_services
 
     db = tmp_path / "kept" / "demo.db"
@@ -187,7 +188,8 @@ def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
 
 
 def test_demo_without_db_is_thrown_away(tmp_path):
-    from secconsole.cli import build_parser, demo_config
+    from secconsole.cli.console import demo_config
+    from secconsole.cli.parser import build_parser
 
     import shutil
 

@@ -44,3 +44,15 @@ def test_sign_in_screen_module_does_not_pull_in_the_database_stack():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_bare_secconsole_builds_no_parser():
+    """No arguments: straight to the console, without argparse or the parser (bench/startup)."""
+    code = (
+        "import sys\n"
+        "from secconsole import cli\n"
+        "cli.resolve_handler('console:run_console')\n"
+        "loaded = [m for m in ('argparse', 'secconsole.cli.parser') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,96 @@
+"""`secconsole` / `secconsole console` and `secconsole demo`: the console in this terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secconsole.cli.common import resolve_config
+
+if TYPE_CHECKING:
+    import argparse
+
+
+def run_console(args: argparse.Namespace) -> int:
+    return _run_app(resolve_config(args), open_screen=args.open, prefill=args.user)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    config, throwaway = demo_config(args)
+    if throwaway:
+        _remove_on_hangup(throwaway)
+    try:
+        return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
+    finally:
+        if throwaway:  # the database loader thread has finished: app.run waits for it
+            _remove_folder(throwaway)
+
+
+def _remove_on_hangup(folder: str) -> None:
+    """A closed terminal or SSH connection (SIGHUP) or a stop (SIGTERM) would end the process
+    before `finally` runs: the throwaway demo data (its key file too) goes first."""
+    import signal
+
+    def remove_and_exit(signum, frame) -> None:
+        _remove_folder(folder, settle=0.15)
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, remove_and_exit)
+
+
+def _remove_folder(folder: str, *, settle: float = 0.0) -> None:
+    """Remove it; with `settle`, keep watching that long after it is gone, for a hangup during
+    start-up, when the database loader thread may still be writing into it or making it again."""
+    import shutil
+    import time
+
+    deadline = time.monotonic() + 1.0 + settle
+    gone_since = None
+    while time.monotonic() < deadline:
+        shutil.rmtree(folder, ignore_errors=True)
+        now = time.monotonic()
+        if os.path.exists(folder):
+            gone_since = None
+        elif gone_since is None:
+            gone_since = now
+        if gone_since is not None and now - gone_since >= settle:
+            return
+        time.sleep(0.03)
+
+
+def demo_config(args: argparse.Namespace, environ=os.environ):
+    """The demo's configuration and the throwaway folder to delete at exit (None: keep all).
+
+    Without --data-dir the data lives in a temporary folder; --db keeps the database in a file,
+    and then its key is kept beside it (``NAME.key``), or the next run could not read it."""
+    import tempfile
+    from dataclasses import replace
+
+    from secconsole.config import default_log_file
+
+    if getattr(args, "data_dir", None) or environ.get("SECCONSOLE_DATA_DIR"):
+        return resolve_config(args, demo=True), None
+    throwaway = tempfile.mkdtemp(prefix="secconsole-demo-")
+    # The throwaway folder goes at exit; the log stays where the person can read it.
+    db = getattr(args, "db", None) or environ.get("SECCONSOLE_DB")
+    config = replace(resolve_config(args, demo=True, data_dir=throwaway), log_file=default_log_file(), throwaway=not db)
+    if db and "SECCONSOLE_KEY_FILE" not in environ and ("://" not in db or db.startswith("sqlite:///")):
+        path = Path(db.removeprefix("sqlite:///")).expanduser()
+        config = replace(config, key_file=path.with_name(path.name + ".key"))
+    return config, throwaway
+
+
+def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # e.g. `ssh -T` to an sshd whose ForceCommand is the console: say so instead of hanging
+        from secconsole.errors import ValidationError
+
+        raise ValidationError("The console needs a terminal: run it in one, or connect with `ssh -t`.")
+    from secconsole.tui.app import SecConsoleApp
+
+    app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,213 @@
+"""The argparse parser: the options every command takes and each command's own.
+
+Handlers are named as ``"module:function"`` strings in this package and imported by `main` only
+when their command runs, so building the parser imports no command's dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from secconsole import __version__
+from secconsole.cli import EXIT_USAGE
+from secconsole.config import parse_minutes
+from secconsole.tui.routes import ROUTES
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage plus a line
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument("--db", metavar="URL", default=s,
+                        help="database: a SQLite path or sqlite:/// URL, or postgresql://... (env SECCONSOLE_DB)")
+    common.add_argument("--data-dir", metavar="DIR", default=s,
+                        help="folder for the default database, key file and log (env SECCONSOLE_DATA_DIR)")
+    common.add_argument("--policy", choices=("classic", "nist"), default=s,
+                        help="policy profile (env SECCONSOLE_POLICY; default classic)")
+    common.add_argument("--issuer", metavar="NAME", default=s,
+                        help="name shown in authenticator apps (env SECCONSOLE_ISSUER; default SecConsole)")
+    common.add_argument("--smtp", metavar="HOST:PORT", default=s,
+                        help="send email through this SMTP server (env SECCONSOLE_SMTP; password in "
+                        "SECCONSOLE_SMTP_PASSWORD); without it messages go to the outbox")
+    common.add_argument("--smtp-starttls", action="store_true", default=s, help="use STARTTLS with --smtp")
+    common.add_argument("--smtp-user", metavar="NAME", default=s, help="log in to the SMTP server as NAME")
+    common.add_argument("--step-up-minutes", metavar="N", type=_minutes, default=s,
+                        help="settings and payments ask to confirm it's you after N minutes "
+                        "(env SECCONSOLE_STEP_UP_MINUTES; default 10)")
+    return common
+
+
+def _minutes(text: str) -> float:
+    value = parse_minutes(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a number of minutes, not {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="secconsole",
+        parents=[common],
+        description="A terminal account-security console. With no command, starts the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"secconsole {__version__}")
+    _console_options(parser)
+    parser.set_defaults(handler="console:run_console")
+    commands = _Commands(parser, common)
+    _add_console_commands(commands)
+    _add_user_commands(commands.group("user", help="manage accounts", description="Manage accounts."))
+    _add_login_command(commands)
+    _add_server_commands(commands)
+    _add_support_commands(commands)
+    db = commands.group("db", help="database maintenance", description="Database maintenance.")
+    db.add("upgrade", "db:upgrade", help="apply the schema migrations")
+    return parser
+
+
+class _Commands:
+    """The commands under a parser. Each takes the common options, before or after its name, and
+    names its handler as "module:function" in this package (`main` imports it when it runs)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, common: argparse.ArgumentParser, *, required=False):
+        self._sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser,
+                                          required=required)
+        self._common = common
+
+    def add(self, name: str, handler: str | None = None, **kwargs) -> argparse.ArgumentParser:
+        command = self._sub.add_parser(name, parents=[self._common], **kwargs)
+        if handler is not None:
+            command.set_defaults(handler=handler)
+        return command
+
+    def group(self, name: str, **kwargs) -> _Commands:
+        """A command whose own commands follow it (``user add``); one of them is required."""
+        return _Commands(self.add(name, **kwargs), self._common, required=True)
+
+
+def _console_options(parser: argparse.ArgumentParser) -> None:
+    screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
+    parser.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
+    parser.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
+
+
+def _listen_options(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+
+
+def _add_console_commands(commands: _Commands) -> None:
+    _console_options(commands.add("console", "console:run_console", help="start the console (the default)"))
+    demo = commands.add(
+        "demo", "console:run_demo",
+        help="the console on a throwaway database with four demo accounts",
+        description="Starts the console on a throwaway database seeded with alice, bob, carol and dave; "
+        "their passwords are shown on the sign-in screen. --db keeps the data in a file.",
+    )
+    demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
+    _console_options(demo)
+
+
+def _add_user_commands(user: _Commands) -> None:
+    add = user.add("add", "users:add", help="create an account",
+                   description="Create an account. The password is asked for twice, or read "
+                   "from standard input with --password-stdin.")
+    add.add_argument("name")
+    add.add_argument("--email", required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    lst = user.add("list", "users:list_accounts", help="list accounts")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    show = user.add("show", "users:show", help="show an account, its methods and recent events")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited)").add_argument("name")
+    user.add("reset-2fa", "users:reset_2fa",
+             help="remove every second step of an account (support; audited, user told)").add_argument("name")
+    identity = user.add(
+        "set-identity", "users:set_identity", help="put an identity record on file (support; audited)",
+        description="Put the legal name and date of birth that support checked on file, so the person "
+        "can verify their identity on Payments. Only a keyed hash is stored.",
+    )
+    identity.add_argument("name")
+    identity.add_argument("--legal-name", required=True)
+    identity.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD")
+
+
+def _add_login_command(commands: _Commands) -> None:
+    login = commands.add(
+        "login", "login:run", help="sign in without the console, for scripts and developers",
+        description="Runs the console's sign-in from a script, printing each step. Standard input holds "
+        "the password on its first line (and the answer on the next with --answer-stdin). Exit codes: "
+        "0 signed in, 1 bad input, 3 refused, 4 a code was emailed (run again with --code), "
+        "5 nothing left: contact support.",
+    )
+    login.add_argument("name")
+    login.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    login.add_argument("--method", choices=("totp", "sms", "push", "question", "email", "recovery"),
+                       help="the way to confirm it's you (default: the one the console would start on)")
+    login.add_argument("--code", help="the code for totp, email or recovery")
+    login.add_argument("--answer-stdin", action="store_true", help="read the security answer from stdin")
+    login.add_argument("--give-up", action="append", default=[], metavar="WAY",
+                       choices=("totp", "sms", "push", "question"),
+                       help="\"I can't use this method\" for WAY (repeatable), as in the console")
+
+
+def _add_server_commands(commands: _Commands) -> None:
+    ssh = commands.add(
+        "serve-ssh", "serve:serve_ssh", help="serve the console over SSH, one console per session",
+        description="An SSH server whose sessions each run their own console on a PTY of the client's "
+        "size. The SSH user name pre-fills the sign-in screen; the console's password and second step "
+        "are the authentication. Sessions without a terminal are refused.",
+    )
+    _listen_options(ssh, port=2222)
+    ssh.add_argument("--host-key", metavar="PATH", help="Ed25519 host key, made on first start "
+                     "(default: ssh_host_ed25519_key in the data folder)")
+    ssh.add_argument("--demo", action="store_true", help="each session runs `secconsole demo`")
+    ssh.add_argument("--authorized-keys", metavar="FILE",
+                     help="require an SSH key from this OpenSSH authorized_keys file (the console still "
+                     "asks for the password and second step)")
+    ssh.add_argument("--max-sessions", type=int, default=50, help="sessions open at once (default 50)")
+    ssh.add_argument("--rate", type=int, default=30, metavar="N", help="new connections per address per minute (default 30)")
+    ssh.add_argument("--max-session-time", type=int, default=0, metavar="SECONDS",
+                     help="close sessions after this long (default: no limit)")
+    ssh.add_argument("--idle-timeout", type=int, default=900, metavar="SECONDS",
+                     help="close sessions after this long without a key pressed; a notice comes first "
+                     "(default 900; 0: never)")
+    ssh.add_argument("--drain", type=int, default=30, metavar="SECONDS",
+                     help="on SIGTERM, stop listening and give open sessions this long to finish "
+                     "(default 30; a second SIGTERM closes them at once)")
+    ssh.add_argument("--spawn", choices=("fork", "exec"), default="fork",
+                     help="fork sessions from a pre-imported parent (default, fast and light) or exec a "
+                     "fresh interpreter per session")
+
+    web = commands.add(
+        "serve-web", "serve:serve_web", help="serve the demo console in a browser (one console per tab)",
+        description="A web server (textual-serve) that runs `secconsole demo` for each browser tab, for "
+        "walkthroughs. It has no sign-in of its own, so it listens on loopback unless told otherwise.",
+    )
+    _listen_options(web, port=8000)
+    web.add_argument("--public-url", metavar="URL", help="the address browsers use, behind a proxy")
+    web.add_argument("--console", action="store_true", help="serve the real console instead of the demo")
+    web.add_argument("--max-sessions", type=int, default=10, help="tabs open at once (default 10)")
+
+
+def _add_support_commands(commands: _Commands) -> None:
+    unlock_source = commands.add(
+        "unlock-source", "users:unlock_source", help="clear failed sign-ins counted against a connection",
+        description="Clears the failures counted against one source, as the audit log names it, "
+        "e.g. 'ssh 198.51.100.7' or 'local /dev/pts/3'.",
+    )
+    unlock_source.add_argument("source")
+    outbox = commands.add(
+        "outbox", "users:outbox", help="messages the outbox delivered (where demo codes are read)",
+        description="Lists the newest messages the outbox sender delivered: email codes and notices. "
+        "With --smtp they go to the SMTP server instead and are not kept.",
+    )
+    outbox.add_argument("--user", metavar="NAME", help="only this account's messages")
+    outbox.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    outbox.add_argument("--json", action="store_true", help="print JSON")

@@ -1,0 +1,89 @@
+"""`secconsole serve-ssh` and `secconsole serve-web`: one console per SSH session or browser tab."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secconsole.cli.common import console_args, log_to_stderr, resolve_config
+
+if TYPE_CHECKING:
+    import argparse
+
+
+def serve_ssh(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+
+    from secconsole.errors import ValidationError
+    from secconsole.ssh.server import ConsoleServer, SshSettings
+
+    config = resolve_config(args)
+    forwarded = console_args(args)
+    keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
+    if keys is not None and not keys.is_file():
+        raise ValidationError(f"The authorized keys file {keys} does not exist.")
+    if args.max_sessions < 1 or args.rate < 1:
+        raise ValidationError("--max-sessions and --rate take a positive number.")
+    if min(args.max_session_time, args.idle_timeout, args.drain) < 0:
+        raise ValidationError("--max-session-time, --idle-timeout and --drain take 0 or more seconds.")
+    settings = SshSettings(
+        host=args.host, port=args.port, demo=args.demo, console_args=forwarded,
+        host_key=Path(args.host_key).expanduser() if args.host_key else config.data_dir / "ssh_host_ed25519_key",
+        authorized_keys=keys, max_sessions=args.max_sessions, rate_per_minute=args.rate,
+        max_session_seconds=args.max_session_time, idle_seconds=args.idle_timeout,
+        drain_seconds=args.drain, spawn=args.spawn,
+    )
+    log_to_stderr()
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # a dozen lines per session otherwise
+
+    async def main() -> None:
+        server = ConsoleServer(settings)
+        try:
+            await server.start()
+        except OSError as exc:
+            await server.spawner.close()
+            raise ValidationError(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}.") from None
+        signals = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # before the banner: whoever read it may stop us at once
+            loop.add_signal_handler(sig, signals.put_nowait, sig)
+        print(f"Serving the console on ssh://{settings.host}:{settings.port}"
+              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}", flush=True)
+        await signals.get()
+        stop_now = asyncio.Event()
+        print(f"Stopping: no new sessions; {len(server.sessions)} open session(s) get up to "
+              f"{settings.drain_seconds} s to finish (signal again to close them now).", flush=True)
+
+        async def second_signal() -> None:
+            await signals.get()
+            stop_now.set()
+
+        again = asyncio.ensure_future(second_signal())
+        await server.drain(stop_now)
+        again.cancel()
+        print("Stopped.", flush=True)
+
+    asyncio.run(main())
+    return 0
+
+
+def serve_web(args: argparse.Namespace) -> int:
+    from secconsole.errors import ValidationError
+    from secconsole.web.server import WebSettings, is_loopback, make_server
+
+    forwarded = console_args(args)
+    if args.max_sessions < 1 or not 0 < args.port < 65536:
+        raise ValidationError("--max-sessions takes a positive number and --port one from 1 to 65535.")
+    settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
+                           console_args=forwarded, max_sessions=args.max_sessions)
+    if not is_loopback(args.host):
+        print(f"secconsole: warning: serving on {args.host}, not loopback: anyone who can reach it gets a "
+              "console, with no sign-in in front of it.", file=sys.stderr)
+    log_to_stderr()
+    server = make_server(settings)
+    print(f"Serving the {'demo ' if settings.demo else ''}console on {server.public_url}", flush=True)
+    server.serve()
+    return 0

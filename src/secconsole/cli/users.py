@@ -1,0 +1,155 @@
+"""Account administration from the shell: `user add/list/show/unlock/reset-2fa/set-identity`,
+`unlock-source` and `outbox`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from secconsole.cli.common import opened, read_new_password
+
+if TYPE_CHECKING:
+    import argparse
+
+
+def add(args: argparse.Namespace) -> int:
+    password = read_new_password(args)
+    with opened(args) as services:
+        account = services.accounts.create(args.name, args.email, password, source="cli user add")
+    print(f"Created account {account.username} <{account.email}>.")
+    return 0
+
+
+def list_accounts(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        accounts = services.accounts.list()
+    if args.json:
+        _print_json([_summary_json(a) for a in accounts])
+        return 0
+    if not accounts:
+        print("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
+        return 0
+    print(f"{'USERNAME':<20} {'EMAIL':<32} {'SECOND STEP':<14} STATE")
+    for a in accounts:
+        print(f"{a.username:<20} {a.email:<32} {', '.join(a.methods_on) or 'off':<14} {'locked' if a.locked else 'ok'}")
+    return 0
+
+
+def show(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        account = services.accounts.get(args.name)
+        events = services.accounts.recent_events(args.name)
+    data = _account_json(account, events)
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"{account.username} <{account.email}>")
+    print(f"  created            {data['created_at']}")
+    print(f"  password changed   {data['password_changed_at']}")
+    print(f"  last sign-in       {data['last_sign_in_at'] or 'never'}")
+    print(f"  identity verified  {'yes' if account.identity_verified else 'no'}")
+    print(f"  email fallback     {'on' if account.email_fallback_enabled else 'off'}")
+    print(f"  security question  {'set' if account.security_question else 'not set'}")
+    cards = ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"]) or "none"
+    print(f"  billing methods    {cards}")
+    for kind, state in data["methods"].items():
+        print(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
+    print(f"  sign-in state      {'LOCKED' if account.locked else 'ok'} ({account.failures} failed attempts)")
+    print("  recent events (newest first):")
+    for e in data["recent_events"]:
+        print(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")
+    return 0
+
+
+def unlock(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        had = services.support.unlock(args.name, source="cli user unlock")
+        name = services.accounts.get(args.name).username
+    print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    return 0
+
+
+def reset_2fa(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        removed = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
+        name = services.accounts.get(args.name).username
+    what = ", ".join(removed) if removed else "nothing (no second step was on)"
+    print(f"Reset two-step verification of {name}: removed {what}. They were told by email.")
+    return 0
+
+
+def set_identity(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        account = services.accounts.get(args.name)
+        services.identity.record(account.id, args.legal_name, args.birth_date, source="cli user set-identity")
+    print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
+    return 0
+
+
+def unlock_source(args: argparse.Namespace) -> int:
+    with opened(args) as services:
+        had = services.support.unlock_source(args.source, by="cli unlock-source")
+    print(f"Cleared failed sign-ins from {args.source}." if had else f"{args.source} had no failed sign-ins.")
+    return 0
+
+
+def outbox(args: argparse.Namespace) -> int:
+    from secconsole.core.delivery import recent_outbox
+
+    with opened(args) as services:
+        account_id = services.accounts.get(args.user).id if args.user else None
+        messages = recent_outbox(services.db, account_id=account_id, limit=max(args.limit, 1))
+    if args.json:
+        _print_json([{"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject,
+                      "body": m.body} for m in messages])
+        return 0
+    if not messages:
+        print("The outbox is empty.")
+    for m in messages:
+        print(f"--- {m.at:%Y-%m-%d %H:%M:%S} UTC  {m.channel} to {m.to}\n{m.subject}\n\n{m.body}")
+    return 0
+
+
+def _print_json(data) -> None:
+    import json
+
+    print(json.dumps(data, indent=2))
+
+
+def _summary_json(a) -> dict:
+    return {
+        "username": a.username,
+        "email": a.email,
+        "created_at": a.created_at.isoformat(),
+        "methods_on": a.methods_on,
+        "locked": a.locked,
+    }
+
+
+def _account_json(account, events) -> dict:
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "username": account.username,
+        "email": account.email,
+        "created_at": iso(account.created_at),
+        "password_changed_at": iso(account.password_changed_at),
+        "last_sign_in_at": iso(account.last_sign_in_at),
+        "identity_verified": account.identity_verified,
+        "email_fallback_enabled": account.email_fallback_enabled,
+        "security_question_set": account.security_question is not None,
+        "billing_methods": [
+            {"brand": b.brand, "last4": b.last4, "exp_month": b.exp_month, "exp_year": b.exp_year}
+            for b in account.billing_methods
+        ],
+        "second_step": account.has_second_step,
+        "methods": {
+            m.kind.value: {"label": m.label, "enabled": m.enabled, "enabled_at": iso(m.enabled_at), "detail": m.detail}
+            for m in account.methods
+        },
+        "locked": account.locked,
+        "failed_attempts": account.failures,
+        "recent_events": [
+            {"at": iso(e.at), "kind": e.kind, "source": e.source, "ref": e.ref, "detail": e.detail} for e in events
+        ],
+    }
