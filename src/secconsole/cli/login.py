@@ -1,4 +1,6 @@
-"""`secconsole login`: the console's sign-in from a script, one step a run."""
+"""`secconsole login`: the console's sign-in from a script, one step a run. Every way comes from
+the registry: ``--method`` takes any of them, and how a way is answered (``--code``, or the
+second line of standard input) follows its capabilities."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    from secconsole.core.accounts import SignInOutcome
-    from secconsole.core.challenge import Challenge, Way
+    from secconsole.core.challenge import Challenge
+    from secconsole.core.methods import Role, registry
+    from secconsole.core.views import SignInOutcome
     from secconsole.errors import ValidationError
 
     password = sys.stdin.readline().rstrip("\n")
@@ -23,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError("No password on standard input.")
     source = f"cli login ({resolve_config(args).source})"
     with opened(args) as services:
-        result = services.accounts.sign_in(args.name, password, source=source)
+        result = services.signin.sign_in(args.name, password, source=source)
         print(f"password: {result.message}")
         if result.outcome is SignInOutcome.OK:
             print(f"signed in as {result.account.username}")
@@ -32,47 +35,47 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
         account = result.account
         challenge = Challenge.for_account(account, question_allowed=services.profile.question_counts)
-        for way in args.give_up:
-            challenge.give_up(Way(way))
-        ways = challenge.ways()
-        print("second step: can use " + (", ".join(w.value for w in ways) or "nothing"))
-        if not ways:
-            ref = services.accounts.note_out_of_ways(account.id, source=source)
+        for kind in args.give_up:
+            challenge.give_up(kind)
+        kinds = challenge.kinds()
+        print("second step: can use " + (", ".join(kinds) or "nothing"))
+        if not kinds:
+            ref = services.signin.note_out_of_ways(account.id, source=source)
             print(f"nothing left: contact support and quote {ref}")
             return EXIT_SUPPORT
-        way = Way(args.method) if args.method in {w.value for w in Way} else (None if args.method else challenge.first())
-        if way is None or way not in ways:
+        spec = registry.get(args.method) if args.method else challenge.first()
+        if spec.kind not in kinds:
             reason = ("the email code is the last resort: give up every other way first"
-                      if args.method == "email" else "not on for this sign-in")
-            raise ValidationError(f"{args.method}: {reason}. Ways now: {', '.join(w.value for w in ways)}.")
-        print(f"second step: {way.value}")
-        step = _check_way(way, args, answer, services, account, source)
+                      if spec.role is Role.LAST_RESORT else "not on for this sign-in")
+            raise ValidationError(f"{spec.kind}: {reason}. Ways now: {', '.join(kinds)}.")
+        print(f"second step: {spec.kind}")
+        step = _check_way(spec, args, answer, services, account, source)
         if step is None:
             return EXIT_PENDING
-        print(f"{way.value}: {step.message}")
+        print(f"{spec.kind}: {step.message}")
         if not step.ok:
             return EXIT_REFUSED
-        services.accounts.complete_sign_in(account.id, way.value, source=source)
+        services.signin.complete_sign_in(account.id, spec.kind, source=source)
         print(f"signed in as {account.username}")
         return 0
 
 
-def _check_way(way, args: argparse.Namespace, answer: str, services, account, source: str):
-    """The one place that knows how each way is checked: its `StepResult`, or None when an
-    email code was sent and the next run brings it."""
-    from secconsole.core.challenge import Way
+def _check_way(spec, args: argparse.Namespace, answer: str, services, account, source: str):
+    """Check the way's answer: its `StepResult`, or None when choosing it sent a code (or a
+    prompt) and the next run brings the answer."""
+    from secconsole.core.methods import Answer, Start
     from secconsole.errors import ValidationError
 
-    if way is Way.QUESTION:
+    way = services.way(spec.kind)
+    caps = spec.capabilities
+    if caps.answer is Answer.TEXT:
         if not args.answer_stdin:
-            raise ValidationError("question: pass --answer-stdin and put the answer on the second line.")
-        return services.questions.verify(account.id, answer, source=source)
-    if way is Way.EMAIL and not args.code:
-        where = services.email.send_code(account.id, source=source)
-        print(f"email: a code was sent to {where}; run again with --method email --code CODE")
+            raise ValidationError(f"{spec.kind}: pass --answer-stdin and put the answer on the second line.")
+        return way.verify(account.id, answer, source=source)
+    if caps.start is Start.SEND_CODE and not args.code:
+        said = way.begin(account.id, source=source)
+        print(f"{spec.kind}: {said} Run again with --method {spec.kind} --code CODE")
         return None
     if not args.code:
-        raise ValidationError(f"{way.value}: pass --code.")
-    check = {Way.TOTP: services.totp.verify, Way.EMAIL: services.email.verify,
-             Way.RECOVERY: services.recovery.verify}[way]
-    return check(account.id, args.code, source=source)
+        raise ValidationError(f"{spec.kind}: pass --code.")
+    return way.verify(account.id, args.code, source=source)

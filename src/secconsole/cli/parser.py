@@ -11,6 +11,7 @@ import argparse
 from secconsole import __version__
 from secconsole.cli import EXIT_USAGE
 from secconsole.config import parse_minutes
+from secconsole.core.methods import Role, registry
 from secconsole.tui.routes import ROUTES
 
 
@@ -148,12 +149,13 @@ def _add_login_command(commands: _Commands) -> None:
     )
     login.add_argument("name")
     login.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
-    login.add_argument("--method", choices=("totp", "sms", "push", "question", "email", "recovery"),
+    login.add_argument("--method", choices=registry.kinds(),
                        help="the way to confirm it's you (default: the one the console would start on)")
     login.add_argument("--code", help="the code for totp, email or recovery")
     login.add_argument("--answer-stdin", action="store_true", help="read the security answer from stdin")
     login.add_argument("--give-up", action="append", default=[], metavar="WAY",
-                       choices=("totp", "sms", "push", "question"),
+                       choices=[s.kind for s in registry.methods()] + [s.kind for s in registry.all_ways()
+                                                                       if s.role is Role.BACKUP],
                        help="\"I can't use this method\" for WAY (repeatable), as in the console")
 
 

@@ -126,6 +126,8 @@ def _summary_json(a) -> dict:
 
 
 def _account_json(account, events) -> dict:
+    from secconsole.core.methods import registry
+
     def iso(moment):
         return moment.isoformat() if moment else None
 
@@ -144,7 +146,8 @@ def _account_json(account, events) -> dict:
         ],
         "second_step": account.has_second_step,
         "methods": {
-            m.kind.value: {"label": m.label, "enabled": m.enabled, "enabled_at": iso(m.enabled_at), "detail": m.detail}
+            m.kind: {"label": registry.get(m.kind).label, "enabled": m.enabled, "enabled_at": iso(m.enabled_at),
+                     "detail": m.detail, "locked": m.kind in account.locked_ways}
             for m in account.methods
         },
         "locked": account.locked,
