@@ -48,7 +48,7 @@ def test_user_add_list_show_unlock(tmp_path):
     assert [a["username"] for a in json.loads(listed.stdout)] == ["Alice"]
     shown = json.loads(run(tmp_path, "user", "show", "alice", "--json").stdout)
     assert shown["username"] == "Alice" and shown["second_step"] is False
-    assert set(shown["methods"]) == {"push", "sms", "totp"}
+    assert set(shown["methods"]) == {"push", "sms", "totp", "question", "recovery", "email"}
     assert shown["recent_events"][0]["kind"] == "account.created"
     assert shown["recent_events"][0]["source"] == "cli user add"
     assert STRONG not in json.dumps(shown)

@@ -69,8 +69,10 @@ class WayPanel(Vertical):
     def lead(self):
         prefix = f"{self.reason} asks for a fresh check. " if self.reason else ""
         detail = self.account.method(self.spec.kind).detail
-        text = template(self.spec.lead or f"{self.spec.choice}.", digits=detail.get("digits", 6),
-                        issuer=self.app.config.issuer, user=self.account.username)
+        if not self.spec.lead:
+            return plain(f"{prefix}{self.spec.choice}.")
+        text = template(self.spec.lead, digits=detail.get("digits", 6), issuer=self.app.config.issuer,
+                        user=self.account.username)
         return plain(prefix) + text
 
     def focus_field(self) -> None:

@@ -1,0 +1,210 @@
+"""The method contract: every registered way, and a throwaway one registered only here, passes
+the same checks, as far as its capabilities say (an answer may be reusable; recovery codes are
+generated, not enrolled; a code may need sending first). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from conftest import STRONG
+from secconsole.core.methods import Reason, Role, Setup, registry
+from secconsole.errors import SecConsoleError
+from throwaway_method import SPEC as PIN, registered
+from tui_helpers import enroll_totp
+
+
+class Driver:
+    """What the test knows that a person would: how to get the way, its right and wrong answers."""
+
+    def __init__(self, services, account_id: int) -> None:
+        self.s, self.account_id = services, account_id
+
+    def enroll(self) -> None: ...
+    def right(self) -> str: ...
+    def wrong(self) -> str: ...
+    def next_right(self) -> str:
+        """A fresh right answer after one was used (the next time step, the next code)."""
+        return self.right()
+
+
+class Totp(Driver):
+    def enroll(self):
+        self.secret = enroll_totp(self.s, "alice")
+
+    def right(self):
+        from secconsole.core.totp import TotpParams, code_at
+
+        return code_at(self.secret, self.s.clock.now(), TotpParams())
+
+    def wrong(self):
+        return "000000" if self.right() != "000000" else "111111"
+
+    def next_right(self):
+        self.s.clock.advance(seconds=30)
+        return self.right()
+
+
+class Question(Driver):
+    def enroll(self):
+        self.s.way("question").set(self.account_id, "What was the name of your first pet?", "Biscuit", source="t")
+
+    def right(self):
+        return "biscuit"
+
+    def wrong(self):
+        return "Rex"
+
+
+class Recovery(Driver):
+    def enroll(self):
+        self.codes = self.s.way("recovery").generate(self.account_id, source="t")
+        self.used = 0
+
+    def right(self):
+        return self.codes[self.used]
+
+    def next_right(self):
+        self.used += 1
+        return self.right()
+
+    def wrong(self):
+        return "zzzzz-zzzzz"
+
+
+class Email(Driver):
+    def enroll(self):
+        pass  # the fallback is on for a new account
+
+    def right(self):
+        from secconsole.core.delivery import recent_outbox
+
+        if not hasattr(self, "sent"):
+            self.s.way("email").begin(self.account_id, source="t")
+            self.sent = True
+        bodies = [m.body for m in recent_outbox(self.s.db, account_id=self.account_id, limit=5)]
+        return next(m.group(1) for m in map(re.compile(r"code is (\d{6})").search, bodies) if m)
+
+    def next_right(self):
+        self.s.clock.advance(seconds=61)
+        del self.sent
+        return self.right()
+
+    def wrong(self):
+        self.right()
+        return "000000" if self.right() != "000000" else "111111"
+
+
+class Pin(Driver):
+    def enroll(self):
+        self.s.way("pin").enroll(self.account_id, "4711", source="t")
+
+    def right(self):
+        return "4711"
+
+    def wrong(self):
+        return "1234"
+
+
+DRIVERS = {"totp": Totp, "question": Question, "recovery": Recovery, "email": Email, "pin": Pin}
+KINDS = [s.kind for s in registry.all_ways() if s.available] + ["pin"]
+
+
+def test_every_available_way_has_a_driver():
+    """A new way must join this suite: give it a driver."""
+    assert {s.kind for s in registry.all_ways() if s.available} <= set(DRIVERS)
+
+
+@pytest.fixture(params=KINDS)
+def way(request, config, clock):
+    from secconsole.services import open_services
+
+    with registered():
+        services = open_services(config, clock=clock, migrate=True)
+        try:
+            account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
+            driver = DRIVERS[request.param](services, account.id)
+            driver.enroll()
+            yield registry.get(request.param), services, driver
+        finally:
+            services.close()
+
+
+def verify(services, spec, driver, answer):
+    return services.way(spec.kind).verify(driver.account_id, answer, source="t")
+
+
+def test_enrolled_way_shows_on_the_account(way):
+    spec, services, driver = way
+    assert services.accounts.get("alice").method(spec.kind).enabled
+    if spec.role is Role.METHOD:
+        assert spec.kind in services.accounts.get("alice").second_steps
+
+
+def test_right_answer_passes_and_wrong_is_refused_with_a_reason(way):
+    spec, services, driver = way
+    wrong = verify(services, spec, driver, driver.wrong())
+    assert not wrong.ok and wrong.checked and wrong.reason in (Reason.WRONG, Reason.EXPIRED) and wrong.message
+    right = verify(services, spec, driver, driver.right())
+    assert right.ok and right.reason is Reason.ACCEPTED, right
+
+
+def test_replay(way):
+    spec, services, driver = way
+    answer = driver.right()
+    assert verify(services, spec, driver, answer).ok
+    again = verify(services, spec, driver, answer)
+    if spec.capabilities.single_use:
+        assert not again.ok and again.reason in (Reason.REPLAYED, Reason.WRONG, Reason.EXPIRED)
+        assert verify(services, spec, driver, driver.next_right()).ok
+    else:
+        assert again.ok
+
+
+def test_locks_at_the_profiles_limit_and_unlock_clears_it(way):
+    spec, services, driver = way
+    limit = services.profile.lockout.lock_after
+    for n in range(limit):
+        result = verify(services, spec, driver, driver.wrong())
+        assert not result.ok
+        services.clock.advance(seconds=services.profile.lockout.backoff_max_seconds)
+    assert result.locked
+    assert spec.kind in services.accounts.get("alice").locked_ways
+    blocked = verify(services, spec, driver, driver.right())
+    assert not blocked.ok and blocked.reason is Reason.LOCKED and not blocked.checked
+    assert services.accounts.unlock("alice", source="t")
+    assert spec.kind not in services.accounts.get("alice").locked_ways
+    assert verify(services, spec, driver, driver.next_right()).ok
+
+
+@pytest.mark.parametrize("hostile", ["[/]", "[@click=app.quit]x", "\x00\x1b]52;c;AAAA\x07", "٠١٢٣٤٥", "9" * 10_000, ""])
+def test_hostile_answers_get_a_message_and_no_crash(way, hostile):
+    spec, services, driver = way
+    try:
+        result = verify(services, spec, driver, hostile)
+    except SecConsoleError as exc:
+        assert str(exc)
+    else:
+        assert not result.ok and result.message
+
+
+def test_methods_turn_off_and_take_their_secret(way):
+    spec, services, driver = way
+    if spec.capabilities.setup is not Setup.WIZARD:
+        pytest.skip(f"{spec.kind} is not turned on and off by a switch")
+    services.enrollments.disable(driver.account_id, spec.kind, source="t")
+    assert not services.accounts.get("alice").method(spec.kind).enabled
+    with pytest.raises(SecConsoleError):
+        services.enrollments.disable(driver.account_id, spec.kind, source="t")
+
+
+def test_unlock_counters_come_from_the_registry():
+    from secconsole.core import throttle
+
+    with registered():
+        assert "pin:7" in throttle.account_keys(7, "alice")
+    assert "pin:7" not in throttle.account_keys(7, "alice")
+    with pytest.raises(ValueError):
+        throttle.way_key("pin", 7)
