@@ -169,7 +169,7 @@ def test_key_file_location_can_be_chosen(tmp_path):
 def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
     import shutil
 
-    from secconsole import demo
+    from secconsole.demo.seed import seed
     from secconsole.cli.console import demo_config
     from secconsole.cli.parser import build_parser
     from secconsole.services import open_services
@@ -180,7 +180,7 @@ def test_demo_with_db_keeps_data_and_key_between_runs(tmp_path):
         config, throwaway = demo_config(args, environ={})
         assert config.demo and config.key_file == db.with_name("demo.db.key") and not config.throwaway
         services = open_services(config)
-        created = demo.seed(services)
+        created = seed(services)
         assert created == (["alice", "bob", "carol", "dave"] if run_number == 0 else [])
         services.close()
         shutil.rmtree(throwaway)

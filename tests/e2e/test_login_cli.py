@@ -58,7 +58,7 @@ def test_question_then_email_then_support(tmp_path, secret):
     early = login(tmp_path, "--method", "email")
     assert early.returncode == 1 and "last resort" in early.stderr
     sent = login(tmp_path, "--give-up", "totp", "--give-up", "question", "--method", "email")
-    assert sent.returncode == 4 and "a code was sent to d•••e@example.com" in sent.stdout
+    assert sent.returncode == 4 and "emailed a 6-digit code to d•••e@example.com" in sent.stdout
     outbox = json.loads(run(tmp_path, "outbox", "--user", "dave", "--json").stdout)
     code = outbox[0]["body"].split("code is ")[1][:6]
     done = login(tmp_path, "--give-up", "totp", "--give-up", "question", "--method", "email", "--code", code)
