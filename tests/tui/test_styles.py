@@ -167,7 +167,7 @@ async def test_a_plain_screen_shown_after_every_other_screen_is_styled_as_before
     from secconsole.tui.dialogs.confirm import ConfirmDialog
     from secconsole.tui.dialogs.ways import WaysDialog
     from secconsole.tui.screens.add_card import AddCardScreen
-    from secconsole.tui.screens.enroll_totp import EnrollTotpScreen
+    from secconsole.tui.methods.totp import EnrollTotpScreen
     from secconsole.tui.screens.home import HomeScreen
     from secconsole.tui.screens.payments import PaymentsScreen
     from secconsole.tui.screens.problem import ProblemScreen
