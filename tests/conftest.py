@@ -120,24 +120,27 @@ def config(tmp_path, db_url) -> Config:
     return make_config(tmp_path, db_url)
 
 
-@pytest.fixture
-def services(request, config, clock, hasher):
+def open_test_services(request, config: Config, clock):
+    """``open_services`` as the services fixtures do it, for fixtures that must open their own
+    (say inside a registry context): a new database started migrated, and the ``hasher``
+    fixture's hasher. ``config`` must name a database no one has opened yet."""
     from secconsole.services import open_services
 
     start_migrated(request, config.db_url)
-    opened = open_services(config, clock=clock, migrate=True, hasher=hasher)
+    return open_services(config, clock=clock, migrate=True, hasher=request.getfixturevalue("hasher"))
+
+
+@pytest.fixture
+def services(request, config, clock):
+    opened = open_test_services(request, config, clock)
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def sqlite_services(request, tmp_path, clock, hasher):
+def sqlite_services(request, tmp_path, clock):
     """Services on a SQLite file only: for UI tests, where the backend is not the subject."""
-    from secconsole.services import open_services
-
-    config = make_config(tmp_path)
-    start_migrated(request, config.db_url)
-    opened = open_services(config, clock=clock, hasher=hasher)
+    opened = open_test_services(request, make_config(tmp_path), clock)
     yield opened
     opened.close()
 

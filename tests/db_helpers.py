@@ -53,10 +53,9 @@ def build_sqlite_template(path: Path) -> Path:
     db.dispose()
     with closing(sqlite3.connect(path)) as conn:  # everything into the main file, which is copied
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    for side in ("-wal", "-shm"):
-        leftover = path.with_name(path.name + side)
-        if leftover.exists() and leftover.stat().st_size:
-            raise RuntimeError(f"{leftover} still holds data: the template would not be complete")
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise RuntimeError(f"{wal} still holds data: a copy of {path.name} alone would miss it")
     return path
 
 
