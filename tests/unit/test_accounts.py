@@ -119,6 +119,7 @@ def test_success_clears_the_failure_count(services, clock):
     assert services.accounts.get("alice").failures == 0
 
 
+@pytest.mark.real_hasher  # asserts the production parameters
 def test_old_hash_parameters_are_upgraded_at_sign_in(services):
     create(services)
     weak = PasswordHasher(memory_kib=8192, time_cost=1).hash(STRONG)
@@ -196,6 +197,7 @@ def test_unlock_of_an_unknown_account_says_so(services):
         services.accounts.unlock("nobody", source=SRC)
 
 
+@pytest.mark.real_hasher  # the second opener hashes for real: both sides take as long as before
 def test_two_racing_creations_of_one_name_make_one_account(services):
     from secconsole.services import open_services
 
