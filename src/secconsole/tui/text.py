@@ -14,7 +14,3 @@ def template(markup: str, **values: object) -> Content:
     """Our markup, with people's strings substituted as plain text."""
     return Content.from_markup(markup, **{k: str(v) for k, v in values.items()})
 
-
-def days_ago(days: int) -> str:
-    """``today``, ``1 day ago``, ``12 days ago``."""
-    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"

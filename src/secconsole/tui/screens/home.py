@@ -15,7 +15,8 @@ from textual.widgets.option_list import Option
 
 from secconsole.core.methods import registry
 from secconsole.core.views import AccountView
-from secconsole.tui.text import days_ago, template
+from secconsole.core.wording import days_ago
+from secconsole.tui.text import template
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 

@@ -18,7 +18,8 @@ from secconsole.core.methods.base import WaySpec
 from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.screens.base import SectionsScreen
-from secconsole.tui.text import days_ago, template
+from secconsole.core.wording import days_ago
+from secconsole.tui.text import template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.method_row import MethodRow
 from secconsole.tui.widgets.topbar import TopBar
