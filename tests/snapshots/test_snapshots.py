@@ -1,18 +1,19 @@
 """SVG snapshots of every screen at 80x24 (sync tests: snap_compare runs the app itself).
 
-Update after an intended change with ``pytest tests/test_snapshots.py --snapshot-update`` and look
-at the report before committing."""
+Screens that are routes start there through the route table (``start_on``: signed in through the
+core, then opened as ``--open`` opens them); the sign-in and challenge screens are walked through.
+Update after an intended change with ``pytest tests/snapshots --snapshot-update`` and look at the
+report before committing."""
 
 from __future__ import annotations
 
 import pytest
 
-from secconsole.tui.screens.change_password import ChangePasswordScreen
 from secconsole.tui.screens.create_account import CreateAccountScreen
 from secconsole.tui.screens.home import HomeScreen
 
 from conftest import STRONG
-from tui_helpers import make_app, settle, sign_in, type_into, wait_until
+from tui_helpers import make_app, settle, sign_in, start_on, type_into, wait_until
 
 SIZE = (80, 24)
 
@@ -56,7 +57,7 @@ def test_create_account_checklist(snap_compare, svc):
 
 def test_home(snap_compare, svc):
     async def enter(pilot):
-        await sign_in(pilot, "alice", STRONG)
+        await start_on(pilot, "home", "alice", STRONG)
 
     assert snap_compare(make_app(svc), run_before=enter, terminal_size=SIZE)
 
@@ -65,7 +66,7 @@ def test_home_with_password_reminder(snap_compare, svc):
     svc.clock.advance(days=120)
 
     async def enter(pilot):
-        await sign_in(pilot, "alice", STRONG)
+        await start_on(pilot, "home", "alice", STRONG)
         assert isinstance(pilot.app.screen, HomeScreen)
 
     assert snap_compare(make_app(svc), run_before=enter, terminal_size=SIZE)
@@ -73,9 +74,7 @@ def test_home_with_password_reminder(snap_compare, svc):
 
 def test_change_password(snap_compare, svc):
     async def fill(pilot):
-        await sign_in(pilot, "alice", STRONG)
-        await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChangePasswordScreen))
+        await start_on(pilot, "change-password", "alice", STRONG)
         await type_into(pilot, "#current", STRONG)
         await type_into(pilot, "#new", "Quartz-Falcon-2026%")
         await type_into(pilot, "#confirm", "Quartz-Falcon")
@@ -109,21 +108,12 @@ def _enroll_totp(svc):
 
 
 async def _settings(pilot):
-    from secconsole.tui.screens.settings import SettingsScreen
-
-    await sign_in(pilot, "alice", STRONG, totp=getattr(pilot.app.loaded_services, "totp_secret", None))
-    await pilot.press("s")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+    await start_on(pilot, "settings", "alice", STRONG)
     await wait_until(pilot, lambda: "Signed in" in str(pilot.app.screen.query_one("#activity").visual))
 
 
 async def _payments(pilot):
-    from secconsole.tui.screens.payments import PaymentsScreen
-
-    await sign_in(pilot, "alice", STRONG)
-    await pilot.press("p")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PaymentsScreen))
-    await settle(pilot)
+    await start_on(pilot, "payments", "alice", STRONG)
 
 
 def test_settings(snap_compare, svc):
@@ -165,7 +155,7 @@ def test_step_up(snap_compare, svc):
     from secconsole.tui.screens.stepup import StepUpScreen
 
     async def stale(pilot):
-        await sign_in(pilot, "alice", STRONG)
+        await start_on(pilot, "home", "alice", STRONG)
         svc.clock.advance(minutes=30)
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, StepUpScreen))

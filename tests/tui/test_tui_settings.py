@@ -332,10 +332,10 @@ async def test_a_slow_read_that_started_before_a_write_does_not_overwrite_it(svc
             return account
 
         svc.accounts.get_by_id = get_by_id
-        stale = screen.run_worker(screen.refresh_account())
+        stale = screen.run_worker(screen.reread())
         await wait_until(pilot, slow_once.is_set)
         svc.way("question").remove(alice.id, source="test")
-        await screen.refresh_account()
+        await screen.reread()
         await stale.wait()
         await pilot.pause()
         assert text_of(app, "#question-detail") == "Not set"

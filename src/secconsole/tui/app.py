@@ -151,12 +151,13 @@ class SecConsoleApp(App[None]):
 
     # -- session --------------------------------------------------------------------------
 
-    def signed_in(self, account: AccountView) -> None:
+    def signed_in(self, account: AccountView, *, then: str | None = None) -> None:
+        """Home for ``account``, then the route asked for (``then``, or ``--open``'s)."""
         from secconsole.tui.screens.home import HomeScreen
 
         self.session.signed_in(account, self._services.clock.now())
         self.push_screen(HomeScreen(account))
-        route, self._pending_route = self._pending_route, None
+        route, self._pending_route = then or self._pending_route, None
         if route and route != "home":
             self.open_route(route)
 

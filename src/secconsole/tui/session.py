@@ -21,6 +21,9 @@ class Session:
         self.verified_at: datetime | None = None
         #: Published with the new ``AccountView`` whenever it changes.
         self.changed: Signal[AccountView] = Signal(app, "account-changed")
+        #: Bumped by every read started and every update: a read that started before a newer read
+        #: or write (say, on coming back from a confirm dialog) must not show its older copy.
+        self._ticket = 0
 
     def signed_in(self, account: AccountView, now: datetime) -> None:
         self.verified_at = now
@@ -29,9 +32,21 @@ class Session:
     def verified(self, now: datetime) -> None:
         self.verified_at = now
 
-    def update(self, account: AccountView) -> None:
+    def start_read(self) -> int:
+        """A ticket for a read of the account about to start; pass it to ``update``."""
+        self._ticket += 1
+        return self._ticket
+
+    def update(self, account: AccountView, *, read: int | None = None) -> bool:
+        """Take a newer copy of the account and tell every subscriber. A read's copy (``read``:
+        its ticket) is dropped when a newer read or write was started since. Returns whether it
+        was taken."""
+        if read is not None and read != self._ticket:
+            return False
+        self._ticket += 1
         self.account = account
         self.changed.publish(account)
+        return True
 
     def signed_out(self) -> AccountView | None:
         account, self.account, self.verified_at = self.account, None, None

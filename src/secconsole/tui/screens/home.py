@@ -9,19 +9,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secconsole.core.methods import registry
 from secconsole.core.views import AccountView
 from secconsole.core.wording import days_ago
+from secconsole.tui.screens.base import AccountScreen
 from secconsole.tui.text import template
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(AccountScreen):
     CSS_PATH = [stylesheet("home")]
     BINDINGS = [
         Binding("s", "settings", "Settings", id="home.settings"),
@@ -29,10 +29,6 @@ class HomeScreen(Screen[None]):
         Binding("c", "change_password", "Change password", id="home.change_password"),
         Binding("o", "sign_out", "Sign out", id="home.sign_out"),
     ]
-
-    def __init__(self, account: AccountView) -> None:
-        super().__init__()
-        self.account = account
 
     def compose(self) -> ComposeResult:
         yield TopBar("Account", username=self.account.username, demo=self.app.config.demo)
@@ -50,26 +46,10 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._render_account()
-        self.app.session.changed.subscribe(self, self._changed)
         self.query_one("#home-menu").focus()
 
-    def _changed(self, account: AccountView) -> None:
-        self.account = account
-        self._render_account()
-
-    def on_screen_resume(self) -> None:
-        """Back in view: show what is true now (a wizard or another console may have changed it)."""
-        self.run_worker(self._reread(), group="reread", exclusive=True)
-
-    async def _reread(self) -> None:
-        services = await self.app.services()
-        account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
-        if self.app.account is not None and self.app.account.id == account.id:
-            self.app.session.update(account)
-
-    def _render_account(self) -> None:
-        a = self.account
+    def show_account(self, account: AccountView) -> None:
+        a = account
         self.query_one("#home-greeting", Static).update(
             template("Signed in as [b]$name[/b] ($email)", name=a.username, email=a.email)
         )

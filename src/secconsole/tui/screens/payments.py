@@ -30,8 +30,7 @@ class PaymentsScreen(SectionsScreen):
     ]
 
     def __init__(self, account: AccountView) -> None:
-        super().__init__()
-        self.account = account
+        super().__init__(account)
         self.cards: list[Card] = []
 
     def compose(self) -> ComposeResult:
@@ -51,23 +50,12 @@ class PaymentsScreen(SectionsScreen):
             yield Static(id="sms-note")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.render_account(self.account)
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    @work(group="payments", exclusive=True)
-    async def reload(self) -> None:
+    async def reread(self) -> None:
         services = await self.app.services()
-        account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
         self.cards = await self.app.run_core(services.payments.cards, self.account.id)
-        self.render_account(account)
+        await super().reread()
 
-    def render_account(self, account: AccountView) -> None:
-        self.account = account
-        self.app.session.update(account)
+    def show_account(self, account: AccountView) -> None:
         verified = account.identity_verified
         self.query_one("#identity-detail", Static).update(
             Content.from_markup("[$success]Verified[/]") if verified

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Footer, Static, Switch
 
 from secconsole.core.views import AccountView
@@ -29,18 +30,12 @@ ACTIVITY_ROWS = 8
 
 
 class SettingsScreen(SectionsScreen):
-    #: Bumped by every account read and write; only the newest gets rendered.
-    _ticket = 0
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="settings.back"),
         Binding("p", "payments", "Payments", id="settings.payments"),
         Binding("c", "change_password", "Change password", id="settings.change_password"),
         Binding("q", "question", "Security question", id="settings.question", show=False),
     ]
-
-    def __init__(self, account: AccountView) -> None:
-        super().__init__()
-        self.account = account
 
     def compose(self) -> ComposeResult:
         yield TopBar("Password and Security", username=self.account.username, demo=self.app.config.demo)
@@ -49,29 +44,17 @@ class SettingsScreen(SectionsScreen):
             for spec in registry.methods():
                 yield MethodRow(spec)
             yield Static("Backups", classes="section")
-            with Horizontal(classes="setting-row"):
-                yield Static(classes="setting-control")
-                yield Static("Security question", classes="setting-name", markup=False)
-                yield Static(id="question-detail", classes="setting-detail")
+            yield _row("Security question", "question-detail")
             with Horizontal(classes="row-buttons"):
                 yield ActionButton("Set question", id="question")
                 yield ActionButton("Remove question", id="remove-question")
-            with Horizontal(classes="setting-row"):
-                yield Static(classes="setting-control")
-                yield Static("Recovery codes", classes="setting-name", markup=False)
-                yield Static(id="recovery-detail", classes="setting-detail")
+            yield _row("Recovery codes", "recovery-detail")
             with Horizontal(classes="row-buttons"):
                 yield ActionButton("Make recovery codes", id="recovery")
-            with Horizontal(classes="setting-row"):
-                yield Switch(id="switch-email", animate=False)
-                yield Static("Email fallback", classes="setting-name", markup=False)
-                yield Static(id="email-detail", classes="setting-detail")
+            yield _row("Email fallback", "email-detail", Switch(id="switch-email", animate=False))
             yield Static(FALLBACK_HELP, classes="setting-help", markup=False)
             yield Static("Password", classes="section")
-            with Horizontal(classes="setting-row"):
-                yield Static(classes="setting-control")
-                yield Static("Last changed", classes="setting-name", markup=False)
-                yield Static(id="password-detail", classes="setting-detail")
+            yield _row("Last changed", "password-detail")
             yield Static(id="password-reminder", classes="banner")
             with Horizontal(classes="row-buttons"):
                 yield ActionButton("Change password", id="change-password")
@@ -80,18 +63,12 @@ class SettingsScreen(SectionsScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.render_account(self.account)
         self.query_one(Switch).focus()
-
-    def on_screen_resume(self) -> None:
-        """Shown again (or first): re-read the account, since a form may have changed it."""
-        self.run_worker(self.refresh_account(), group="refresh", exclusive=True)
 
     # -- rendering ------------------------------------------------------------------------
 
-    def render_account(self, account: AccountView) -> None:
-        self.account = account
-        self.app.session.update(account)
+    def show_account(self, account: AccountView) -> None:
+        self.load_activity()
         for row in self.query(MethodRow):
             row.show(account.method(row.kind), _method_detail(account, row.spec))
         question = account.security_question
@@ -132,20 +109,6 @@ class SettingsScreen(SectionsScreen):
             for e in events
         ]
         self.query_one("#activity", Static).update(Content("\n").join(lines) if lines else "No activity yet.")
-
-    async def refresh_account(self) -> None:
-        """Re-read the account and show it, unless a newer read or write got there first: a read
-        started before a write (say, on returning from its confirm dialog) can finish after it."""
-        ticket = self._next_ticket()
-        services = await self.app.services()
-        account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
-        if ticket == self._ticket:
-            self.render_account(account)
-            self.load_activity()
-
-    def _next_ticket(self) -> int:
-        self._ticket += 1
-        return self._ticket
 
     # -- methods --------------------------------------------------------------------------
 
@@ -206,7 +169,7 @@ class SettingsScreen(SectionsScreen):
             self.notify(str(exc), severity="error", markup=False)
         else:
             self.notify(f"{spec.label} was deleted and turned off.", markup=False)
-        await self.refresh_account()
+        await self.reread()
 
     def _restore_row(self, row: MethodRow) -> None:
         row.show(self.account.method(row.kind), _method_detail(self.account, row.spec))
@@ -223,11 +186,9 @@ class SettingsScreen(SectionsScreen):
             )
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
-            await self.refresh_account()
+            await self.reread()
             return
-        self._next_ticket()  # what the write returned is newer than any read still on its way
-        self.render_account(account)
-        self.load_activity()
+        self.app.session.update(account)  # newer than any read still on its way
         self.notify("Email fallback is on." if enabled else "Email fallback is off: support is the last resort.")
 
     # -- backups and password -------------------------------------------------------------
@@ -257,7 +218,7 @@ class SettingsScreen(SectionsScreen):
             self.notify(str(exc), severity="error", markup=False)
         else:
             self.notify("Your security question was removed.")
-        await self.refresh_account()
+        await self.reread()
 
     @on(ActionButton.Pressed, "#recovery")
     @work(group="confirm", exclusive=True)
@@ -278,7 +239,7 @@ class SettingsScreen(SectionsScreen):
             self.notify(str(exc), severity="error", markup=False)
             return
         await self.app.push_screen_wait(RecoveryCodesDialog(codes))
-        await self.refresh_account()
+        await self.reread()
 
     @on(ActionButton.Pressed, "#change-password")
     def action_change_password(self) -> None:
@@ -302,3 +263,13 @@ def _method_detail(account: AccountView, spec: WaySpec) -> str:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _row(name: str, detail_id: str, control: Widget | None = None) -> Horizontal:
+    """One setting: its control (or the space for one), its name and its detail."""
+    return Horizontal(
+        control or Static(classes="setting-control"),
+        Static(name, classes="setting-name", markup=False),
+        Static(id=detail_id, classes="setting-detail"),
+        classes="setting-row",
+    )

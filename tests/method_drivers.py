@@ -1,0 +1,108 @@
+"""Drivers for the method contract suite (tests/unit/test_method_contract.py and its TUI half,
+tests/tui/test_method_contract_tui.py): per way, what a person would know: how to get it, its
+right and wrong answers. A new way joins the suite with a driver here."""
+
+from __future__ import annotations
+
+import re
+
+from secconsole.core.methods import Setup, registry
+from tui_helpers import enroll_totp
+
+
+class Driver:
+    """What the test knows that a person would: how to get the way, its right and wrong answers."""
+
+    def __init__(self, services, account_id: int) -> None:
+        self.s, self.account_id = services, account_id
+
+    def enroll(self) -> None: ...
+    def right(self) -> str: ...
+    def wrong(self) -> str: ...
+    def next_right(self) -> str:
+        """A fresh right answer after one was used (the next time step, the next code)."""
+        return self.right()
+
+
+class Totp(Driver):
+    def enroll(self):
+        self.secret = enroll_totp(self.s, "alice")
+
+    def right(self):
+        from secconsole.core.totp import TotpParams, code_at
+
+        return code_at(self.secret, self.s.clock.now(), TotpParams())
+
+    def wrong(self):
+        return "000000" if self.right() != "000000" else "111111"
+
+    def next_right(self):
+        self.s.clock.advance(seconds=30)
+        return self.right()
+
+
+class Question(Driver):
+    def enroll(self):
+        self.s.way("question").set(self.account_id, "What was the name of your first pet?", "Biscuit", source="t")
+
+    def right(self):
+        return "biscuit"
+
+    def wrong(self):
+        return "Rex"
+
+
+class Recovery(Driver):
+    def enroll(self):
+        self.codes = self.s.way("recovery").generate(self.account_id, source="t")
+        self.used = 0
+
+    def right(self):
+        return self.codes[self.used]
+
+    def next_right(self):
+        self.used += 1
+        return self.right()
+
+    def wrong(self):
+        return "zzzzz-zzzzz"
+
+
+class Email(Driver):
+    def enroll(self):
+        pass  # the fallback is on for a new account
+
+    def right(self):
+        from secconsole.core.delivery import recent_outbox
+
+        if not hasattr(self, "sent"):
+            self.s.way("email").begin(self.account_id, source="t")
+            self.sent = True
+        bodies = [m.body for m in recent_outbox(self.s.db, account_id=self.account_id, limit=5)]
+        return next(m.group(1) for m in map(re.compile(r"code is (\d{6})").search, bodies) if m)
+
+    def next_right(self):
+        self.s.clock.advance(seconds=61)
+        del self.sent
+        return self.right()
+
+    def wrong(self):
+        self.right()
+        return "000000" if self.right() != "000000" else "111111"
+
+
+class Pin(Driver):
+    def enroll(self):
+        self.s.way("pin").enroll(self.account_id, "4711", source="t")
+
+    def right(self):
+        return "4711"
+
+    def wrong(self):
+        return "1234"
+
+
+DRIVERS = {"totp": Totp, "question": Question, "recovery": Recovery, "email": Email, "pin": Pin}
+KINDS = [s.kind for s in registry.all_ways() if s.available] + ["pin"]
+#: The ways a Settings switch turns on (a wizard) and off (the two-step dialog).
+WIZARD_KINDS = [k for k in KINDS if k == "pin" or registry.get(k).capabilities.setup is Setup.WIZARD]
