@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import STRONG
+from conftest import STRONG, open_test_services
 from method_drivers import DRIVERS, WIZARD_KINDS
 from secconsole.core.methods import registry
 from throwaway_method import registered
@@ -16,10 +16,8 @@ from tui_helpers import make_app, start_on, wait_until
 
 @pytest.fixture(params=WIZARD_KINDS)
 def enrolled(request, config, clock):
-    from secconsole.services import open_services
-
     with registered():
-        services = open_services(config, clock=clock, migrate=True)
+        services = open_test_services(request, config, clock)
         try:
             account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
             DRIVERS[request.param](services, account.id).enroll()

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import STRONG
+from conftest import STRONG, open_test_services
 from secconsole.core.methods import Reason, Role, Setup, registry
 from secconsole.errors import SecConsoleError
 from method_drivers import DRIVERS, KINDS
@@ -22,10 +22,8 @@ def test_every_available_way_has_a_driver():
 
 @pytest.fixture(params=KINDS)
 def way(request, config, clock):
-    from secconsole.services import open_services
-
     with registered():
-        services = open_services(config, clock=clock, migrate=True)
+        services = open_test_services(request, config, clock)
         try:
             account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
             driver = DRIVERS[request.param](services, account.id)
