@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -131,10 +132,14 @@ def test_a_row_lock_held_past_the_timeout_on_postgresql_is_named(request, pg_sch
 
     services = open_test_services(request, make_config(tmp_path, pg_schema_url), clock)
     try:
-        with psycopg.connect(plain_pg_url(pg_schema_url)) as holder:
+        with psycopg.connect(plain_pg_url(pg_schema_url)) as holder, ThreadPoolExecutor(1) as pool:
             holder.execute("LOCK TABLE account IN ACCESS EXCLUSIVE MODE")
-            with pytest.raises(DatabaseBusy, match="is busy"):
-                services.accounts.create("bob", "bob@example.com", STRONG, source="test")
+            attempt = pool.submit(services.accounts.create, "bob", "bob@example.com", STRONG, source="test")
+            try:
+                with pytest.raises(DatabaseBusy, match="is busy"):
+                    attempt.result(timeout=10)  # without a lock timeout it would wait for ever
+            finally:
+                holder.rollback()
         services.accounts.create("bob", "bob@example.com", STRONG, source="test")
     finally:
         services.close()
@@ -185,9 +190,9 @@ def test_a_full_database_is_named_and_the_write_is_whole_or_absent(request, tmp_
 # -- damage -----------------------------------------------------------------------------------
 
 
-def damage(path: str, *, table: str | None = None) -> None:
-    """Overwrite a table's root page (or, with no table, the file's header)."""
-    offset = 0
+def damage(path: str, *, table: str | None = None, offset: int = 0) -> None:
+    """Overwrite a table's root page (or, with no table, the file from ``offset``: 0 is the header,
+    100 the schema's own page)."""
     if table is not None:
         with sqlite3.connect(path) as conn:
             size = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -206,6 +211,12 @@ def test_a_damaged_page_is_named(alice_db, clock, hasher):
             services.accounts.get("alice")
     finally:
         services.close()
+
+
+def test_a_damaged_schema_page_is_named_at_start_up(alice_db, clock, hasher):
+    damage(db_file(alice_db), offset=100)
+    with pytest.raises(DatabaseDamaged, match="is damaged"):
+        open_services(alice_db, clock=clock, hasher=hasher)
 
 
 def test_a_file_that_is_not_a_database_is_named(alice_db, capsys):
@@ -260,3 +271,12 @@ def test_a_mail_server_that_is_down_is_named_and_the_cli_says_unavailable(reques
                           "--password-stdin", "--give-up", "totp", "--method", "email")
     assert status == cli.EXIT_UNAVAILABLE == 69
     assert "No email was sent." in err and "Traceback" not in err
+
+
+def test_every_exit_status_is_listed_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for name in dir(cli):
+        if name.startswith("EXIT_") and getattr(cli, name) >= 65:
+            assert f" {getattr(cli, name)} " in shown, name

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="secconsole",
         parents=[common],
         description="A terminal account-security console. With no command, starts the console.",
+        epilog="Exit status: 0 done, 1 bad input or refused, 2 bad usage, 3-5 see `login --help`; faults: "
+        "65 database damaged, 69 mail server unavailable, 74 disk full, 75 database busy (try again), "
+        "77 database read-only, 78 key file missing or wrong, 70 unexpected (details in the log).",
     )
     parser.add_argument("--version", action="version", version=f"secconsole {__version__}")
     _console_options(parser)
