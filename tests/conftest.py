@@ -169,3 +169,13 @@ def read_only():
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", path], check=True)
         os.chmod(path, 0o600)
+
+
+@pytest.fixture
+def alice_db(request, tmp_path, clock):
+    """A migrated SQLite database holding alice, closed (its WAL folded back into the file)."""
+    config = make_config(tmp_path)
+    services = open_test_services(request, config, clock)
+    services.accounts.create("alice", "alice@example.com", STRONG, source="test")
+    services.close()
+    return config

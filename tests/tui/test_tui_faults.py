@@ -3,7 +3,7 @@ on the problem screen when the console cannot start), never "something went wron
 
 from __future__ import annotations
 
-from conftest import STRONG, make_config, open_test_services
+from conftest import STRONG
 from secconsole.services import open_services
 from secconsole.tui.app import SecConsoleApp
 from secconsole.tui.screens.problem import ProblemScreen
@@ -13,16 +13,8 @@ from tui_helpers import make_app, sign_in, text_of, wait_until
 SIZE = (80, 24)
 
 
-def alice_database(request, tmp_path, clock):
-    config = make_config(tmp_path)
-    services = open_test_services(request, config, clock)
-    services.accounts.create("alice", "alice@example.com", STRONG, source="test")
-    services.close()
-    return config
-
-
-async def test_signing_in_to_a_read_only_database_says_so(request, tmp_path, clock, hasher, read_only):
-    config = alice_database(request, tmp_path, clock)
+async def test_signing_in_to_a_read_only_database_says_so(alice_db, clock, hasher, read_only):
+    config = alice_db
     read_only(config.db_url)
     services = open_services(config, clock=clock, hasher=hasher)
     try:
@@ -36,8 +28,8 @@ async def test_signing_in_to_a_read_only_database_says_so(request, tmp_path, clo
         services.close()
 
 
-async def test_a_damaged_database_stops_the_console_with_its_reason(request, tmp_path, clock):
-    config = alice_database(request, tmp_path, clock)
+async def test_a_damaged_database_stops_the_console_with_its_reason(alice_db, clock):
+    config = alice_db
     with open(config.db_url, "r+b") as handle:
         handle.write(b"\xa5" * 64)
     app = SecConsoleApp(config, clock=clock, cursor_blink=False)

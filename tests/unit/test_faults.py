@@ -30,16 +30,6 @@ from secconsole.services import open_services
 from secconsole.store import engine, migrate
 
 
-@pytest.fixture
-def alice_db(request, tmp_path, clock):
-    """A migrated SQLite database holding alice, closed (its WAL folded back into the file)."""
-    config = make_config(tmp_path)
-    services = open_test_services(request, config, clock)
-    services.accounts.create("alice", "alice@example.com", STRONG, source="test")
-    services.close()
-    return config
-
-
 def db_file(config) -> str:
     return config.db_url if "://" not in config.db_url else config.db_url.split("///", 1)[1]
 
