@@ -8,6 +8,8 @@ the real ones) and start from a database the real migrations made once per sessi
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -147,3 +149,33 @@ def sqlite_services(request, tmp_path, clock):
 
 STRONG = "Tulip-Harbor-42!"
 STRONG_2 = "Quartz-Falcon-2026%"
+
+
+@pytest.fixture
+def read_only():
+    """Make a file truly read-only, for root too: root ignores modes but not the immutable flag."""
+    made = []
+
+    def make(path: str) -> None:
+        if os.geteuid() == 0:
+            if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", path]).returncode:
+                pytest.skip("root needs chattr +i (CAP_LINUX_IMMUTABLE) to make a file read-only")
+        else:
+            os.chmod(path, 0o444)
+        made.append(path)
+
+    yield make
+    for path in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", path], check=True)
+        os.chmod(path, 0o600)
+
+
+@pytest.fixture
+def alice_db(request, tmp_path, clock):
+    """A migrated SQLite database holding alice, closed (its WAL folded back into the file)."""
+    config = make_config(tmp_path)
+    services = open_test_services(request, config, clock)
+    services.accounts.create("alice", "alice@example.com", STRONG, source="test")
+    services.close()
+    return config

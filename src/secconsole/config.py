@@ -45,15 +45,28 @@ class Config:
 
 
 def detect_source(environ: Mapping[str, str] | None = None) -> str:
-    """Where this process is driven from: an SSH peer or a local terminal."""
+    """Where this process is driven from: an SSH peer, a browser tab's client (serve-web sets
+    SECCONSOLE_WEB_CLIENT; anything but an IP address is ignored) or a local terminal."""
     env = os.environ if environ is None else environ
     ssh = env.get("SSH_CONNECTION", "").split()
     if ssh:
         return f"ssh {ssh[0]}"
+    web = _ip_address(env.get("SECCONSOLE_WEB_CLIENT", ""))
+    if web:
+        return f"web {web}"
     try:
         return f"local {os.ttyname(0)}"
     except OSError:
         return "local (no tty)"
+
+
+def _ip_address(text: str) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def default_log_file() -> Path:

@@ -21,5 +21,31 @@ class KeyFileError(SecConsoleError):
     """The key that protects secrets at rest is missing or does not match the data."""
 
 
+class DeliveryError(SecConsoleError):
+    """A message (an email code, a notice) could not be handed over; nothing about a code was revealed."""
+
+
 class DatabaseError(SecConsoleError):
     """The database cannot be reached or is not in a usable state."""
+
+
+class DatabaseFault(DatabaseError):
+    """The database refused a read or a write for a reason outside the program: permissions, a lock
+    held too long, no space, damage. The transaction was rolled back, so nothing is half-written.
+    ``store.faults`` makes these from the drivers' errors."""
+
+
+class DatabaseReadOnly(DatabaseFault):
+    """The file, its folder or the server accepts reads only."""
+
+
+class DatabaseBusy(DatabaseFault):
+    """Another connection held the lock longer than we wait for it."""
+
+
+class DatabaseFull(DatabaseFault):
+    """No space left for the database (or a size limit reached)."""
+
+
+class DatabaseDamaged(DatabaseFault):
+    """The file is not a database or a page of it is corrupt."""

@@ -24,7 +24,8 @@ from secconsole.core.payments import Payments
 from secconsole.core.policy import PolicyProfile, get_profile
 from secconsole.core.signin import SignInService
 from secconsole.core.support import Support
-from secconsole.errors import DatabaseError, KeyFileError
+from secconsole.errors import DatabaseError, DatabaseFault, KeyFileError
+from secconsole.store import faults
 from secconsole.store.engine import Database
 from secconsole.store.migrate import ensure_current
 from secconsole.store.models import Meta
@@ -120,8 +121,11 @@ def open_database(config: Config) -> Database:
         if path and path != ":memory:":
             _private_dir(Path(path).expanduser().resolve().parent)
     try:
-        with db.engine.connect():
+        with faults.translated(db.display_url), db.engine.connect():
             pass
+    except DatabaseFault:
+        db.dispose()
+        raise
     except Exception as exc:  # the driver's own exception types differ per backend
         db.dispose()
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -80,7 +80,7 @@ async def test_serve_web_answers_on_loopback_with_the_page_and_a_working_console
         assert f"ws://127.0.0.1:{web.port}/ws" in html
         async with client.get(web.url + "/static/js/textual.js") as script:
             assert script.status == 200
-        async with client.ws_connect(web.url + "/ws?width=80&height=24") as ws:
+        async with client.ws_connect(web.url + "/ws?width=80&height=24", origin=web.url) as ws:
             await console_output_until(ws, "Sign in to your account")
             await ws.send_str(json.dumps(["stdin", "\x0e"]))  # ctrl+n
             await console_output_until(ws, "Create your account")
@@ -93,13 +93,105 @@ async def test_serve_web_answers_on_loopback_with_the_page_and_a_working_console
     assert web.stop() in (0, -signal.SIGTERM)
 
 
+async def handshake_status(url: str, *, origin: str | None, host: str | None = None) -> int:
+    """The status a websocket upgrade gets: 101 when the server takes it."""
+    headers = {"Host": host} if host else {}
+    async with aiohttp.ClientSession() as client:
+        try:
+            async with client.ws_connect(url + "/ws?width=80&height=24", origin=origin, headers=headers) as ws:
+                await ws.close()
+                return 101
+        except aiohttp.WSServerHandshakeError as exc:
+            return exc.status
+
+
+async def test_serve_web_refuses_sockets_from_foreign_pages_and_names(tmp_path):
+    """Cross-site websocket hijacking and DNS rebinding: only this server's own pages (and the
+    operator's --allow-origin) may open a console, and only under this server's name."""
+    web = WebServer(tmp_path, "--allow-origin", "https://walkthrough.example")
+    try:
+        own = f"127.0.0.1:{web.port}"
+        assert await handshake_status(web.url, origin=web.url) == 101
+        assert await handshake_status(web.url, origin=f"http://localhost:{web.port}") == 101
+        assert await handshake_status(web.url, origin="https://walkthrough.example") == 101
+        assert await handshake_status(web.url, origin="https://evil.example") == 403
+        assert await handshake_status(web.url, origin="null") == 403
+        assert await handshake_status(web.url, origin=f"http://127.0.0.1:{web.port + 1}") == 403
+        assert await handshake_status(web.url, origin=None) == 403
+        assert await handshake_status(web.url, origin=f"http://rebound.example:{web.port}",
+                                      host=f"rebound.example:{web.port}") == 403
+        async with aiohttp.ClientSession() as client:
+            async with client.get(web.url + "/", headers={"Host": f"rebound.example:{web.port}"}) as page:
+                assert page.status == 403
+            async with client.get(web.url + "/", headers={"Host": own}) as page:
+                assert page.status == 200
+    finally:
+        web.stop()
+    log = web.log_path.read_text()
+    assert "reason=websocket from foreign Origin 'https://evil.example'" in log
+    assert "reason=websocket without an Origin" in log
+    assert f"reason=foreign Host 'rebound.example:{web.port}'" in log
+    assert log.count("tab start") == 3
+
+
+def audit_sources(db) -> list[str]:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return [row[0] for row in conn.execute("SELECT source FROM audit_event ORDER BY id")]
+    except sqlite3.OperationalError:  # not created or not migrated yet
+        return []
+
+
+async def sign_in_once(url: str, db, *, local: str, forwarded_for: str | None = None) -> None:
+    """One tab from address ``local``: a wrong password for a name that does not exist, until
+    the audit trail has its event."""
+    before = len(audit_sources(db))
+    connector = aiohttp.TCPConnector(local_addr=(local, 0))
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    async with aiohttp.ClientSession(connector=connector) as client:
+        async with client.ws_connect(url + "/ws?width=80&height=24", origin=url, headers=headers) as ws:
+            await console_output_until(ws, "Sign in to your account")
+            await ws.send_str(json.dumps(["stdin", "nobody\tnot-the-password\r"]))
+            deadline = time.monotonic() + 30
+            while len(audit_sources(db)) == before:
+                assert time.monotonic() < deadline, "the failed sign-in never reached the audit trail"
+                await asyncio.sleep(0.2)
+
+
+async def test_each_tab_records_its_own_client_as_the_source(tmp_path):
+    """Each tab's console counts failures against its own client, not one source shared by every
+    tab; X-Forwarded-For is believed only from --trusted-proxy."""
+    data = tmp_path / "data"
+    web = WebServer(tmp_path, "--console", "--data-dir", str(data), "--trusted-proxy", "127.0.0.1")
+    try:
+        db = data / "secconsole.db"
+        await sign_in_once(web.url, db, local="127.0.0.2", forwarded_for="198.51.100.7")  # not the proxy
+        await sign_in_once(web.url, db, local="127.0.0.3")
+        await sign_in_once(web.url, db, local="127.0.0.1", forwarded_for="192.0.2.1, 203.0.113.9")  # the proxy
+    finally:
+        web.stop()
+    assert audit_sources(db) == ["web 127.0.0.2", "web 127.0.0.3", "web 203.0.113.9"]
+    assert "client=203.0.113.9" in web.log_path.read_text()
+
+
+def test_serve_web_refuses_bad_origin_and_proxy_options(tmp_path):
+    for option in (["--allow-origin", "evil.example"], ["--allow-origin", "https://a.example/path"],
+                   ["--trusted-proxy", "proxy.example"], ["--public-url", "ftp://a.example"]):
+        run = subprocess.run([sys.executable, "-m", "secconsole", "serve-web", "--port", str(free_port()), *option],
+                             capture_output=True, text=True, timeout=30)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert option[0] in run.stderr and option[1] in run.stderr
+
+
 async def test_serve_web_caps_open_tabs(tmp_path):
     web = WebServer(tmp_path, "--max-sessions", "1")
     try:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(web.url + "/ws?width=80&height=24") as first:
+            async with client.ws_connect(web.url + "/ws?width=80&height=24", origin=web.url) as first:
                 await console_output_until(first, "Sign in to your account")
-                async with client.ws_connect(web.url + "/ws?width=80&height=24") as second:
+                async with client.ws_connect(web.url + "/ws?width=80&height=24", origin=web.url) as second:
                     message = await second.receive(timeout=10)
                     assert message.type == aiohttp.WSMsgType.CLOSE and "too many tabs" in message.extra
     finally:
@@ -118,55 +210,109 @@ def test_serve_web_warns_when_it_leaves_loopback(tmp_path):
     assert "not loopback" in err and "no sign-in" in err
 
 
+class Chromium:
+    """Headless Chromium driven over its DevTools protocol."""
+
+    def __init__(self, tmp_path) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={self.port}",
+             f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1000,700", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.ids = iter(range(1, 10_000))
+
+    async def connect(self, client):
+        targets = None
+        deadline = time.monotonic() + 30
+        while targets is None:
+            try:
+                async with client.get(f"http://127.0.0.1:{self.port}/json/list") as answer:
+                    targets = [t for t in await answer.json() if t["type"] == "page"]
+            except aiohttp.ClientError:
+                assert time.monotonic() < deadline, "Chromium's DevTools never answered"
+                await asyncio.sleep(0.2)
+        self.devtools = await client.ws_connect(targets[0]["webSocketDebuggerUrl"], max_msg_size=0)
+        return self
+
+    async def call(self, method: str, **params) -> int:
+        number = next(self.ids)
+        await self.devtools.send_json({"id": number, "method": method, "params": params})
+        return number
+
+    async def result(self, number: int) -> dict:
+        while True:
+            event = await self.devtools.receive_json(timeout=30)
+            if event.get("id") == number:
+                return event["result"]
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install -y chromium)")
+async def test_headless_chromium_on_a_foreign_page_gets_no_console(web, tmp_path):
+    """The attack itself: a page from another origin, in a real browser, opens a websocket to the
+    loopback console. The server refuses the upgrade; the page sees the socket fail."""
+    from aiohttp import web as aioweb
+
+    attack = (f"<script>const ws = new WebSocket('ws://127.0.0.1:{web.port}/ws?width=80&height=24');"
+              "ws.onopen = () => document.title = 'opened'; ws.onerror = () => document.title = 'refused';</script>")
+    async def page(request):
+        return aioweb.Response(text=attack, content_type="text/html")
+
+    app = aioweb.Application()
+    app.router.add_get("/", page)
+    runner = aioweb.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await aioweb.TCPSite(runner, "127.0.0.1", port).start()
+    browser = Chromium(tmp_path)
+    try:
+        async with aiohttp.ClientSession() as client:
+            await browser.connect(client)
+            await browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+            deadline = time.monotonic() + 30
+            title = ""
+            while title not in ("opened", "refused"):
+                assert time.monotonic() < deadline, "the page's socket neither opened nor failed"
+                await asyncio.sleep(0.2)
+                answer = await browser.result(await browser.call("Runtime.evaluate", expression="document.title"))
+                title = answer["result"].get("value", "")
+            assert title == "refused"
+    finally:
+        browser.close()
+        await runner.cleanup()
+    log = web.log_path.read_text()
+    assert f"reason=websocket from foreign Origin 'http://127.0.0.1:{port}'" in log and "tab start" not in log
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install -y chromium)")
 async def test_headless_chromium_shows_the_console(web, tmp_path):
     """Chromium loads the page, runs its script and receives the sign-in screen over its
-    websocket (read off the DevTools protocol), and paints it (a screenshot is kept)."""
-    port = free_port()
-    browser = subprocess.Popen(
-        [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={port}",
-         f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1000,700", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    websocket (read off the DevTools protocol), and paints it (a screenshot is kept). The page's
+    own socket passes the origin check."""
+    browser = Chromium(tmp_path)
     try:
         async with aiohttp.ClientSession() as client:
-            targets = None
-            deadline = time.monotonic() + 30
-            while targets is None:
-                try:
-                    async with client.get(f"http://127.0.0.1:{port}/json/list") as answer:
-                        targets = [t for t in await answer.json() if t["type"] == "page"]
-                except aiohttp.ClientError:
-                    assert time.monotonic() < deadline, "Chromium's DevTools never answered"
-                    await asyncio.sleep(0.2)
-            async with client.ws_connect(targets[0]["webSocketDebuggerUrl"], max_msg_size=0) as devtools:
-                ids = iter(range(1, 10_000))
-
-                async def call(method: str, **params) -> int:
-                    number = next(ids)
-                    await devtools.send_json({"id": number, "method": method, "params": params})
-                    return number
-
-                await call("Network.enable")
-                await call("Page.navigate", url=web.url + "/")
-                frames = b""
-                deadline = time.monotonic() + 60
-                while flatten("Sign in to your account") not in flatten(frames.decode(errors="replace")):
-                    assert time.monotonic() < deadline, f"no sign-in screen reached the page: {frames[-300:]!r}"
-                    event = await devtools.receive_json(timeout=60)
-                    if event.get("method") == "Network.webSocketFrameReceived":
-                        response = event["params"]["response"]
-                        payload = response["payloadData"]
-                        frames += base64.b64decode(payload) if response["opcode"] == 2 else payload.encode()
-                await asyncio.sleep(1)
-                shot = await call("Page.captureScreenshot", format="png")
-                while True:
-                    event = await devtools.receive_json(timeout=30)
-                    if event.get("id") == shot:
-                        break
-                png = base64.b64decode(event["result"]["data"])
-                (tmp_path / "serve-web.png").write_bytes(png)
-                assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a painted page, not a blank one
+            await browser.connect(client)
+            await browser.call("Network.enable")
+            await browser.call("Page.navigate", url=web.url + "/")
+            frames = b""
+            deadline = time.monotonic() + 60
+            while flatten("Sign in to your account") not in flatten(frames.decode(errors="replace")):
+                assert time.monotonic() < deadline, f"no sign-in screen reached the page: {frames[-300:]!r}"
+                event = await browser.devtools.receive_json(timeout=60)
+                if event.get("method") == "Network.webSocketFrameReceived":
+                    response = event["params"]["response"]
+                    payload = response["payloadData"]
+                    frames += base64.b64decode(payload) if response["opcode"] == 2 else payload.encode()
+            await asyncio.sleep(1)
+            shot = await browser.result(await browser.call("Page.captureScreenshot", format="png"))
+            png = base64.b64decode(shot["data"])
+            (tmp_path / "serve-web.png").write_bytes(png)
+            assert png.startswith(b"\x89PNG") and len(png) > 10_000  # a painted page, not a blank one
     finally:
-        browser.kill()
-        browser.wait(10)
+        browser.close()
+    assert "tab start" in web.log_path.read_text()

@@ -15,7 +15,14 @@ EXIT_USAGE = 2
 EXIT_REFUSED = 3
 EXIT_PENDING = 4
 EXIT_SUPPORT = 5
+# Faults outside the program, as sysexits.h numbers them, so a script can tell "try again" from "fix it".
+EXIT_DB_DAMAGED = 65
+EXIT_UNAVAILABLE = 69  # the mail server did not take a message
 EXIT_INTERNAL = 70
+EXIT_DB_FULL = 74
+EXIT_DB_BUSY = 75  # try again later
+EXIT_DB_READONLY = 77
+EXIT_KEY_FILE = 78  # the key file is missing, damaged or not this database's
 
 
 def resolve_handler(spec: str):
@@ -24,6 +31,16 @@ def resolve_handler(spec: str):
 
     module, _, name = spec.partition(":")
     return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The status for a user-facing error: its kind's, else 1."""
+    from secconsole import errors
+
+    codes = [(errors.DatabaseDamaged, EXIT_DB_DAMAGED), (errors.DeliveryError, EXIT_UNAVAILABLE),
+             (errors.DatabaseFull, EXIT_DB_FULL), (errors.DatabaseBusy, EXIT_DB_BUSY),
+             (errors.DatabaseReadOnly, EXIT_DB_READONLY), (errors.KeyFileError, EXIT_KEY_FILE)]
+    return next((code for kind, code in codes if isinstance(exc, kind)), EXIT_USER_ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return resolve_handler(args.handler)(args) or 0
     except SecConsoleError as exc:
         print(f"secconsole: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("secconsole: interrupted; nothing was changed by the unfinished step.", file=sys.stderr)
         return 130

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="secconsole",
         parents=[common],
         description="A terminal account-security console. With no command, starts the console.",
+        epilog="Exit status: 0 done, 1 bad input or refused, 2 bad usage, 3-5 see `login --help`; faults: "
+        "65 database damaged, 69 mail server unavailable, 74 disk full, 75 database busy (try again), "
+        "77 database read-only, 78 key file missing or wrong, 70 unexpected (details in the log).",
     )
     parser.add_argument("--version", action="version", version=f"secconsole {__version__}")
     _console_options(parser)
@@ -190,12 +193,20 @@ def _add_server_commands(commands: _Commands) -> None:
     web = commands.add(
         "serve-web", "serve:serve_web", help="serve the demo console in a browser (one console per tab)",
         description="A web server (textual-serve) that runs `secconsole demo` for each browser tab, for "
-        "walkthroughs. It has no sign-in of its own, so it listens on loopback unless told otherwise.",
+        "walkthroughs. It has no sign-in of its own, so it listens on loopback unless told otherwise. "
+        "Requests must name this server in their Host header, and a console's websocket must come from "
+        "a page of this server (its address or --public-url) or of an --allow-origin.",
     )
     _listen_options(web, port=8000)
     web.add_argument("--public-url", metavar="URL", help="the address browsers use, behind a proxy")
     web.add_argument("--console", action="store_true", help="serve the real console instead of the demo")
     web.add_argument("--max-sessions", type=int, default=10, help="tabs open at once (default 10)")
+    web.add_argument("--allow-origin", action="append", default=[], metavar="URL",
+                     help="also let pages from this origin (scheme://host[:port]) open a console; repeatable. "
+                     "Without it only pages of this server (its address or --public-url) may")
+    web.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                     help="a reverse proxy's IP address whose X-Forwarded-For names the client; repeatable. "
+                     "Each tab's client address is its console's source (audit trail, per-source lockout)")
 
 
 def _add_support_commands(commands: _Commands) -> None:

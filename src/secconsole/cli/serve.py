@@ -72,13 +72,23 @@ def serve_ssh(args: argparse.Namespace) -> int:
 
 def serve_web(args: argparse.Namespace) -> int:
     from secconsole.errors import ValidationError
+    from secconsole.web.gate import is_ip_address, origin_of, parse_origin
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
     forwarded = console_args(args)
     if args.max_sessions < 1 or not 0 < args.port < 65536:
         raise ValidationError("--max-sessions takes a positive number and --port one from 1 to 65535.")
+    if args.public_url and origin_of(args.public_url) is None:
+        raise ValidationError(f"--public-url takes an http or https address, not {args.public_url!r}.")
+    for url in args.allow_origin:
+        if parse_origin(url) is None:
+            raise ValidationError(f"--allow-origin takes scheme://host[:port] (http or https, no path), not {url!r}.")
+    for address in args.trusted_proxy:
+        if not is_ip_address(address):
+            raise ValidationError(f"--trusted-proxy takes an IP address, not {address!r}.")
     settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
-                           console_args=forwarded, max_sessions=args.max_sessions)
+                           console_args=forwarded, max_sessions=args.max_sessions,
+                           allow_origins=args.allow_origin, trusted_proxies=args.trusted_proxy)
     if not is_loopback(args.host):
         print(f"secconsole: warning: serving on {args.host}, not loopback: anyone who can reach it gets a "
               "console, with no sign-in in front of it.", file=sys.stderr)

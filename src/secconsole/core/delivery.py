@@ -8,14 +8,10 @@ from datetime import datetime
 from typing import Protocol
 
 from secconsole.core.clock import Clock
-from secconsole.errors import SecConsoleError
+from secconsole.errors import DeliveryError, SecConsoleError
 from secconsole.store.engine import Database
 
 DEFAULT_FROM = "SecConsole <no-reply@secconsole.example>"
-
-
-class DeliveryError(SecConsoleError):
-    """The message could not be handed over; nothing about the code was revealed."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,28 @@ class SmtpSender:
                     smtp.login(s.username, s.password or "")
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"Could not send email through {s.host}:{s.port}: {exc}.") from None
+            raise DeliveryError(f"Could not send email through {s.host}:{s.port}: {_smtp_reason(exc, s)} "
+                                "No email was sent.") from None
+
+
+def _smtp_reason(exc: BaseException, s: SmtpSettings) -> str:
+    """What went wrong with the mail server, in words."""
+    import smtplib
+    import socket
+
+    if isinstance(exc, ConnectionRefusedError):
+        return "nothing is listening there (is the mail server running?)."
+    if isinstance(exc, socket.gaierror):
+        return f"the name {s.host} cannot be resolved."
+    if isinstance(exc, TimeoutError):
+        return "the mail server did not answer in time."
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"the mail server refused the login for {s.username} (check SECCONSOLE_SMTP_PASSWORD)."
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "the mail server refused the recipient's address."
+    if isinstance(exc, smtplib.SMTPException):
+        return f"the mail server refused the message ({type(exc).__name__})."
+    return f"{exc.strerror or exc}." if isinstance(exc, OSError) else f"{exc}."
 
 
 def recent_outbox(db: Database, *, account_id: int | None = None, limit: int = 20) -> list[SentMessage]:

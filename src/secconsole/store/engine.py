@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from secconsole.errors import DatabaseError
+from secconsole.store import faults
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -48,6 +49,7 @@ class Database:
             _make_sqlite_transactional(self.engine)
         elif parsed.get_backend_name() == "postgresql":
             self.engine = sa.create_engine(self.url, connect_args=args, pool_pre_ping=True)
+            faults.bound_lock_waits(self.engine, SQLITE_BUSY_TIMEOUT_MS)
         else:
             raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL.")
         self._reader = self.engine.execution_options(secconsole_readonly=True)
@@ -62,7 +64,7 @@ class Database:
 
         ``readonly`` lets SQLite readers run beside a writer instead of queueing behind it."""
         bind = self._reader if readonly else self.engine
-        with Session(bind, expire_on_commit=False) as session:
+        with faults.translated(self.display_url), Session(bind, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from importlib import resources
 
-from secconsole.errors import DatabaseError
+from secconsole.errors import DatabaseError, DatabaseReadOnly
+from secconsole.store import faults
 from secconsole.store.engine import Database
 
 
@@ -40,7 +41,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
     from alembic import command
 
     cfg = _config()
-    with db.engine.begin() as conn:
+    with faults.translated(db.display_url), db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -56,11 +57,20 @@ def stored_revision(db: Database) -> str | None:
 
 
 def ensure_current(db: Database, *, auto_upgrade: bool) -> None:
-    """Upgrade the schema if allowed; otherwise refuse to run against an old one."""
-    if stored_revision(db) == HEAD:
+    """Upgrade the schema if allowed; otherwise refuse to run against an old one. A current
+    schema is not written to, so a read-only database opens for reading."""
+    stored = stored_revision(db)
+    if stored == HEAD:
         return
     if auto_upgrade:
-        upgrade(db)
+        try:
+            upgrade(db)
+        except DatabaseReadOnly:
+            raise DatabaseReadOnly(
+                f"The database {db.display_url} is at schema {stored or 'none'}, this version needs {HEAD}, "
+                "and it is read-only, so it cannot be upgraded. Make it writable once (or run "
+                "`secconsole db upgrade` where it is); nothing was changed."
+            ) from None
         return
     current, head = current_revision(db), head_revision()
     if current != head:
