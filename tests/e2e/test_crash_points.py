@@ -127,8 +127,10 @@ class Account:
     question: tuple[str, str] | None = QUESTION
     #: The first one is used by a check; the check reads how many are left before.
     recovery: list[str] = field(default_factory=list)
+    recovery_left: int = 10
     #: Codes that must no longer work.
     dead_codes: list[str] = field(default_factory=list)
+    email_fallback: bool = True
 
 
 def run(config, clock, tmp_path: Path, job, kill_at=None) -> dict:
@@ -169,11 +171,11 @@ def check(services, account: Account) -> dict:
     return out
 
 
-def expected(account: Account, *, totp: bool, email_fallback: bool = True, recovery_left: int = 10,
-             sqlite: bool) -> dict:
-    out = {"password": True, "totp": totp, "question": account.question and account.question[0],
-           "email_fallback": email_fallback, "recovery_left": recovery_left}
-    if totp:
+def expected(account: Account, *, sqlite: bool) -> dict:
+    """What ``check`` says when everything is as ``account`` describes."""
+    out = {"password": True, "totp": account.totp is not None, "question": account.question and account.question[0],
+           "email_fallback": account.email_fallback, "recovery_left": account.recovery_left}
+    if account.totp:
         out["totp_verifies"] = True
     if account.question:
         out["answer_matches"] = True
@@ -193,16 +195,15 @@ def audit_kinds_added(before: str, after: str) -> list[str]:
 
 @dataclass
 class Write:
-    """One write under test and what a person sees before and after it."""
+    """One write under test: the call, its audit event, and the account after it (from the
+    call's answer, which is None when the process was killed after COMMIT)."""
 
     job: object
     audit_kind: str
-    before: dict
-    #: From the finished call's answer: what to check after, and what the check should say.
     after: object
 
 
-def crash_everywhere(config, clock, tmp_path, account: Account, write: Write) -> list[str]:
+def crash_everywhere(config, clock, tmp_path, account: Account, write: Write, *, sqlite: bool) -> list[str]:
     """Kill the write at every point of its transaction and check each leftover state, then let
     it finish and check that. Returns where the kills landed."""
     where, previous = [], None
@@ -222,11 +223,11 @@ def crash_everywhere(config, clock, tmp_path, account: Account, write: Write) ->
             # (audit events, a spent code), so the next child's dump is the new baseline.
             seen = run(config, clock, tmp_path, lambda s: check(s, account))
             assert seen["dump"] == previous, "the kill before COMMIT left part of the write behind"
-            assert seen["answer"] == write.before
+            assert seen["answer"] == expected(account, sqlite=sqlite)
             previous = None
-    after_account, after = write.after(result.get("answer"))  # no answer when killed after COMMIT
-    seen = run(config, clock, tmp_path, lambda s: check(s, after_account))
-    assert seen["answer"] == after
+    after = write.after(result.get("answer"))
+    seen = run(config, clock, tmp_path, lambda s: check(s, after))
+    assert seen["answer"] == expected(after, sqlite=sqlite)
     added = audit_kinds_added(result["dump"], seen["dump"])
     assert write.audit_kind in added, f"the write's audit event is missing: {result.get('where', '')} {added}"
     assert where[1].startswith("after statement 1:") and len(where) >= 3, where
@@ -249,85 +250,58 @@ def carol(request, tmp_path, db_url, clock):
 
 
 def later(account: Account, **changes) -> Account:
-    """The same account as a check after one of its recovery codes was used."""
-    return replace(account, recovery=account.recovery[1:], **changes)
+    """The same account as a check finds it after one of its recovery codes was used."""
+    return replace(account, recovery=account.recovery[1:], recovery_left=account.recovery_left - 1, **changes)
 
 
-def test_authenticator_app_enroll_confirm(carol, clock, tmp_path):
-    services, config, account = carol
+def totp_enroll(services, account: Account) -> Write:
     pending = services.way("totp").start(account.id, "carol")
-    sqlite = services.db.is_sqlite
-    services.close()
 
     def confirm(s):
         from secconsole.core.totp import code_at
 
         return s.way("totp").confirm(pending, code_at(pending.secret, s.clock.now(), pending.params), source=SRC).ok
 
-    on = later(account, totp=pending.secret)
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        confirm, "method.enabled", expected(account, totp=False, sqlite=sqlite),
-        lambda _: (on, expected(on, totp=True, recovery_left=9, sqlite=sqlite))))
+    return Write(confirm, "method.enabled", lambda _: later(account, totp=pending.secret))
 
 
-def test_authenticator_app_disable_through_enrollments(carol, clock, tmp_path):
-    services, config, account = carol
+def totp_disable(services, account: Account) -> Write:
     from secconsole.core.totp import code_at
 
     pending = services.way("totp").start(account.id, "carol")
-    assert services.way("totp").confirm(pending, code_at(pending.secret, clock.now(), pending.params), source=SRC).ok
+    assert services.way("totp").confirm(pending, code_at(pending.secret, services.clock.now(), pending.params),
+                                        source=SRC).ok
     account.totp = pending.secret
-    sqlite = services.db.is_sqlite
-    services.close()
-    off = later(account, totp=None)
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        lambda s: s.enrollments.disable(account.id, "totp", source=SRC), "method.disabled",
-        expected(account, totp=True, sqlite=sqlite),
-        lambda _: (off, expected(off, totp=False, recovery_left=9, sqlite=sqlite))))
+    return Write(lambda s: s.enrollments.disable(account.id, "totp", source=SRC), "method.disabled",
+                 lambda _: later(account, totp=None))
 
 
-def test_security_question_set(carol, clock, tmp_path):
+def question_set(services, account: Account) -> Write:
+    return Write(lambda s: s.way("question").set(account.id, *NEW_QUESTION, source=SRC), "question.set",
+                 lambda _: later(account, question=NEW_QUESTION))
+
+
+def question_remove(services, account: Account) -> Write:
+    return Write(lambda s: s.way("question").remove(account.id, source=SRC), "question.removed",
+                 lambda _: later(account, question=None))
+
+
+def recovery_again(services, account: Account) -> Write:
+    # The new codes are known only from a call that got through; the old ones stop working.
+    return Write(lambda s: s.way("recovery").generate(account.id, source=SRC), "recovery.generated",
+                 lambda codes: replace(account, recovery=codes or [], dead_codes=account.recovery[1:2]))
+
+
+def email_switch(services, account: Account) -> Write:
+    return Write(lambda s: s.accounts.set_email_fallback(account.id, False, source=SRC).email_fallback_enabled,
+                 "email_fallback.changed", lambda _: later(account, email_fallback=False))
+
+
+@pytest.mark.parametrize("case", [totp_enroll, totp_disable, question_set, question_remove, recovery_again,
+                                  email_switch], ids=lambda case: case.__name__)
+def test_a_kill_anywhere_in_the_write_leaves_before_or_after(carol, clock, tmp_path, case):
     services, config, account = carol
+    write = case(services, account)
     sqlite = services.db.is_sqlite
-    services.close()
-    changed = later(account, question=NEW_QUESTION)
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        lambda s: s.way("question").set(account.id, *NEW_QUESTION, source=SRC), "question.set",
-        expected(account, totp=False, sqlite=sqlite),
-        lambda _: (changed, expected(changed, totp=False, recovery_left=9, sqlite=sqlite))))
-
-
-def test_security_question_remove(carol, clock, tmp_path):
-    services, config, account = carol
-    sqlite = services.db.is_sqlite
-    services.close()
-    gone = later(account, question=None)
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        lambda s: s.way("question").remove(account.id, source=SRC), "question.removed",
-        expected(account, totp=False, sqlite=sqlite),
-        lambda _: (gone, expected(gone, totp=False, recovery_left=9, sqlite=sqlite))))
-
-
-def test_recovery_codes_made_again(carol, clock, tmp_path):
-    services, config, account = carol
-    sqlite = services.db.is_sqlite
-    services.close()
-
-    def after(codes):
-        fresh = replace(account, recovery=codes or [], dead_codes=account.recovery[1:2])
-        return fresh, expected(fresh, totp=False, recovery_left=10, sqlite=sqlite)
-
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        lambda s: s.way("recovery").generate(account.id, source=SRC), "recovery.generated",
-        expected(account, totp=False, sqlite=sqlite), after))
-
-
-def test_email_fallback_switch(carol, clock, tmp_path):
-    services, config, account = carol
-    sqlite = services.db.is_sqlite
-    services.close()
-    after = later(account)
-    crash_everywhere(config, clock, tmp_path, account, Write(
-        lambda s: s.accounts.set_email_fallback(account.id, False, source=SRC).email_fallback_enabled,
-        "email_fallback.changed", expected(account, totp=False, sqlite=sqlite),
-        lambda _: (after, expected(after, totp=False, email_fallback=False, recovery_left=9, sqlite=sqlite))))
+    services.close()  # the parent holds no connection while its children write and die
+    crash_everywhere(config, clock, tmp_path, account, write, sqlite=sqlite)
