@@ -19,7 +19,8 @@ def free_port() -> int:
 
 
 class SshServer:
-    def __init__(self, tmp_path, *extra: str, demo: bool = True, data_dir: bool = True) -> None:
+    def __init__(self, tmp_path, *extra: str, demo: bool = True, data_dir: bool = True,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.data = tmp_path / "data"
         self.log_path = tmp_path / f"serve-ssh-{self.port}.log"
@@ -30,6 +31,7 @@ class SshServer:
             self.tmp = tmp_path / "tmp"
             self.tmp.mkdir()
             env["TMPDIR"] = str(self.tmp)
+        env.update(extra_env or {})
         self._log = open(self.log_path, "w")
         command = [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(self.port)]
         self.proc = subprocess.Popen(command + (["--demo"] if demo else []) + list(extra),

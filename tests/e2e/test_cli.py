@@ -98,10 +98,12 @@ def test_unreachable_database_is_one_line(tmp_path):
 
 
 def test_db_upgrade_on_postgresql(pg_schema_url, tmp_path):
+    from secconsole.store.migrate import HEAD
+
     first = run(tmp_path, "db", "upgrade", db=pg_schema_url)
-    assert first.returncode == 0 and "to 0006" in first.stdout, first.stderr
+    assert first.returncode == 0 and f"to {HEAD}" in first.stdout, first.stderr
     again = run(tmp_path, "db", "upgrade", db=pg_schema_url)
-    assert "already at schema 0006" in again.stdout
+    assert f"already at schema {HEAD}" in again.stdout
 
 
 def test_postgresql_is_never_upgraded_behind_the_operators_back(pg_schema_url, tmp_path):

@@ -249,9 +249,11 @@ def test_authenticator_app_still_verifies(upgraded, name):
     # The code the phone shows now (its clock off by the learned drift) is accepted, once.
     device = current + totp["drift_steps"]
     if totp["drift_candidate"] is not None:
-        # One drifted code was seen under the release: a second at the same offset is learned.
+        # One drifted code was seen under the release. Its device step was not recorded, so it
+        # cannot be told from an old code sent twice (issue 11): the upgrade drops it, and two
+        # different drifted codes, one step apart, are learned afresh.
         device = current + totp["drift_candidate"]
-        assert authenticator_code(s, account_id, code_at_step(totp, device)).ok, "the drift candidate was lost"
+        assert authenticator_code(s, account_id, code_at_step(totp, device)) == Step(False, False)
         clock.advance(seconds=totp["period"])
         device = step_at(totp, clock.now()) + totp["drift_candidate"]
     code = code_at_step(totp, device)

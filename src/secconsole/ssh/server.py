@@ -20,6 +20,7 @@ from pathlib import Path
 
 log = logging.getLogger("secconsole.ssh")
 NO_PTY = "This console needs a terminal. Connect with `ssh -t`.\r\n"
+NO_SUBSYSTEM = "This server offers the console only, no subsystems (sftp and the like). Connect with `ssh -t`.\r\n"
 #: What the console's terminal modes need undoing when it was stopped before it could do it:
 #: main screen, cursor shown, mouse and focus reporting, bracketed paste and kitty keys off.
 RESET_TERMINAL = (b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"
@@ -339,6 +340,20 @@ class ConsoleServer:
                 # with one, SSH first wants one of its keys (and the console still asks its questions).
                 return keys is not None
 
+            # Nothing but the console: no port forwarding either way, over TCP or Unix sockets
+            # (asyncssh's defaults too, said here so that no upgrade or edit turns one on).
+            def connection_requested(self, *_args):
+                return False
+
+            def server_requested(self, *_args):
+                return False
+
+            def unix_connection_requested(self, *_args):
+                return False
+
+            def unix_server_requested(self, *_args):
+                return False
+
         self.key = load_or_create_host_key(self.settings.host_key)
         await self.spawner.start()
         options = {"authorized_client_keys": str(keys), "public_key_auth": True} if keys else {}
@@ -346,6 +361,9 @@ class ConsoleServer:
             Server, self.settings.host, self.settings.port, server_host_keys=[self.key],
             process_factory=self.run_session, line_editor=False, encoding=None,
             password_auth=False, kbdint_auth=False,
+            # asyncssh forwards the client's agent unless told otherwise: a live socket on this
+            # host that signs with the client's keys. The console needs no agent, X11 nor scp.
+            agent_forwarding=False, x11_forwarding=False, allow_scp=False,
             # A client that vanished without closing (network gone) is noticed within ~2 minutes.
             keepalive_interval=30, keepalive_count_max=4, **options,
         )
@@ -355,6 +373,8 @@ class ConsoleServer:
         peer, port = process.get_extra_info("peername")[:2]
         username = process.get_extra_info("username") or ""
         refusal = self.limits.refuse_connection(peer, time.monotonic()) or self.limits.refuse_session(len(self.sessions))
+        if refusal is None and process.subsystem is not None:
+            refusal = NO_SUBSYSTEM  # sftp is refused by asyncssh itself (no sftp_factory)
         if refusal is None and process.get_terminal_type() is None:
             refusal = NO_PTY
         if refusal is None and self.draining:

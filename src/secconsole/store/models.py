@@ -87,9 +87,10 @@ class TotpState(SQLModel, table=True):
     last_used_step: int | None = Field(default=None, sa_type=sa.BigInteger)
     #: The learned offset of the device clock, in time steps.
     drift_steps: int = Field(default=0)
-    #: The offset of the last wrong-but-drifted code; a second one in a row at the same offset
-    #: is learned.
+    #: The offset of the last drift hit not yet learned (``core.totp_window``).
     drift_candidate: int | None = Field(default=None)
+    #: The device time step that hit matched: the next one must be later to be learned.
+    drift_candidate_step: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -31,6 +31,7 @@ WAYS: tuple[WaySpec, ...] = (
             "totp.failed": "Wrong authenticator app code",
             "totp.replayed": "An authenticator app code was used twice",
             "totp.drift_learned": "Adjusted for the authenticator device's clock",
+            "totp.drift_reset": "The authenticator device's clock is right again: no longer adjusted for",
         },
     ),
     WaySpec(

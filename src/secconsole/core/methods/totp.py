@@ -13,15 +13,12 @@ from secconsole.core.lookup import require_account
 from secconsole.core.methods import registry
 from secconsole.core.methods.base import MethodContext, Reason, StepResult
 from secconsole.core.methods.enrollment import ACTIVE, active_enrollment
-from secconsole.core.totp import TotpParams, clean_code, key_uri, matching_step, new_secret, step_at
+from secconsole.core.totp import TotpParams, clean_code, key_uri, new_secret, step_at
+from secconsole.core.totp_window import DriftState, Judgement, judge
 from secconsole.core.wording import duration, plural
 from secconsole.errors import ValidationError
 from secconsole.store.models import MethodEnrollment, TotpState
 
-#: Steps either side of now that count as "now" (RFC 6238's recommended network-delay window).
-WINDOW = 1
-#: How far a device clock may be off for us to recognise it and say so: 10 minutes.
-DRIFT_MINUTES = 10
 CLOCK_ADVICE = (
     "Set your phone's time to automatic. iPhone: Settings › General › Date & Time › Set Automatically. "
     "Android: Settings › General Management › Date and time › Automatic date and time."
@@ -30,6 +27,7 @@ CLOCK_ADVICE = (
 TOTP_FAILED = "totp.failed"
 TOTP_REPLAYED = "totp.replayed"
 TOTP_DRIFT_LEARNED = "totp.drift_learned"
+TOTP_DRIFT_RESET = "totp.drift_reset"
 LOCKED_MESSAGE = ("Too many wrong codes: the authenticator app is locked. Use another way to confirm it's you, "
                   "or contact support.")
 
@@ -87,9 +85,8 @@ class AuthenticatorApp:
             gate = throttle.check(session, key, now)
         if not gate.open:
             return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
-        current = step_at(now, pending.params)
-        step = matching_step(pending.secret, code, _around(current, WINDOW), pending.params)
-        drift = None if step is not None else _drift(pending.secret, code, current, pending.params)
+        judged = judge(pending.secret, code, step_at(now, pending.params), DriftState(), pending.params)
+        step, drift = judged.step, judged.drift
         with self.db.transaction() as session:
             account = require_account(session, pending.account_id)
             if step is None:
@@ -113,7 +110,7 @@ class AuthenticatorApp:
     # -- verification ---------------------------------------------------------------------
 
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
-        """Check a code: current step +-1 (shifted by any learned drift), each step once."""
+        """Check a code: current step +-1 and the learned drift +-1 (``totp_window``), each step once."""
         now = self.clock.now()
         key = throttle.way_key(self.key_name, account_id)
         with self.db.transaction(readonly=True) as session:
@@ -122,25 +119,21 @@ class AuthenticatorApp:
             gate = throttle.check(session, key, now)
             params = TotpParams(**json.loads(row.detail))
             sealed, row_id = row.secret, row.id
-            drift_steps, candidate = state.drift_steps, state.drift_candidate
+            drift = DriftState(state.drift_steps, state.last_used_step, state.drift_candidate,
+                               state.drift_candidate_step)
         code = clean_code(code_text, params.digits)
         if not gate.open:
             return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
         secret = self.box.open(sealed, purpose(account_id)).decode()
-        current = step_at(now, params)
-        step = matching_step(secret, code, _around(current + drift_steps, WINDOW), params)
-        learned = drift = None
+        judged = judge(secret, code, step_at(now, params), drift, params)
+        step, learned = judged.step, judged.learned
         if step is None:
-            drift = _drift(secret, code, current, params)
-            if drift is not None and drift == candidate:
-                learned, step = drift, current + drift
-        if step is None:
-            return self._refuse(account_id, key, row_id, drift, params, now, source)
+            return self._refuse(account_id, key, row_id, judged, params, now, source)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
-            values = {"last_used_step": step, "drift_candidate": None}
-            if learned is not None:
-                values["drift_steps"] = learned
+            values = {"last_used_step": step, "drift_candidate": None, "drift_candidate_step": None}
+            if learned is not None or judged.reset:
+                values["drift_steps"] = learned or 0
             claimed = session.execute(
                 sa.update(TotpState)
                 .where(TotpState.enrollment_id == row_id,
@@ -154,6 +147,9 @@ class AuthenticatorApp:
                 return StepResult.refused(Reason.REPLAYED, "That code was already used. Wait for the next code "
                                           "and enter it.", gate=gate, step=step)
             throttle.clear(session, key)
+            if judged.reset:
+                audit.record(session, at=now, kind=TOTP_DRIFT_RESET, source=source, account_id=account_id,
+                             username=account.username, drift_steps=drift.learned)
             if learned is None:
                 return StepResult.accepted("Code accepted.")
             audit.record(session, at=now, kind=TOTP_DRIFT_LEARNED, source=source, account_id=account_id,
@@ -162,11 +158,15 @@ class AuthenticatorApp:
         return StepResult.accepted("Code accepted.", note=note, reason=Reason.ACCEPTED_DRIFT, steps=learned,
                                    period=params.period)
 
-    def _refuse(self, account_id, key, row_id, drift, params, now, source) -> StepResult:
-        """A wrong code: remember any drift for next time, count it, and tell the owner on a lock."""
+    def _refuse(self, account_id, key, row_id, judged: Judgement, params, now, source) -> StepResult:
+        """A wrong code or a drift hit not yet learned: remember the candidate (a wrong code
+        forgets it), count it, and tell the owner on a lock."""
+        offset, device_step = judged.candidate or (None, None)
+        drift = judged.drift
         with self.db.transaction() as session:
             account = require_account(session, account_id)
-            session.execute(sa.update(TotpState).where(TotpState.enrollment_id == row_id).values(drift_candidate=drift))
+            session.execute(sa.update(TotpState).where(TotpState.enrollment_id == row_id)
+                            .values(drift_candidate=offset, drift_candidate_step=device_step))
             gate = self._count(session, key, now, account, source, drift_steps=drift if drift is not None else 0)
         return _wrong(gate, drift, params.period)
 
@@ -188,18 +188,6 @@ class AuthenticatorApp:
             row = self._enrollment(session, account_id)
             sealed, params = row.secret, TotpParams(**json.loads(row.detail))
         return self.box.open(sealed, purpose(account_id)).decode(), params
-
-
-def _drift(secret: str, code: str, current: int, params: TotpParams) -> int | None:
-    """The offset (in steps) at which ``code`` would be right, within +-10 minutes."""
-    radius = DRIFT_MINUTES * 60 // params.period
-    by_distance = sorted(range(-radius, radius + 1), key=abs)
-    step = matching_step(secret, code, (current + d for d in by_distance if abs(d) > WINDOW), params)
-    return None if step is None else step - current
-
-
-def _around(center: int, radius: int) -> list[int]:
-    return [center, *(center + d * sign for d in range(1, radius + 1) for sign in (-1, 1))]
 
 
 def _wrong(gate: throttle.Gate, drift: int | None, period: int) -> StepResult:

@@ -158,9 +158,10 @@ class EnrollTotpScreen(Screen[bool]):
     @on(ActionButton.Pressed, "#to-verify")
     def _verify_step(self) -> None:
         digits = self.pending.params.digits
-        self.query_one("#verify-hint", Static).update(
-            f"Type the {digits}-digit code your app shows for {self.app.config.issuer} ({self.account.username})."
-        )
+        self.query_one("#verify-hint", Static).update(template(
+            "Type the $digits-digit code your app shows for $issuer ($user).",
+            digits=digits, issuer=self.app.config.issuer, user=self.account.username,
+        ))
         self._show("verify")
         self.query_one("#code").focus()
 
