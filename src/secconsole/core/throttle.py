@@ -195,14 +195,17 @@ def clear(session: Session, key: str) -> bool:
 
 
 def _locked_row(session: Session, key: str) -> Throttle:
-    """The row for ``key``, created if missing, locked for this transaction (PostgreSQL
-    ``FOR UPDATE``; SQLite transactions already hold the write lock)."""
+    """The row for ``key``, created if missing, locked for this transaction. The upsert takes the
+    row lock itself (PostgreSQL): with DO NOTHING, a row deleted by a success committing just then
+    would be gone before a later ``FOR UPDATE`` could lock it. SQLite transactions already hold
+    the write lock."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(Throttle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(insert(Throttle).values(key=key, failures=0)
+                    .on_conflict_do_update(index_elements=["key"], set_={"key": key}))
     return session.exec(select(Throttle).where(Throttle.key == key).with_for_update()).one()
 
 
