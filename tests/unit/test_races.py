@@ -111,13 +111,13 @@ def verify(services, kind, account_id, answer):
 # -- the same valid code from every process -------------------------------------------------------
 
 
-def fresh_code(services, kind, account, r):
-    """A right answer not used yet, for round ``r``."""
+def fresh_code(services, kind, account, made, r):
+    """A right answer not used yet, for round ``r`` (``made``: the seed or the recovery codes)."""
     if kind == "totp":
         services.clock.advance(seconds=30)
-        return code_at(services.secret, services.clock.now(), TotpParams())
+        return code_at(made, services.clock.now(), TotpParams())
     if kind == "recovery":
-        return services.codes[r]
+        return made[r]
     services.clock.advance(seconds=61)  # past the resend wait
     services.way("email").send_code(account.id, source="test")
     from secconsole.core.delivery import recent_outbox
@@ -127,12 +127,13 @@ def fresh_code(services, kind, account, r):
 
 @pytest.mark.parametrize("kind", ["totp", "recovery", "email"])
 def test_the_same_code_from_every_process_wins_exactly_once(services, alice, racers, kind):
+    made = None  # the email fallback is on for a new account
     if kind == "totp":
-        services.secret = enroll_totp(services, "alice")
-    if kind == "recovery":
-        services.codes = services.way("recovery").generate(alice.id, source="test")
+        made = enroll_totp(services, "alice")
+    elif kind == "recovery":
+        made = services.way("recovery").generate(alice.id, source="test")
     for r in range(ROUNDS):
-        code = fresh_code(services, kind, alice, r)
+        code = fresh_code(services, kind, alice, made, r)
         answers = racers.race(services.clock.now(), [(verify, kind, alice.id, code)] * RACERS)
         assert sum(ok for ok, _, _ in answers) == 1, (r, answers)
         services.accounts.unlock("alice", source="test")  # the losers counted as wrong answers
@@ -142,14 +143,16 @@ def test_the_same_code_from_every_process_wins_exactly_once(services, alice, rac
 
 
 def gated(services, kind, account):
-    """Make the way answerable; returns its counter key and the job that sends a wrong guess."""
+    """Make the way answerable; returns its counter key, the job that sends a wrong guess and
+    the authenticator seed (for totp)."""
     if kind == "password":
-        return throttle.signin_key("alice"), (sign_in, WRONG["password"])
+        return throttle.signin_key("alice"), (sign_in, WRONG["password"]), None
+    secret = None
     if kind == "totp":
-        services.secret = enroll_totp(services, "alice")
+        secret = enroll_totp(services, "alice")
     else:
         services.way("question").set(account.id, "What was the name of your first pet?", "Biscuit", source="test")
-    return throttle.way_key(kind, account.id), (verify, kind, account.id, WRONG[kind])
+    return throttle.way_key(kind, account.id), (verify, kind, account.id, WRONG[kind]), secret
 
 
 def checks(services, kind, account_id):
@@ -158,7 +161,7 @@ def checks(services, kind, account_id):
 
 @pytest.mark.parametrize("kind", ["password", "totp", "question"])
 def test_wrong_guesses_at_the_threshold_check_one_then_none(services, alice, racers, kind):
-    key, wrong = gated(services, kind, alice)
+    key, wrong, _ = gated(services, kind, alice)
     limit = services.profile.signin_lockout.lock_after if kind == "password" else services.profile.lockout.lock_after
     for r in range(ROUNDS):
         set_failures(services, key, limit - 1)
@@ -192,7 +195,7 @@ def test_a_burst_checks_exactly_the_free_failures_and_the_one_that_starts_the_ba
 
 @pytest.mark.parametrize("kind", ["password", "totp"])
 def test_a_right_answer_among_wrong_ones_at_the_threshold_wins_only_if_checked_first(services, alice, racers, kind):
-    key, wrong = gated(services, kind, alice)
+    key, wrong, secret = gated(services, kind, alice)
     limit = services.profile.signin_lockout.lock_after if kind == "password" else services.profile.lockout.lock_after
     outcomes = []
     for r in range(ROUNDS):
@@ -202,7 +205,7 @@ def test_a_right_answer_among_wrong_ones_at_the_threshold_wins_only_if_checked_f
         if kind == "password":
             right = (sign_in, STRONG)
         else:
-            right = (verify, "totp", alice.id, code_at(services.secret, services.clock.now(), TotpParams()))
+            right = (verify, "totp", alice.id, code_at(secret, services.clock.now(), TotpParams()))
         before = events(services, alice.id, FAILED[kind])
         at = (r * 5) % RACERS  # the right one from a different process each round
         jobs = [wrong] * RACERS
