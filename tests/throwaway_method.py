@@ -7,7 +7,7 @@ import contextlib
 
 from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import Capabilities, MethodContext, Reason, Role, StepResult, WaySpec, registry
+from secconsole.core.methods import Capabilities, MethodContext, Reason, Role, StepResult, WaySpec, attempts, registry
 from secconsole.core.methods.enrollment import ACTIVE, active_enrollment
 from secconsole.errors import ValidationError
 from secconsole.store.models import MethodEnrollment
@@ -50,17 +50,16 @@ class PinMethod:
         if not answer.isdigit() or len(answer) != 4:
             raise ValidationError("A PIN has 4 digits.", field="code")
         now = self.ctx.clock.now()
-        key = throttle.way_key("pin", account_id)
-        with self.ctx.db.transaction() as session:
-            account = require_account(session, account_id)
-            gate = throttle.check(session, key, now)
-            if not gate.open:
-                return StepResult.blocked(gate, locked_message="Too many wrong PINs.")
+        with self.ctx.db.transaction() as session:  # counted before it is checked
             row = active_enrollment(session, account_id, "pin")
-            if row is not None and self.ctx.box.open(row.secret, b"pin").decode() == answer:
-                throttle.clear(session, key)
+            pin = self.ctx.box.open(row.secret, b"pin").decode() if row is not None else None
+            attempt = attempts.claim(self.ctx, SPEC, session, account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, locked_message="Too many wrong PINs.")
+        with self.ctx.db.transaction() as session:
+            if pin == answer:
+                throttle.refund(session, attempt)
                 return StepResult.accepted("PIN accepted.")
-            gate = throttle.count_failure(session, key, now, self.ctx.profile.lockout, account=account,
-                                          source=source, kind="pin.failed", what=SPEC.failures,
-                                          notice=self.ctx.lock_notice)
+            gate = attempts.wrong(self.ctx, SPEC, session, attempt, now, require_account(session, account_id),
+                                  source=source, kind="pin.failed")
         return StepResult.refused(Reason.WRONG, "That PIN is not right.", gate=gate)

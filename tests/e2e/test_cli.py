@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from conftest import STRONG
+from secconsole.errors import ValidationError
+from throttle_helpers import set_failures
 
 
 def run(tmp_path, *args, stdin=None, db=None, env_extra=None):
@@ -247,6 +249,27 @@ def test_support_reset_2fa_and_unlock_tell_the_user(tmp_path):
     subjects = [m["subject"] for m in json.loads(run(tmp_path, "outbox", "--user", "ivan", "--json").stdout)]
     assert subjects == ["Your SecConsole account was unlocked", "Your SecConsole two-step verification was reset"]
     assert_clean_error(run(tmp_path, "user", "reset-2fa", "nobody"), "no account named 'nobody'")
+
+
+def test_user_show_names_a_locked_way_and_unlock_clears_it(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+
+    run(tmp_path, "user", "add", "kim", "--email", "kim@example.com", "--password-stdin", stdin=STRONG)
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    kim = services.accounts.get("kim")
+    services.identity.record(kim.id, "Kim Park", "1990-04-25", source="support")
+    set_failures(services, f"identity:{kim.id}", services.profile.lockout.lock_after - 1)
+    with pytest.raises(ValidationError, match="Too many attempts"):
+        services.identity.verify(kim.id, "Kim Park", "1991-01-01", source="test")
+    services.close()
+    shown = run(tmp_path, "user", "show", "kim").stdout
+    assert "sign-in state      ok (0 failed attempts)" in shown
+    assert "Identity verification LOCKED until support unlocks it" in shown
+    assert json.loads(run(tmp_path, "user", "show", "kim", "--json").stdout)["locked_ways"] == ["identity"]
+    done = run(tmp_path, "user", "unlock", "kim")
+    assert done.returncode == 0 and "failed attempts cleared" in done.stdout
+    assert "LOCKED" not in run(tmp_path, "user", "show", "kim").stdout
 
 
 def test_unlock_source(tmp_path):

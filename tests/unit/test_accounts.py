@@ -81,9 +81,9 @@ def test_wrong_password_and_unknown_user_look_the_same(services):
     assert wrong.message == unknown.message == "That username and password do not match."
 
 
-def test_failures_back_off_then_lock_until_support_unlocks(services, clock):
+def test_failures_back_off_then_lock_and_support_can_unlock(services, clock):
     create(services)
-    rules = services.profile.lockout
+    rules = services.profile.signin_lockout
     for _ in range(rules.free_failures):
         assert services.signin.sign_in("alice", "bad", source=SRC).retry_after == 0
     result = services.signin.sign_in("alice", "bad", source=SRC)
@@ -96,7 +96,7 @@ def test_failures_back_off_then_lock_until_support_unlocks(services, clock):
         result = services.signin.sign_in("alice", "bad", source=SRC)
         failures += 1
     assert result.outcome is SignInOutcome.LOCKED and result.ref in result.message
-    clock.advance(days=30)
+    clock.advance(minutes=14)  # classic's lock lasts 15 minutes (test_lockout.py): support need not wait
     assert services.signin.sign_in("alice", STRONG, source=SRC).outcome is SignInOutcome.LOCKED
     assert services.accounts.get("alice").locked
     assert services.accounts.unlock("alice", source="support")

@@ -35,6 +35,8 @@ def list_accounts(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
+    from secconsole.core.methods import registry
+
     with opened(args) as services:
         account = services.accounts.get(args.name)
         events = services.accounts.recent_events(args.name)
@@ -53,11 +55,22 @@ def show(args: argparse.Namespace) -> int:
     print(f"  billing methods    {cards}")
     for kind, state in data["methods"].items():
         print(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
-    print(f"  sign-in state      {'LOCKED' if account.locked else 'ok'} ({account.failures} failed attempts)")
+    print(f"  sign-in state      {_lock_state(account.locked, account.lock_retry_after)} "
+          f"({account.failures} failed attempts)")
+    for name in data["locked_ways"]:
+        print(f"  {registry.throttle_label(name):<18} {_lock_state(True, 0)}")
     print("  recent events (newest first):")
     for e in data["recent_events"]:
         print(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")
     return 0
+
+
+def _lock_state(locked: bool, retry_after: int) -> str:
+    from secconsole.core.wording import duration
+
+    if not locked:
+        return "ok"
+    return f"LOCKED for {duration(retry_after)}" if retry_after else "LOCKED until support unlocks it"
 
 
 def unlock(args: argparse.Namespace) -> int:
@@ -151,7 +164,9 @@ def _account_json(account, events) -> dict:
             for m in account.methods
         },
         "locked": account.locked,
+        "lock_retry_after": account.lock_retry_after,
         "failed_attempts": account.failures,
+        "locked_ways": account.locked_ways,
         "recent_events": [
             {"at": iso(e.at), "kind": e.kind, "source": e.source, "ref": e.ref, "detail": e.detail} for e in events
         ],

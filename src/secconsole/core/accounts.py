@@ -34,7 +34,7 @@ def require_named(session: Session, username: str) -> Account:
 def view_of(session: Session, account: Account, clock: Clock, profile: PolicyProfile) -> AccountView:
     """Everything the UI may show about ``account``, read inside the caller's transaction."""
     now = clock.now()
-    gate = throttle.check(session, throttle.signin_key(account.username_key), now)
+    gate = throttle.check(session, throttle.signin_key(account.username_key), now, profile.signin_lockout)
     cards = session.exec(
         select(BillingMethod).where(BillingMethod.account_id == account.id).order_by(BillingMethod.id)
     ).all()
@@ -55,19 +55,20 @@ def view_of(session: Session, account: Account, clock: Clock, profile: PolicyPro
         methods=states,
         locked=gate.locked,
         failures=gate.failures,
+        lock_retry_after=gate.retry_after if gate.locked else 0,
         password_reminder=reminder_days is not None and age >= reminder_days,
         password_age_days=age,
         preferred_method=account.preferred_method,
         recovery_codes_left=next((s.detail.get("left", 0) for s in states if s.kind == "recovery"), 0),
-        locked_ways=_locked_ways(session, account.id),
+        locked_ways=_locked_ways(session, account.id, now, profile),
     )
 
 
-def _locked_ways(session: Session, account_id: int) -> list[str]:
-    names = registry.throttled()
-    keys = {throttle.way_key(name, account_id): name for name in names}
+def _locked_ways(session: Session, account_id: int, now, profile: PolicyProfile) -> list[str]:
+    """The account's way counters (and identity details) that are locked now."""
+    keys = {throttle.way_key(name, account_id): name for name in registry.throttled()}
     rows = session.exec(select(Throttle).where(Throttle.key.in_(list(keys)), Throttle.locked_at.is_not(None))).all()
-    return sorted(keys[r.key] for r in rows)
+    return sorted(keys[r.key] for r in rows if throttle.check(session, r.key, now, profile.lockout).locked)
 
 
 class AccountService:

@@ -37,6 +37,7 @@ IDENTITY_FAILED = "identity.failed"
 IDENTITY_RECORDED = "identity.recorded"
 TWO_STEP_RESET = "two_step.reset"
 SOURCE_UNLOCKED = "source.unlocked"
+SOURCE_LOCKED = "source.locked"
 
 #: What each kind means to a person reading the activity list.
 DESCRIPTIONS = {
@@ -66,6 +67,7 @@ DESCRIPTIONS = {
     IDENTITY_RECORDED: "Identity record put on file by support",
     TWO_STEP_RESET: "Two-step verification reset by support",
     SOURCE_UNLOCKED: "Failed sign-ins from a connection cleared by support",
+    SOURCE_LOCKED: "A connection locked after too many failed sign-ins",
 }
 
 

@@ -3,6 +3,7 @@ record on file. Only a keyed hash of that record is stored; demo mode accepts an
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from datetime import date
 
@@ -46,11 +47,13 @@ def parse_birth_date(text: str, today: date) -> date:
 
 
 class Identity:
-    def __init__(self, db: Database, clock: Clock, box: SecretBox, profile: PolicyProfile) -> None:
+    def __init__(self, db: Database, clock: Clock, box: SecretBox, profile: PolicyProfile, lock_notice=None) -> None:
         self.db = db
         self.clock = clock
         self.box = box
         self.profile = profile
+        #: ``Notices.lock``: tells the owner when wrong details lock identity verification.
+        self.lock_notice = lock_notice
 
     def _digest(self, legal_name: str, born: date) -> str:
         return self.box.digest(f"{legal_name.casefold()}\x00{born.isoformat()}".encode(), _PURPOSE)
@@ -70,32 +73,32 @@ class Identity:
 
     def verify(self, account_id: int, legal_name: str, birth_date: str, *, source: str, demo: bool = False) -> bool:
         """Mark the identity verified (True), or raise saying why not. In demo mode the details
-        typed become the record, so any plausible ones succeed."""
+        typed become the record, so any plausible ones succeed. Counted before they are checked."""
         now = self.clock.now()
         digest = self._digest(validate_legal_name(legal_name), parse_birth_date(birth_date, now.date()))
-        key = throttle.way_key("identity", account_id)
+        counter = throttle.Counter(throttle.way_key("identity", account_id), self.profile.lockout)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
-            gate = throttle.check(session, key, now)
-            if not gate.open:
-                wait = "later" if gate.locked else f"in {gate.retry_after} seconds"
-                raise ValidationError(f"Too many attempts: try again {wait}, or contact support.")
-            if demo and account.identity_record is None:
-                account.identity_record = digest
-            if account.identity_record is None:
+            if account.identity_record is None and not demo:
                 raise ValidationError(
                     "There is no identity record on file to check your details against. "
                     "Contact support to verify your identity."
                 )
-            if account.identity_record != digest:
-                throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(
-                    session, at=now, kind=audit.IDENTITY_FAILED, source=source,
-                    account_id=account_id, username=account.username,
-                )
-                failed = True
+            attempt = throttle.claim_attempt(session, now, counter)
+            on_file = account.identity_record or digest  # demo: the details typed become the record
+            name = account.username
+        if not attempt.allowed:
+            raise ValidationError(_too_many(attempt.gate))
+        matched = secrets.compare_digest(on_file, digest)
+        with self.db.transaction() as session:
+            if not matched:
+                gate, _ = throttle.note_failure(session, attempt, now, account_id=account_id, username=name,
+                                                source=source, kind=audit.IDENTITY_FAILED, what="identity checks",
+                                                notice=self.lock_notice)
             else:
-                throttle.clear(session, key)
+                throttle.refund(session, attempt)
+                account = require_account(session, account_id)
+                account.identity_record = account.identity_record or digest
                 account.identity_verified = True
                 account.identity_verified_at = now
                 session.add(account)
@@ -103,7 +106,14 @@ class Identity:
                     session, at=now, kind=audit.IDENTITY_VERIFIED, source=source,
                     account_id=account_id, username=account.username, demo=demo,
                 )
-                failed = False
-        if failed:  # raised after the commit, so the failure stays counted
-            raise ValidationError("Those details do not match our records.", field="legal_name")
+        if not matched:  # raised after the commit, so the failure stays counted
+            more = f" {_too_many(gate)}" if not gate.open else ""
+            raise ValidationError(f"Those details do not match our records.{more}", field="legal_name")
         return True
+
+
+def _too_many(gate) -> str:
+    from secconsole.core.wording import duration
+
+    wait = "later" if gate.locked else f"in {duration(gate.retry_after)}"
+    return f"Too many attempts: try again {wait}, or contact support."

@@ -23,10 +23,17 @@ class Notices:
         body = f"Hello {name},\n\n{text}\n" + (f"\n{closing}\n" if closing else "")
         self.sender.send(Message("email", email, subject, body, account_id))
 
-    def lock(self, account_id: int, ref: str, what: str = "sign-in attempts") -> None:
-        """Something locked (called after the lock was committed)."""
-        self.tell(
-            account_id, "Your SecConsole account was locked",
-            f"After too many failed {what} your account is locked. If that was you, contact support and quote "
-            f"{ref}; if not, someone may know your password: change it once support has unlocked the account.",
-        )
+    def lock(self, account_id: int, ref: str, what: str = "sign-in attempts", *, retry_after: int = 0) -> None:
+        """Something locked (called after the lock was committed); ``retry_after``: seconds until
+        the lock expires by itself (0: until support unlocks it)."""
+        if retry_after:
+            from secconsole.core.wording import duration
+
+            text = (f"After too many failed {what} your account is locked for {duration(retry_after)}; each "
+                    f"further failure after that locks it for longer. If that was not you, someone may be "
+                    f"guessing your password: contact support and quote {ref}.")
+        else:
+            text = (f"After too many failed {what} your account is locked. If that was you, contact support and "
+                    f"quote {ref}; if not, someone may know your password: change it once support has unlocked "
+                    f"the account.")
+        self.tell(account_id, "Your SecConsole account was locked", text)

@@ -19,11 +19,14 @@ from secconsole.store.models import Account, PasswordHistory
 
 
 class PasswordChanges:
-    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher) -> None:
+    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
+                 lock_notice=None) -> None:
         self.db = db
         self.clock = clock
         self.profile = profile
         self.hasher = hasher
+        #: ``Notices.lock``: tells the owner when wrong current passwords lock sign-in.
+        self.lock_notice = lock_notice
 
     def view(self, session: Session, account: Account) -> AccountView:
         return view_of(session, account, self.clock, self.profile)
@@ -36,56 +39,75 @@ class PasswordChanges:
         )
 
     def change_password(self, account_id: int, current: str, new: str, *, source: str) -> AccountView:
+        """The current password is a guess like a sign-in: counted on the sign-in counter before it
+        is checked, taken back once it proves right (whether or not the new one is accepted)."""
         now = self.clock.now()
         history_size = self.profile.password.history
-        with self.db.transaction(readonly=True) as session:
+        with self.db.transaction() as session:
             account = require_account(session, account_id)
             view = self.view(session, account)
-            key = throttle.signin_key(account.username_key)
-            gate = throttle.check(session, key, now)
+            counter = throttle.Counter(throttle.signin_key(account.username_key), self.profile.signin_lockout)
+            attempt = throttle.claim_attempt(session, now, counter)
             old_hashes = [account.password_hash] + [
                 h.password_hash for h in self._history(session, account_id)[: max(history_size - 1, 0)]
             ]
-        if not gate.open:
-            raise ValidationError(blocked_message(gate.locked, gate.retry_after), field="current")
+        if not attempt.allowed:
+            raise ValidationError(blocked_message(attempt.gate.locked, attempt.gate.retry_after), field="current")
         if not self.hasher.verify(old_hashes[0], current):
             with self.db.transaction() as session:
-                throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(
-                    session, at=now, kind=audit.PASSWORD_CHANGE_FAILED, source=source,
-                    account_id=account_id, username=view.username,
+                gate, _ = throttle.note_failure(
+                    session, attempt, now, account_id=account_id, username=view.username, source=source,
+                    kind=audit.PASSWORD_CHANGE_FAILED, what="attempts at your current password",
+                    notice=self.lock_notice,
                 )
+            if gate.locked:
+                raise ValidationError(f"Your current password is not correct. {blocked_message(True, gate.retry_after)}",
+                                      field="current")
             raise ValidationError("Your current password is not correct.", field="current")
+        problem = self._new_password_problem(new, view, old_hashes)
+        hashed = None if problem else self.hasher.hash(new)
+        with self.db.transaction() as session:
+            throttle.refund(session, attempt)
+            if problem is None:
+                result = self._replace(session, account_id, hashed, now, source)
+        if problem is not None:
+            raise problem
+        return result
+
+    def _new_password_problem(self, new: str, view: AccountView, old_hashes: list[str]) -> ValidationError | None:
+        history_size = self.profile.password.history
         verdict = self.check_new_password(new, view)
         if not verdict.ok:
-            raise ValidationError(verdict.first_problem(), field="new")
+            return ValidationError(verdict.first_problem(), field="new")
         if any(self.hasher.verify(h, new) for h in old_hashes):
             if history_size > 1:
-                raise ValidationError(
+                return ValidationError(
                     f"You have used this password recently: choose one that is not one of your "
                     f"last {history_size} passwords.", field="new",
                 )
-            raise ValidationError("The new password must differ from the current one.", field="new")
-        hashed = self.hasher.hash(new)
-        with self.db.transaction() as session:
-            account = session.get(Account, account_id)
-            if history_size > 1:
-                session.add(PasswordHistory(account_id=account_id, password_hash=account.password_hash, retired_at=now))
-                session.flush()
-                keep = [h.id for h in self._history(session, account_id)[: history_size - 1]]
-                session.execute(
-                    sa.delete(PasswordHistory).where(
-                        PasswordHistory.account_id == account_id, PasswordHistory.id.not_in(keep)
-                    )
+            return ValidationError("The new password must differ from the current one.", field="new")
+        return None
+
+    def _replace(self, session: Session, account_id: int, hashed: str, now, source: str) -> AccountView:
+        history_size = self.profile.password.history
+        account = session.get(Account, account_id)
+        if history_size > 1:
+            session.add(PasswordHistory(account_id=account_id, password_hash=account.password_hash, retired_at=now))
+            session.flush()
+            keep = [h.id for h in self._history(session, account_id)[: history_size - 1]]
+            session.execute(
+                sa.delete(PasswordHistory).where(
+                    PasswordHistory.account_id == account_id, PasswordHistory.id.not_in(keep)
                 )
-            account.password_hash = hashed
-            account.password_changed_at = now
-            session.add(account)
-            audit.record(
-                session, at=now, kind=audit.PASSWORD_CHANGED, source=source,
-                account_id=account_id, username=account.username,
             )
-            return self.view(session, account)
+        account.password_hash = hashed
+        account.password_changed_at = now
+        session.add(account)
+        audit.record(
+            session, at=now, kind=audit.PASSWORD_CHANGED, source=source,
+            account_id=account_id, username=account.username,
+        )
+        return self.view(session, account)
 
     def _history(self, session: Session, account_id: int) -> list[PasswordHistory]:
         return list(

@@ -35,34 +35,28 @@ class SignInService:
 
     def sign_in(self, username: str, password: str, *, source: str) -> SignInResult:
         """Check the password. Failures count per account name and per source (one address
-        trying many names), each with its own back-off and lock."""
+        trying many names), each with its own back-off and lock; the attempt is counted on both
+        before the password is checked (``throttle.claim_attempt``)."""
         key = throttle.signin_key(username_key(username)[:150])
         source_key = throttle.source_key(source)
         typed = username.strip()[:64]
         now = self.clock.now()
-        with self.db.transaction(readonly=True) as session:
-            gate = throttle.check(session, key, now)
-            source_gate = throttle.check(session, source_key, now)
+        counters = (throttle.Counter(key, self.profile.signin_lockout),
+                    throttle.Counter(source_key, self.profile.source_lockout, shared=True))
+        with self.db.transaction() as session:
+            attempt = throttle.claim_attempt(session, now, *counters)
             account = find_account(session, username)
             stored = (account.id, account.password_hash) if account else None
-        if not source_gate.open:
-            with self.db.transaction() as session:
+            if not attempt.allowed:
+                gate, by_source = attempt.gate, attempt.blocked_by == source_key
                 ref = audit.record(
                     session, at=now, kind=audit.SIGNIN_BLOCKED, source=source,
-                    account_id=stored[0] if stored else None, username=typed, by="source",
-                    locked=source_gate.locked, retry_after=source_gate.retry_after,
+                    account_id=stored[0] if stored else None, username=typed, locked=gate.locked,
+                    retry_after=gate.retry_after, **({"by": "source"} if by_source else {}),
                 )
-            outcome = SignInOutcome.LOCKED if source_gate.locked else SignInOutcome.WAIT
-            return SignInResult(outcome, retry_after=source_gate.retry_after, ref=ref, from_source=True)
-        if not gate.open:
-            with self.db.transaction() as session:
-                ref = audit.record(
-                    session, at=now, kind=audit.SIGNIN_BLOCKED, source=source,
-                    account_id=stored[0] if stored else None, username=typed,
-                    locked=gate.locked, retry_after=gate.retry_after,
-                )
+        if not attempt.allowed:
             outcome = SignInOutcome.LOCKED if gate.locked else SignInOutcome.WAIT
-            return SignInResult(outcome, retry_after=gate.retry_after, ref=ref)
+            return SignInResult(outcome, retry_after=gate.retry_after, ref=ref, from_source=by_source)
 
         if stored is None:
             self.hasher.burn(password)
@@ -70,17 +64,12 @@ class SignInService:
         else:
             matched = self.hasher.verify(stored[1], password)
 
-        if not matched:
-            with self.db.transaction() as session:
-                # A success never clears the source's count: one good account must not reset a spray.
-                throttle.record_failure(session, source_key, now, self.profile.source_lockout)
-                result = self._failed(session, key, now, source, stored[0] if stored else None, typed)
-            if result.outcome is SignInOutcome.LOCKED and stored is not None and self.lock_notice is not None:
-                self.lock_notice(stored[0], result.ref)
-            return result
         with self.db.transaction() as session:
+            if not matched:
+                return self._failed(session, attempt, now, source, stored[0] if stored else None, typed,
+                                    what="sign-in attempts")
+            throttle.refund(session, attempt)
             account = session.get(Account, stored[0])
-            throttle.clear(session, key)
             if self.hasher.needs_rehash(account.password_hash):
                 account.password_hash = self.hasher.hash(password)
                 audit.record(
@@ -135,22 +124,24 @@ class SignInService:
             )
 
     def reauthenticate(self, account_id: int, password: str, *, source: str) -> SignInResult:
-        """Step-up by password: the same throttle and lock as signing in."""
+        """Step-up by password: the same counter, back-off and lock as signing in."""
         now = self.clock.now()
-        with self.db.transaction(readonly=True) as session:
+        with self.db.transaction() as session:
             account = require_account(session, account_id)
-            key = throttle.signin_key(account.username_key)
-            gate = throttle.check(session, key, now)
+            counter = throttle.Counter(throttle.signin_key(account.username_key), self.profile.signin_lockout)
+            attempt = throttle.claim_attempt(session, now, counter)
             stored, name = account.password_hash, account.username
-        if not gate.open:
+        if not attempt.allowed:
+            gate = attempt.gate
             outcome = SignInOutcome.LOCKED if gate.locked else SignInOutcome.WAIT
             return SignInResult(outcome, retry_after=gate.retry_after)
         matched = self.hasher.verify(stored, password)
         with self.db.transaction() as session:
             if not matched:
-                failed = self._failed(session, key, now, source, account_id, name, kind=audit.STEPUP_FAILED)
+                failed = self._failed(session, attempt, now, source, account_id, name, kind=audit.STEPUP_FAILED,
+                                      what="password confirmations")
                 return replace(failed, wrong="That password is not correct.")
-            throttle.clear(session, key)
+            throttle.refund(session, attempt)
             ref = audit.record(
                 session, at=now, kind=audit.STEPUP_SUCCEEDED, source=source,
                 account_id=account_id, username=name, step="password",
@@ -166,19 +157,12 @@ class SignInService:
             )
 
     def _failed(
-        self, session: Session, key: str, now: datetime, source: str, account_id: int | None, typed: str,
-        *, kind: str = audit.SIGNIN_FAILED,
+        self, session: Session, attempt: throttle.Attempt, now: datetime, source: str, account_id: int | None,
+        typed: str, *, what: str, kind: str = audit.SIGNIN_FAILED,
     ) -> SignInResult:
-        gate, newly_locked = throttle.record_failure(session, key, now, self.profile.lockout)
-        ref = audit.record(
-            session, at=now, kind=kind, source=source,
-            account_id=account_id, username=typed, failures=gate.failures,
-        )
-        if newly_locked:
-            ref = audit.record(
-                session, at=now, kind=audit.ACCOUNT_LOCKED, source=source,
-                account_id=account_id, username=typed, failures=gate.failures,
-            )
-            return SignInResult(SignInOutcome.LOCKED, ref=ref)
+        """A wrong password, already counted: audited, and the owner told if it locked sign-in."""
+        gate, ref = throttle.note_failure(session, attempt, now, account_id=account_id, username=typed, source=source,
+                                          kind=kind, what=what, notice=self.lock_notice)
+        if gate.locked:
+            return SignInResult(SignInOutcome.LOCKED, retry_after=gate.retry_after, ref=ref)
         return SignInResult(SignInOutcome.INVALID, retry_after=gate.retry_after, ref=ref)
-

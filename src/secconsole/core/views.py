@@ -34,15 +34,18 @@ class AccountView:
     billing_methods: list[BillingView]
     #: One state per registered way (second steps and backups), in registry order.
     methods: list[MethodState]
+    #: Sign-in is locked (``lock_retry_after``: seconds until the lock expires, 0: until support
+    #: unlocks it); ``failures``: its consecutive failures.
     locked: bool = False
     failures: int = 0
+    lock_retry_after: int = 0
     #: Set in ``classic`` once the password is older than the reminder period.
     password_reminder: bool = False
     password_age_days: int = 0
     #: The way that last passed a challenge; the next challenge starts there.
     preferred_method: str | None = None
     recovery_codes_left: int = 0
-    #: Ways whose own counter is locked (e.g. ``["totp"]``).
+    #: Counters of the account's ways (and identity details) that are locked (e.g. ``["totp"]``).
     locked_ways: list[str] = field(default_factory=list)
 
     @property
@@ -97,7 +100,7 @@ class SignInResult:
                 return f"Too many failed sign-ins from this connection. Contact support and quote {self.ref}."
             return f"Too many failed sign-ins from this connection. Try again in {duration(self.retry_after)}."
         if self.outcome is SignInOutcome.LOCKED:
-            return f"{blocked_message(True, 0)} Quote reference {self.ref}."
+            return f"{blocked_message(True, self.retry_after)} Quote reference {self.ref}."
         if self.outcome is SignInOutcome.WAIT:
             return blocked_message(False, self.retry_after)
         suffix = f" You can try again in {duration(self.retry_after)}." if self.retry_after else ""
@@ -106,6 +109,9 @@ class SignInResult:
 
 def blocked_message(locked: bool, retry_after: int) -> str:
     """Sign-in (or a password check) refused while locked or backing off."""
+    if locked and retry_after:
+        return (f"Sign-in is locked after too many failed attempts. Try again in {duration(retry_after)}, "
+                "or contact support to unlock it sooner.")
     if locked:
         return "Sign-in is locked after too many failed attempts. Contact support to unlock it."
     return f"Too many failed attempts. Try again in {duration(retry_after)}."

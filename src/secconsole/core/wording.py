@@ -9,10 +9,15 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def duration(seconds: int) -> str:
-    """Seconds under a minute, whole minutes (rounded up) after that."""
+    """Seconds under a minute, whole minutes (rounded up) under two hours, then whole hours under
+    two days, then days (a lock may last weeks)."""
     if seconds < 60:
         return plural(seconds, "second")
-    return plural((seconds + 59) // 60, "minute")
+    minutes = -(-seconds // 60)
+    if minutes < 120:
+        return plural(minutes, "minute")
+    hours = -(-minutes // 60)
+    return plural(hours, "hour") if hours < 48 else plural(-(-hours // 24), "day")
 
 
 def days_ago(days: int) -> str:

@@ -230,8 +230,9 @@ class MethodContext:
     hasher: PasswordHasher
     sender: Sender
     issuer: str
-    #: ``Notices.lock``: tells the owner about a lock, once it is committed.
-    lock_notice: Callable[[int, str, str], None] | None = None
+    #: ``Notices.lock(account_id, ref, what, retry_after=...)``: tells the owner about a lock, once
+    #: it is committed (``throttle.note_failure`` calls it).
+    lock_notice: Callable[..., None] | None = None
 
 
 class SecondStep(Protocol):

@@ -13,7 +13,7 @@ from sqlmodel import select
 from secconsole.core import audit, throttle
 from secconsole.core.delivery import Message
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import registry
+from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
 from secconsole.core.totp import clean_code
 from secconsole.core.wording import duration, valid_for
@@ -86,14 +86,17 @@ class EmailFallback:
         return mask(email)
 
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
+        """Counted first; then the newest waiting code is compared and claimed by a conditional
+        update (used once)."""
         code = clean_code(code_text, 6)
         now = self.clock.now()
-        key = throttle.way_key(self.spec.throttle_name, account_id)
+        with self.db.transaction() as session:
+            require_account(session, account_id)
+            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, locked_message="Too many wrong codes: contact support.")
         with self.db.transaction() as session:
             account = require_account(session, account_id)
-            gate = throttle.check(session, key, now)
-            if not gate.open:
-                return StepResult.blocked(gate, locked_message="Too many wrong codes: contact support.")
             row = session.exec(
                 select(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None),
                                         EmailCode.expires_at > now)
@@ -104,14 +107,13 @@ class EmailFallback:
                 sa.update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now)
             ).rowcount == 1
             if not claimed:
-                gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
-                                              source=source, kind=EMAIL_CODE_FAILED, what=self.spec.failures,
-                                              notice=self.ctx.lock_notice)
+                gate = attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source,
+                                      kind=EMAIL_CODE_FAILED)
                 if row is not None:
                     return StepResult.refused(Reason.WRONG, "That code is not right.", gate=gate)
                 return StepResult.refused(Reason.EXPIRED, "That code has expired or was used: ask for a new one.",
                                           gate=gate)
-            throttle.clear(session, key)
+            throttle.refund(session, attempt)
             audit.record(session, at=now, kind=EMAIL_CODE_USED, source=source, account_id=account_id,
                          username=account.username)
             email, name = account.email, account.username

@@ -7,7 +7,7 @@ import unicodedata
 
 from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import registry
+from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
 from secconsole.errors import ValidationError
 
@@ -84,24 +84,22 @@ class SecurityQuestions:
         if not normalize_answer(answer):
             raise ValidationError("Enter your answer.", field="answer")
         now = self.clock.now()
-        key = throttle.way_key(self.spec.throttle_name, account_id)
-        with self.db.transaction(readonly=True) as session:
-            account = require_account(session, account_id)
-            gate = throttle.check(session, key, now)
-            stored = account.security_answer_hash
-        if not gate.open:
-            return StepResult.blocked(gate, answers="answers",
+        with self.db.transaction() as session:
+            stored = require_account(session, account_id).security_answer_hash
+            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, answers="answers",
                                       locked_message="Too many wrong answers: the security question is locked.")
         matched = stored is not None and self.hasher.verify(stored, normalize_answer(answer))
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             if matched:
-                throttle.clear(session, key)
+                throttle.refund(session, attempt)
                 audit.record(session, at=now, kind=QUESTION_PASSED, source=source, account_id=account_id,
                              username=account.username)
                 return StepResult.accepted("Answer accepted.")
-            gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
-                                          kind=QUESTION_FAILED, what=self.spec.failures, notice=self.ctx.lock_notice)
+            gate = attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source,
+                                  kind=QUESTION_FAILED)
         return StepResult.refused(Reason.WRONG, "That answer is not right.", gate=gate)
 
     def set(self, account_id: int, question: str, answer: str, *, source: str) -> bool:

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import registry
+from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
 from secconsole.core.wording import plural
 from secconsole.errors import ValidationError
@@ -81,15 +81,17 @@ class RecoveryCodes:
             return _unused(session, account_id)
 
     def verify(self, account_id: int, text: str, *, source: str) -> StepResult:
+        """Counted first; then the code is claimed by a conditional update (used once)."""
         code = clean(text)
         now = self.clock.now()
-        key = throttle.way_key(self.spec.throttle_name, account_id)
         digest = self._digest(account_id, code)
         with self.db.transaction() as session:
+            require_account(session, account_id)
+            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, locked_message="Too many wrong codes: contact support.")
+        with self.db.transaction() as session:
             account = require_account(session, account_id)
-            gate = throttle.check(session, key, now)
-            if not gate.open:
-                return StepResult.blocked(gate, locked_message="Too many wrong codes: contact support.")
             claimed = session.execute(
                 sa.update(RecoveryCode)
                 .where(RecoveryCode.account_id == account_id, RecoveryCode.code_hash == digest,
@@ -97,12 +99,11 @@ class RecoveryCodes:
                 .values(used_at=now)
             ).rowcount == 1
             if not claimed:
-                gate = throttle.count_failure(session, key, now, self.profile.lockout, account=account,
-                                              source=source, kind=RECOVERY_FAILED, what=self.spec.failures,
-                                              notice=self.ctx.lock_notice)
+                gate = attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source,
+                                      kind=RECOVERY_FAILED)
                 return StepResult.refused(Reason.WRONG, "That recovery code is not right, or was already used.",
                                           gate=gate)
-            throttle.clear(session, key)
+            throttle.refund(session, attempt)
             left = _unused(session, account_id)
             audit.record(session, at=now, kind=RECOVERY_USED, source=source, account_id=account_id,
                          username=account.username, remaining=left)

@@ -66,8 +66,8 @@ WAYS: tuple[WaySpec, ...] = (
 #: Most secure first: a challenge starts on the first one the account has.
 SECURITY = ("push", "totp", "sms")
 
-#: Throttled counters that are not ways (identity details on Payments).
-OTHER_THROTTLES = ("identity",)
+#: Throttled counters that are not ways (identity details on Payments), with what they are called.
+OTHER_THROTTLES = {"identity": "Identity verification"}
 
 _extra: dict[str, WaySpec] = {}
 _loaded: dict[str, type] = {}
@@ -101,6 +101,13 @@ def by_security(specs: list[WaySpec]) -> list[WaySpec]:
 def throttled() -> list[str]:
     """Every counter of an account's ways (what ``user unlock`` clears)."""
     return [*(s.throttle_name for s in all_ways() if s.available), *OTHER_THROTTLES]
+
+
+def throttle_label(name: str) -> str:
+    """What ``user show`` calls a counter of ``throttled()``."""
+    if name in OTHER_THROTTLES:
+        return OTHER_THROTTLES[name]
+    return next((s.label for s in all_ways() if s.throttle_name == name), name)
 
 
 def audit_description(kind: str) -> str | None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
-from secconsole.core.methods import registry
+from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, Reason, StepResult
 from secconsole.core.methods.enrollment import ACTIVE, active_enrollment
 from secconsole.core.totp import TotpParams, clean_code, key_uri, new_secret, step_at
@@ -60,11 +60,6 @@ class AuthenticatorApp:
         self.db, self.clock, self.box, self.profile = ctx.db, ctx.clock, ctx.box, ctx.profile
         self.issuer = ctx.issuer
 
-    @property
-    def key_name(self):
-        return self.spec.throttle_name
-
-
     def begin(self, account_id: int, *, source: str) -> str:
         return ""
 
@@ -77,23 +72,23 @@ class AuthenticatorApp:
         return PendingTotp(account_id, secret, key_uri(secret, username, self.issuer, params), params)
 
     def confirm(self, pending: PendingTotp, code_text: str, *, source: str) -> StepResult:
-        """Turn the method on if ``code_text`` is the app's current code (one transaction)."""
+        """Turn the method on if ``code_text`` is the app's current code (counted first, like any
+        code; the method turned on in one transaction)."""
         code = clean_code(code_text, pending.params.digits)
         now = self.clock.now()
-        key = throttle.way_key(self.key_name, pending.account_id)
-        with self.db.transaction(readonly=True) as session:
-            gate = throttle.check(session, key, now)
-        if not gate.open:
-            return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
+        with self.db.transaction() as session:
+            self._not_on(session, pending.account_id)
+            attempt = attempts.claim(self.ctx, self.spec, session, pending.account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, locked_message=LOCKED_MESSAGE)
         judged = judge(pending.secret, code, step_at(now, pending.params), DriftState(), pending.params)
         step, drift = judged.step, judged.drift
         with self.db.transaction() as session:
             account = require_account(session, pending.account_id)
             if step is None:
-                gate = self._count(session, key, now, account, source, during="enrollment")
+                gate = self._count(session, attempt, now, account, source, during="enrollment")
                 return _wrong(gate, drift, pending.params.period)
-            if active_enrollment(session, account.id, self.spec.kind) is not None:
-                raise ValidationError("The authenticator app is already on: turn it off first to pair a new phone.")
+            self._not_on(session, account.id)
             row = MethodEnrollment(
                 account_id=account.id, kind=self.spec.kind, status=ACTIVE,
                 secret=self.box.seal(pending.secret.encode(), purpose(account.id)),
@@ -102,33 +97,37 @@ class AuthenticatorApp:
             session.add(row)
             session.flush()
             session.add(TotpState(enrollment_id=row.id, last_used_step=step))
-            throttle.clear(session, key)
+            throttle.refund(session, attempt)
             audit.record(session, at=now, kind=audit.METHOD_ENABLED, source=source, account_id=account.id,
                          username=account.username, method=self.spec.kind, **pending.params.as_dict())
         return StepResult.accepted("Authenticator app code is on.")
 
+    def _not_on(self, session, account_id: int) -> None:
+        if active_enrollment(session, account_id, self.spec.kind) is not None:
+            raise ValidationError("The authenticator app is already on: turn it off first to pair a new phone.")
+
     # -- verification ---------------------------------------------------------------------
 
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
-        """Check a code: current step +-1 and the learned drift +-1 (``totp_window``), each step once."""
+        """Check a code: current step +-1 and the learned drift +-1 (``totp_window``), each step
+        once. The attempt is counted before the code is looked at; a success takes it back."""
         now = self.clock.now()
-        key = throttle.way_key(self.key_name, account_id)
-        with self.db.transaction(readonly=True) as session:
+        with self.db.transaction() as session:
             row = self._enrollment(session, account_id)
             state = session.get(TotpState, row.id)
-            gate = throttle.check(session, key, now)
             params = TotpParams(**json.loads(row.detail))
-            sealed, row_id = row.secret, row.id
+            code = clean_code(code_text, params.digits)
+            secret = self.box.open(row.secret, purpose(account_id)).decode()
+            row_id = row.id
             drift = DriftState(state.drift_steps, state.last_used_step, state.drift_candidate,
                                state.drift_candidate_step)
-        code = clean_code(code_text, params.digits)
-        if not gate.open:
-            return StepResult.blocked(gate, locked_message=LOCKED_MESSAGE)
-        secret = self.box.open(sealed, purpose(account_id)).decode()
+            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        if not attempt.allowed:
+            return StepResult.blocked(attempt.gate, locked_message=LOCKED_MESSAGE)
         judged = judge(secret, code, step_at(now, params), drift, params)
         step, learned = judged.step, judged.learned
         if step is None:
-            return self._refuse(account_id, key, row_id, judged, params, now, source)
+            return self._refuse(account_id, attempt, row_id, judged, params, now, source)
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             values = {"last_used_step": step, "drift_candidate": None, "drift_candidate_step": None}
@@ -141,12 +140,13 @@ class AuthenticatorApp:
                 .values(**values)
             ).rowcount
             if not claimed:
-                gate, _ = throttle.record_failure(session, key, now, self.profile.lockout)
-                audit.record(session, at=now, kind=TOTP_REPLAYED, source=source, account_id=account_id,
-                             username=account.username, failures=gate.failures, reason=Reason.REPLAYED.value)
+                gate = attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source,
+                                      kind=TOTP_REPLAYED, reason=Reason.REPLAYED.value)
+                if gate.locked:
+                    return StepResult.refused(Reason.REPLAYED, LOCKED_MESSAGE, gate=gate, step=step)
                 return StepResult.refused(Reason.REPLAYED, "That code was already used. Wait for the next code "
                                           "and enter it.", gate=gate, step=step)
-            throttle.clear(session, key)
+            throttle.refund(session, attempt)
             if judged.reset:
                 audit.record(session, at=now, kind=TOTP_DRIFT_RESET, source=source, account_id=account_id,
                              username=account.username, drift_steps=drift.learned)
@@ -158,21 +158,21 @@ class AuthenticatorApp:
         return StepResult.accepted("Code accepted.", note=note, reason=Reason.ACCEPTED_DRIFT, steps=learned,
                                    period=params.period)
 
-    def _refuse(self, account_id, key, row_id, judged: Judgement, params, now, source) -> StepResult:
-        """A wrong code or a drift hit not yet learned: remember the candidate (a wrong code
-        forgets it), count it, and tell the owner on a lock."""
+    def _refuse(self, account_id, attempt, row_id, judged: Judgement, params, now, source) -> StepResult:
+        """A wrong code or a drift hit not yet learned (counted already): remember the candidate
+        (a wrong code forgets it), audit it, and tell the owner on a lock."""
         offset, device_step = judged.candidate or (None, None)
         drift = judged.drift
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             session.execute(sa.update(TotpState).where(TotpState.enrollment_id == row_id)
                             .values(drift_candidate=offset, drift_candidate_step=device_step))
-            gate = self._count(session, key, now, account, source, drift_steps=drift if drift is not None else 0)
+            gate = self._count(session, attempt, now, account, source, drift_steps=drift if drift is not None else 0)
         return _wrong(gate, drift, params.period)
 
-    def _count(self, session, key, now, account, source, **detail) -> throttle.Gate:
-        return throttle.count_failure(session, key, now, self.profile.lockout, account=account, source=source,
-                                      kind=TOTP_FAILED, what=self.spec.failures, notice=self.ctx.lock_notice, **detail)
+    def _count(self, session, attempt, now, account, source, **detail) -> throttle.Gate:
+        return attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source, kind=TOTP_FAILED,
+                              **detail)
 
     # -- helpers --------------------------------------------------------------------------
 

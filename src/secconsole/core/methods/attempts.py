@@ -1,0 +1,23 @@
+"""The count-first pattern as a way uses it (``throttle.claim_attempt``): its counter, and a wrong
+answer's bookkeeping (audited, and on the failure that locks the way, the lock audited and the
+owner told once it is committed)."""
+
+from __future__ import annotations
+
+from secconsole.core import throttle
+from secconsole.core.methods.base import MethodContext, WaySpec
+
+
+def claim(ctx: MethodContext, spec: WaySpec, session, account_id: int, now) -> throttle.Attempt:
+    """Count an answer of ``account_id`` on the way's counter before it is checked (in the
+    caller's transaction, which must commit before the check)."""
+    counter = throttle.Counter(throttle.way_key(spec.throttle_name, account_id), ctx.profile.lockout)
+    return throttle.claim_attempt(session, now, counter)
+
+
+def wrong(ctx: MethodContext, spec: WaySpec, session, attempt: throttle.Attempt, now, account, *, source: str,
+          kind: str, **detail: object) -> throttle.Gate:
+    """A wrong answer, counted already: audit it (and a lock it reached). Returns the way's gate."""
+    gate, _ = throttle.note_failure(session, attempt, now, account_id=account.id, username=account.username,
+                                    source=source, kind=kind, what=spec.failures, notice=ctx.lock_notice, **detail)
+    return gate
