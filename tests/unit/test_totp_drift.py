@@ -133,7 +133,8 @@ def test_a_drift_hit_counts_as_a_failed_attempt(services, carol, secret, clock):
     hit = verify(services, carol, phone(secret, clock.now() - timedelta(minutes=2)))
     assert not hit.ok and hit.checked
     with services.db.transaction(readonly=True) as session:
-        assert throttle.check(session, throttle.way_key("totp", carol.id), clock.now()).failures == 1
+        assert throttle.check(session, throttle.way_key("totp", carol.id), clock.now(),
+                              services.profile.lockout).failures == 1
     assert events(services).count("totp.failed") == 1
 
 
