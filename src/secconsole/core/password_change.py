@@ -10,6 +10,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.accounts import view_of
 from secconsole.core.clock import Clock
 from secconsole.core.lookup import require_account
+from secconsole.core.notices import Notices
 from secconsole.core.passwords import PasswordHasher, check_password
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.views import AccountView, blocked_message
@@ -19,11 +20,13 @@ from secconsole.store.models import Account, PasswordHistory
 
 
 class PasswordChanges:
-    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher) -> None:
+    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
+                 notices: Notices) -> None:
         self.db = db
         self.clock = clock
         self.profile = profile
         self.hasher = hasher
+        self.notices = notices
 
     def view(self, session: Session, account: Account) -> AccountView:
         return view_of(session, account, self.clock, self.profile)
@@ -81,10 +84,7 @@ class PasswordChanges:
             account.password_hash = hashed
             account.password_changed_at = now
             session.add(account)
-            audit.record(
-                session, at=now, kind=audit.PASSWORD_CHANGED, source=source,
-                account_id=account_id, username=account.username,
-            )
+            self.notices.record(session, account, at=now, kind=audit.PASSWORD_CHANGED, source=source)
             return self.view(session, account)
 
     def _history(self, session: Session, account_id: int) -> list[PasswordHistory]:
