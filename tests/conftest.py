@@ -147,3 +147,26 @@ def sqlite_services(request, tmp_path, clock):
 
 STRONG = "Tulip-Harbor-42!"
 STRONG_2 = "Quartz-Falcon-2026%"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port: ``(controller, received messages)``."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message as MessageHandler
+
+    received = []
+
+    class Keep(MessageHandler):
+        def handle_message(self, message):
+            received.append(message)
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, received
+    controller.stop()

@@ -15,6 +15,8 @@ EXIT_USAGE = 2
 EXIT_REFUSED = 3
 EXIT_PENDING = 4
 EXIT_SUPPORT = 5
+#: A support command found nothing to change (``user unlock``, ``user reset-2fa``); no one was told.
+EXIT_NOTHING_TO_DO = 6
 EXIT_INTERNAL = 70
 
 

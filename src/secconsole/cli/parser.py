@@ -126,9 +126,14 @@ def _add_user_commands(user: _Commands) -> None:
     show = user.add("show", "users:show", help="show an account, its methods and recent events")
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print JSON")
-    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited)").add_argument("name")
+    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited, user told)",
+             description="Clears every failure counter and lock of the account and emails the owner which. "
+             "Exit codes: 0 cleared, 1 bad input, 6 nothing to clear (no one is told).").add_argument("name")
     user.add("reset-2fa", "users:reset_2fa",
-             help="remove every second step of an account (support; audited, user told)").add_argument("name")
+             help="remove every second step of an account (support; audited, user told)",
+             description="Removes every two-step method of the account and clears its failure counters; the "
+             "owner is emailed exactly what was removed. Exit codes: 0 reset, 1 bad input, 6 nothing to "
+             "remove or clear (no one is told).").add_argument("name")
     identity = user.add(
         "set-identity", "users:set_identity", help="put an identity record on file (support; audited)",
         description="Put the legal name and date of birth that support checked on file, so the person "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from secconsole.cli import EXIT_NOTHING_TO_DO
 from secconsole.cli.common import opened, read_new_password
 
 if TYPE_CHECKING:
@@ -62,19 +63,32 @@ def show(args: argparse.Namespace) -> int:
 
 def unlock(args: argparse.Namespace) -> int:
     with opened(args) as services:
-        had = services.support.unlock(args.name, source="cli user unlock")
+        cleared = services.support.unlock(args.name, source="cli user unlock")
         name = services.accounts.get(args.name).username
-    print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    if not cleared:
+        print(f"Nothing to do: {name} had no failed attempts and no lock. No one was told.")
+        return EXIT_NOTHING_TO_DO
+    print(f"Unlocked {name}: cleared the failed attempts of {_listed(cleared)}. They were told by email.")
     return 0
 
 
 def reset_2fa(args: argparse.Namespace) -> int:
     with opened(args) as services:
-        removed = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
+        removed, cleared = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
         name = services.accounts.get(args.name).username
-    what = ", ".join(removed) if removed else "nothing (no second step was on)"
-    print(f"Reset two-step verification of {name}: removed {what}. They were told by email.")
+    if not removed and not cleared:
+        print(f"Nothing to do: {name} had no second step on and no failed attempts. No one was told.")
+        return EXIT_NOTHING_TO_DO
+    print(f"Reset two-step verification of {name}: removed {_listed(removed)}; cleared the failed attempts "
+          f"of {_listed(cleared)}. They were told by email.")
     return 0
+
+
+def _listed(kinds: list[str]) -> str:
+    """Ways and counters as the notice names them ("the authenticator app and password sign-in")."""
+    from secconsole.core.notices import in_words
+
+    return in_words(kinds)
 
 
 def set_identity(args: argparse.Namespace) -> int:

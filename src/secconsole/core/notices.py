@@ -52,7 +52,7 @@ TEMPLATES: dict[str, NoticeTemplate] = {
         words={"replaced": ("set", "changed")}),
     audit.QUESTION_REMOVED: NoticeTemplate("Your security question was removed", "Your security question was removed."),
     audit.EMAIL_FALLBACK_CHANGED: NoticeTemplate(
-        "Email codes were switched", "Email codes, the last resort when every other way is used up, were "
+        "Email codes were switched $enabled", "Email codes, the last resort when every other way is used up, were "
         "switched $enabled.", words={"enabled": ("off", "on")}),
     audit.ACCOUNT_UNLOCKED: NoticeTemplate(
         "Your SecConsole account was unlocked",
@@ -84,7 +84,7 @@ class Notices:
         if template is None or self.sender is None or (
                 template.only_if and not any(detail.get(k) for k in template.only_if)):
             return ref
-        facts = {k: _in_words(v, template.words.get(k)) for k, v in detail.items()}
+        facts = {k: in_words(v, template.words.get(k)) for k, v in detail.items()}
         subject, text = (Template(t).safe_substitute(facts) for t in (template.subject, template.text))
         body = (f"Hello {account.username},\n\n{text}\n\nWhen: {at:%Y-%m-%d %H:%M} UTC\nFrom: {source}\n"
                 f"Reference: {ref}\n\n{template.closing}\n")
@@ -133,12 +133,12 @@ class Notices:
         )
 
 
-def _in_words(value: object, words: tuple[str, str] | None) -> str:
+def in_words(value: object, words: tuple[str, str] | None = None) -> str:
     """A detail as the notice says it: a way by its name, a list joined, a yes/no by ``words``."""
     if isinstance(value, bool) and words:
         return words[value]
     if isinstance(value, (list, tuple)):
-        names = [_in_words(v, None) for v in value]
+        names = [in_words(v) for v in value]
         return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names) or "none"
     if isinstance(value, str):
         from secconsole.core.methods import registry
