@@ -79,7 +79,8 @@ def reset_2fa(args: argparse.Namespace) -> int:
     if not removed and not cleared:
         print(f"Nothing to do: {name} had no second step on and no failed attempts. No one was told.")
         return EXIT_NOTHING_TO_DO
-    done = [f"removed {_listed(removed)}"] * bool(removed) + [f"cleared the failed attempts of {_listed(cleared)}"] * bool(cleared)
+    done = ([f"removed {_listed(removed)}"] if removed else []) + (
+        [f"cleared the failed attempts of {_listed(cleared)}"] if cleared else [])
     print(f"Reset two-step verification of {name}: {'; '.join(done)}. They were told by email.")
     return 0
 
