@@ -10,7 +10,7 @@ import argparse
 
 from secconsole import __version__
 from secconsole.cli import EXIT_USAGE
-from secconsole.config import parse_minutes
+from secconsole.config import MINUTES_MAX, parse_minutes
 from secconsole.core.methods import Role, registry
 from secconsole.tui.routes import ROUTES
 
@@ -46,7 +46,7 @@ def _common() -> argparse.ArgumentParser:
 def _minutes(text: str) -> float:
     value = parse_minutes(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, not {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number of minutes from 0 to {MINUTES_MAX}, not {text!r}")
     return value
 
 
