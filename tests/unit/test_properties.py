@@ -252,3 +252,21 @@ def test_cli_arguments_parse_or_exit_with_a_message(parser, argv):
             assert "Traceback" not in err.getvalue()
     else:
         assert isinstance(args, argparse.Namespace) and ":" in args.handler
+
+
+# -- the shared sanitiser ---------------------------------------------------------------------------
+
+
+@RUNS
+@given(text=text)
+def test_printable_leaves_nothing_that_drives_a_terminal(text):
+    import unicodedata
+
+    from secconsole.core.text import printable, typeable
+
+    shown = printable(text)
+    assert shown.isascii() or all(unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for c in shown)
+    assert all(c >= " " and not "\x7f" <= c < "\xa0" for c in shown)
+    assert printable(shown) == shown  # already safe text is left as it is
+    kept = typeable(text)
+    assert all(c >= " " and not "\x7f" <= c < "\xa0" and c not in "\u202a\u202b\u202c\u202d\u202e" for c in kept)

@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return resolve_handler(args.handler)(args) or 0
     except SecConsoleError as exc:
-        print(f"secconsole: {exc}", file=sys.stderr)
+        from secconsole.core.text import printable
+
+        print(f"secconsole: {printable(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("secconsole: interrupted; nothing was changed by the unfinished step.", file=sys.stderr)

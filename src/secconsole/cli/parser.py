@@ -17,7 +17,9 @@ from secconsole.tui.routes import ROUTES
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage plus a line
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+        from secconsole.core.text import printable  # argparse quotes unknown arguments raw
+
+        self.exit(EXIT_USAGE, f"{self.prog}: {printable(message)} (see --help)\n")
 
 
 def _common() -> argparse.ArgumentParser:
