@@ -161,31 +161,31 @@ def test_reset_names_exactly_what_it_removed(services, alice):
 # -- the notice and its change commit together ---------------------------------------------------------
 
 
+def change_password_failing(services, account, target, hook: str, fail) -> None:
+    """Change the password while ``fail`` is listening on ``target``'s ``hook``: it must raise."""
+    event.listen(target, hook, fail)
+    try:
+        with pytest.raises(RuntimeError, match="crash"):
+            services.passwords.change_password(account.id, STRONG, STRONG_2, source=SRC)
+    finally:
+        event.remove(target, hook, fail)
+
+
 def test_a_change_that_fails_midway_leaves_no_notice(services, alice):
     def fail(session, *_args):  # the password change's transaction dies once its audit event is written
         if any(isinstance(row, AuditEvent) and row.kind == audit.PASSWORD_CHANGED for row in session.new):
-            raise RuntimeError("disk gone")
+            raise RuntimeError("crash")
 
-    event.listen(Session, "before_flush", fail)
-    try:
-        with pytest.raises(RuntimeError, match="disk gone"):
-            services.passwords.change_password(alice.id, STRONG, STRONG_2, source=SRC)
-    finally:
-        event.remove(Session, "before_flush", fail)
+    change_password_failing(services, alice, Session, "before_flush", fail)
     assert outbox(services, alice.id) == []
     assert services.signin.sign_in("alice", STRONG, source="t").ok  # the old password still works
 
 
 def test_a_notice_that_cannot_be_queued_undoes_its_change(services, alice):
     def fail(*_args):
-        raise RuntimeError("outbox full")
+        raise RuntimeError("crash")
 
-    event.listen(OutboxMessage, "before_insert", fail)
-    try:
-        with pytest.raises(RuntimeError, match="outbox full"):
-            services.passwords.change_password(alice.id, STRONG, STRONG_2, source=SRC)
-    finally:
-        event.remove(OutboxMessage, "before_insert", fail)
+    change_password_failing(services, alice, OutboxMessage, "before_insert", fail)
     assert services.signin.sign_in("alice", STRONG, source="t").ok  # not changed without its notice
     assert audit.PASSWORD_CHANGED not in [e.kind for e in services.accounts.recent_events_by_id(alice.id)]
 
