@@ -27,12 +27,13 @@ def strings(value) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
-@pytest.fixture
-def data(tmp_path):
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
     """An account whose stored name, address and audit sources hold escape sequences."""
     from secconsole.config import resolve
     from secconsole.services import open_services
 
+    tmp_path = tmp_path_factory.mktemp("hostile-cli")
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
     try:
         account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
