@@ -179,3 +179,23 @@ def alice_db(request, tmp_path, clock):
     services.accounts.create("alice", "alice@example.com", STRONG, source="test")
     services.close()
     return config
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port: ``(controller, received messages)``."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message as MessageHandler
+
+    received = []
+
+    class Keep(MessageHandler):
+        def handle_message(self, message):
+            received.append(message)
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield controller, received
+    controller.stop()

@@ -117,13 +117,18 @@ def resolve(
     )
 
 
+#: The most --step-up-minutes may say: a year. "nan", "inf" and larger values would break the
+#: step-up check's timedelta (ValueError, OverflowError) the first time Settings opens.
+MINUTES_MAX = 60 * 24 * 366
+
+
 def parse_minutes(text: str) -> float | None:
-    """A number of minutes (0 or more), or None when `text` is not one; --step-up-minutes too."""
+    """A number of minutes from 0 to ``MINUTES_MAX``, or None when `text` is not one; --step-up-minutes too."""
     try:
         value = float(text)
     except ValueError:
         return None
-    return None if value < 0 else value
+    return value if 0 <= value <= MINUTES_MAX else None  # False for nan
 
 
 def _minutes(text: str | None, default: float) -> float:
@@ -133,5 +138,6 @@ def _minutes(text: str | None, default: float) -> float:
     if value is None:
         from secconsole.errors import ValidationError
 
-        raise ValidationError(f"SECCONSOLE_STEP_UP_MINUTES must be a number of minutes, not {text!r}.")
+        raise ValidationError(f"SECCONSOLE_STEP_UP_MINUTES must be a number of minutes from 0 to {MINUTES_MAX}, "
+                              f"not {text!r}.")
     return value

@@ -80,9 +80,9 @@ def open_services(
     hasher = hasher or PasswordHasher()
     sender = make_sender(config, db, clock)
     notices = Notices(db, sender)
-    accounts = AccountService(db, clock, profile, hasher)
+    accounts = AccountService(db, clock, profile, hasher, notices)
     ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
-                        issuer=config.issuer, lock_notice=notices.lock)
+                        issuer=config.issuer, lock_notice=notices.lock, notices=notices)
     return Services(
         config=config,
         clock=clock,
@@ -92,10 +92,10 @@ def open_services(
         box=box,
         accounts=accounts,
         signin=SignInService(db, clock, profile, hasher, lock_notice=notices.lock),
-        passwords=PasswordChanges(db, clock, profile, hasher, lock_notice=notices.lock),
+        passwords=PasswordChanges(db, clock, profile, hasher, notices),
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile, lock_notice=notices.lock),
-        enrollments=Enrollments(db, clock),
+        enrollments=Enrollments(db, clock, notices),
         sender=sender,
         notices=notices,
         support=Support(db, clock, accounts, notices),

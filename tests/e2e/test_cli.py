@@ -57,7 +57,7 @@ def test_user_add_list_show_unlock(tmp_path):
     text = run(tmp_path, "user", "show", "alice")
     assert "Authenticator app code" in text.stdout and "recent events" in text.stdout
     unlocked = run(tmp_path, "user", "unlock", "alice")
-    assert unlocked.returncode == 0 and "no failed attempts" in unlocked.stdout
+    assert unlocked.returncode == 6 and "Nothing to do: Alice had no failed attempts" in unlocked.stdout
 
 
 def test_the_key_file_is_private_and_lives_in_the_data_dir(tmp_path):
@@ -242,12 +242,13 @@ def test_support_reset_2fa_and_unlock_tell_the_user(tmp_path):
     enroll_totp(services, "ivan")
     services.close()
     done = run(tmp_path, "user", "reset-2fa", "ivan")
-    assert done.returncode == 0 and "removed totp" in done.stdout
+    assert done.returncode == 0 and "ivan: removed the authenticator app. They were told" in done.stdout
     shown = json.loads(run(tmp_path, "user", "show", "ivan", "--json").stdout)
     assert shown["second_step"] is False and shown["recent_events"][0]["kind"] == "two_step.reset"
-    run(tmp_path, "user", "unlock", "ivan")
+    nothing = run(tmp_path, "user", "unlock", "ivan")  # the reset cleared everything: no second notice
+    assert nothing.returncode == 6 and "Nothing to do" in nothing.stdout
     subjects = [m["subject"] for m in json.loads(run(tmp_path, "outbox", "--user", "ivan", "--json").stdout)]
-    assert subjects == ["Your SecConsole account was unlocked", "Your SecConsole two-step verification was reset"]
+    assert subjects == ["Your SecConsole two-step verification was reset", "Two-step verification was turned on"]
     assert_clean_error(run(tmp_path, "user", "reset-2fa", "nobody"), "no account named 'nobody'")
 
 

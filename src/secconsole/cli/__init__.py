@@ -18,6 +18,8 @@ EXIT_SUPPORT = 5
 # Faults outside the program, as sysexits.h numbers them, so a script can tell "try again" from "fix it".
 EXIT_DB_DAMAGED = 65
 EXIT_UNAVAILABLE = 69  # the mail server did not take a message
+#: A support command found nothing to change (``user unlock``, ``user reset-2fa``); no one was told.
+EXIT_NOTHING_TO_DO = 6
 EXIT_INTERNAL = 70
 EXIT_DB_FULL = 74
 EXIT_DB_BUSY = 75  # try again later
@@ -56,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return resolve_handler(args.handler)(args) or 0
     except SecConsoleError as exc:
-        print(f"secconsole: {exc}", file=sys.stderr)
+        from secconsole.core.text import printable
+
+        print(f"secconsole: {printable(exc)}", file=sys.stderr)
         return exit_code(exc)
     except KeyboardInterrupt:
         print("secconsole: interrupted; nothing was changed by the unfinished step.", file=sys.stderr)

@@ -65,3 +65,11 @@ def log_to_stderr() -> None:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+
+
+def say(text: str) -> None:
+    """Print a line that may quote stored text (names, sources, message bodies): control and bidi
+    characters are shown as escapes, so no escape sequence reaches the terminal."""
+    from secconsole.core.text import printable
+
+    print(printable(text, newlines=True))

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from secconsole.cli import EXIT_PENDING, EXIT_REFUSED, EXIT_SUPPORT
-from secconsole.cli.common import opened, resolve_config
+from secconsole.cli.common import opened, resolve_config, say
 
 if TYPE_CHECKING:
     import argparse
@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     source = f"cli login ({resolve_config(args).source})"
     with opened(args) as services:
         result = services.signin.sign_in(args.name, password, source=source)
-        print(f"password: {result.message}")
+        say(f"password: {result.message}")
         if result.outcome is SignInOutcome.OK:
-            print(f"signed in as {result.account.username}")
+            say(f"signed in as {result.account.username}")
             return 0
         if result.outcome is not SignInOutcome.SECOND_STEP:
             return EXIT_REFUSED
@@ -38,25 +38,25 @@ def run(args: argparse.Namespace) -> int:
         for kind in args.give_up:
             challenge.give_up(kind)
         kinds = challenge.kinds()
-        print("second step: can use " + (", ".join(kinds) or "nothing"))
+        say("second step: can use " + (", ".join(kinds) or "nothing"))
         if not kinds:
             ref = services.signin.note_out_of_ways(account.id, source=source)
-            print(f"nothing left: contact support and quote {ref}")
+            say(f"nothing left: contact support and quote {ref}")
             return EXIT_SUPPORT
         spec = registry.get(args.method) if args.method else challenge.first()
         if spec.kind not in kinds:
             reason = ("the email code is the last resort: give up every other way first"
                       if spec.role is Role.LAST_RESORT else "not on for this sign-in")
             raise ValidationError(f"{spec.kind}: {reason}. Ways now: {', '.join(kinds)}.")
-        print(f"second step: {spec.kind}")
+        say(f"second step: {spec.kind}")
         step = _check_way(spec, args, answer, services, account, source)
         if step is None:
             return EXIT_PENDING
-        print(f"{spec.kind}: {step.message}")
+        say(f"{spec.kind}: {step.message}")
         if not step.ok:
             return EXIT_REFUSED
         services.signin.complete_sign_in(account.id, spec.kind, source=source)
-        print(f"signed in as {account.username}")
+        say(f"signed in as {account.username}")
         return 0
 
 
@@ -74,7 +74,7 @@ def _check_way(spec, args: argparse.Namespace, answer: str, services, account, s
         return way.verify(account.id, answer, source=source)
     if caps.start is Start.SEND_CODE and not args.code:
         said = way.begin(account.id, source=source)
-        print(f"{spec.kind}: {said} Run again with --method {spec.kind} --code CODE")
+        say(f"{spec.kind}: {said} Run again with --method {spec.kind} --code CODE")
         return None
     if not args.code:
         raise ValidationError(f"{spec.kind}: pass --code.")

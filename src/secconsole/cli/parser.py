@@ -10,14 +10,16 @@ import argparse
 
 from secconsole import __version__
 from secconsole.cli import EXIT_USAGE
-from secconsole.config import parse_minutes
+from secconsole.config import MINUTES_MAX, parse_minutes
 from secconsole.core.methods import Role, registry
 from secconsole.tui.routes import ROUTES
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage plus a line
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+        from secconsole.core.text import printable  # argparse quotes unknown arguments raw
+
+        self.exit(EXIT_USAGE, f"{self.prog}: {printable(message)} (see --help)\n")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -46,7 +48,7 @@ def _common() -> argparse.ArgumentParser:
 def _minutes(text: str) -> float:
     value = parse_minutes(text)
     if value is None:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, not {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number of minutes from 0 to {MINUTES_MAX}, not {text!r}")
     return value
 
 
@@ -129,9 +131,14 @@ def _add_user_commands(user: _Commands) -> None:
     show = user.add("show", "users:show", help="show an account, its methods and recent events")
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print JSON")
-    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited)").add_argument("name")
+    user.add("unlock", "users:unlock", help="clear failed sign-ins and any lock (audited, user told)",
+             description="Clears every failure counter and lock of the account and emails the owner which. "
+             "Exit codes: 0 cleared, 1 bad input, 6 nothing to clear (no one is told).").add_argument("name")
     user.add("reset-2fa", "users:reset_2fa",
-             help="remove every second step of an account (support; audited, user told)").add_argument("name")
+             help="remove every second step of an account (support; audited, user told)",
+             description="Removes every two-step method of the account and clears its failure counters; the "
+             "owner is emailed exactly what was removed. Exit codes: 0 reset, 1 bad input, 6 nothing to "
+             "remove or clear (no one is told).").add_argument("name")
     identity = user.add(
         "set-identity", "users:set_identity", help="put an identity record on file (support; audited)",
         description="Put the legal name and date of birth that support checked on file, so the person "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from secconsole.cli.common import opened, read_new_password
+from secconsole.cli import EXIT_NOTHING_TO_DO
+from secconsole.cli.common import opened, read_new_password, say
 
 if TYPE_CHECKING:
     import argparse
@@ -15,7 +16,7 @@ def add(args: argparse.Namespace) -> int:
     password = read_new_password(args)
     with opened(args) as services:
         account = services.accounts.create(args.name, args.email, password, source="cli user add")
-    print(f"Created account {account.username} <{account.email}>.")
+    say(f"Created account {account.username} <{account.email}>.")
     return 0
 
 
@@ -26,11 +27,11 @@ def list_accounts(args: argparse.Namespace) -> int:
         _print_json([_summary_json(a) for a in accounts])
         return 0
     if not accounts:
-        print("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
+        say("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
         return 0
-    print(f"{'USERNAME':<20} {'EMAIL':<32} {'SECOND STEP':<14} STATE")
+    say(f"{'USERNAME':<20} {'EMAIL':<32} {'SECOND STEP':<14} STATE")
     for a in accounts:
-        print(f"{a.username:<20} {a.email:<32} {', '.join(a.methods_on) or 'off':<14} {'locked' if a.locked else 'ok'}")
+        say(f"{a.username:<20} {a.email:<32} {', '.join(a.methods_on) or 'off':<14} {'locked' if a.locked else 'ok'}")
     return 0
 
 
@@ -44,24 +45,24 @@ def show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(f"{account.username} <{account.email}>")
-    print(f"  created            {data['created_at']}")
-    print(f"  password changed   {data['password_changed_at']}")
-    print(f"  last sign-in       {data['last_sign_in_at'] or 'never'}")
-    print(f"  identity verified  {'yes' if account.identity_verified else 'no'}")
-    print(f"  email fallback     {'on' if account.email_fallback_enabled else 'off'}")
-    print(f"  security question  {'set' if account.security_question else 'not set'}")
+    say(f"{account.username} <{account.email}>")
+    say(f"  created            {data['created_at']}")
+    say(f"  password changed   {data['password_changed_at']}")
+    say(f"  last sign-in       {data['last_sign_in_at'] or 'never'}")
+    say(f"  identity verified  {'yes' if account.identity_verified else 'no'}")
+    say(f"  email fallback     {'on' if account.email_fallback_enabled else 'off'}")
+    say(f"  security question  {'set' if account.security_question else 'not set'}")
     cards = ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"]) or "none"
-    print(f"  billing methods    {cards}")
+    say(f"  billing methods    {cards}")
     for kind, state in data["methods"].items():
-        print(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
-    print(f"  sign-in state      {_lock_state(account.locked, account.lock_retry_after)} "
-          f"({account.failures} failed attempts)")
+        say(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
+    say(f"  sign-in state      {_lock_state(account.locked, account.lock_retry_after)} "
+        f"({account.failures} failed attempts)")
     for name in data["locked_ways"]:
-        print(f"  {registry.throttle_label(name):<18} {_lock_state(True, 0)}")
-    print("  recent events (newest first):")
+        say(f"  {registry.throttle_label(name):<18} {_lock_state(True, 0)}")
+    say("  recent events (newest first):")
     for e in data["recent_events"]:
-        print(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")
+        say(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")
     return 0
 
 
@@ -75,33 +76,47 @@ def _lock_state(locked: bool, retry_after: int) -> str:
 
 def unlock(args: argparse.Namespace) -> int:
     with opened(args) as services:
-        had = services.support.unlock(args.name, source="cli user unlock")
+        cleared = services.support.unlock(args.name, source="cli user unlock")
         name = services.accounts.get(args.name).username
-    print(f"Unlocked {name}: failed attempts cleared." if had else f"{name} had no failed attempts; nothing to clear.")
+    if not cleared:
+        say(f"Nothing to do: {name} had no failed attempts and no lock. No one was told.")
+        return EXIT_NOTHING_TO_DO
+    say(f"Unlocked {name}: cleared the failed attempts of {_listed(cleared)}. They were told by email.")
     return 0
 
 
 def reset_2fa(args: argparse.Namespace) -> int:
     with opened(args) as services:
-        removed = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
+        removed, cleared = services.support.reset_second_steps(args.name, source="cli user reset-2fa")
         name = services.accounts.get(args.name).username
-    what = ", ".join(removed) if removed else "nothing (no second step was on)"
-    print(f"Reset two-step verification of {name}: removed {what}. They were told by email.")
+    if not removed and not cleared:
+        say(f"Nothing to do: {name} had no second step on and no failed attempts. No one was told.")
+        return EXIT_NOTHING_TO_DO
+    done = ([f"removed {_listed(removed)}"] if removed else []) + (
+        [f"cleared the failed attempts of {_listed(cleared)}"] if cleared else [])
+    say(f"Reset two-step verification of {name}: {'; '.join(done)}. They were told by email.")
     return 0
+
+
+def _listed(kinds: list[str]) -> str:
+    """Ways and counters as the notice names them ("the authenticator app and password sign-in")."""
+    from secconsole.core.notices import in_words
+
+    return in_words(kinds)
 
 
 def set_identity(args: argparse.Namespace) -> int:
     with opened(args) as services:
         account = services.accounts.get(args.name)
         services.identity.record(account.id, args.legal_name, args.birth_date, source="cli user set-identity")
-    print(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
+    say(f"Identity record on file for {account.username}; they can now verify their identity on Payments.")
     return 0
 
 
 def unlock_source(args: argparse.Namespace) -> int:
     with opened(args) as services:
         had = services.support.unlock_source(args.source, by="cli unlock-source")
-    print(f"Cleared failed sign-ins from {args.source}." if had else f"{args.source} had no failed sign-ins.")
+    say(f"Cleared failed sign-ins from {args.source}." if had else f"{args.source} had no failed sign-ins.")
     return 0
 
 
@@ -116,16 +131,16 @@ def outbox(args: argparse.Namespace) -> int:
                       "body": m.body} for m in messages])
         return 0
     if not messages:
-        print("The outbox is empty.")
+        say("The outbox is empty.")
     for m in messages:
-        print(f"--- {m.at:%Y-%m-%d %H:%M:%S} UTC  {m.channel} to {m.to}\n{m.subject}\n\n{m.body}")
+        say(f"--- {m.at:%Y-%m-%d %H:%M:%S} UTC  {m.channel} to {m.to}\n{m.subject}\n\n{m.body}")
     return 0
 
 
 def _print_json(data) -> None:
     import json
 
-    print(json.dumps(data, indent=2))
+    print(json.dumps(data, indent=2))  # ensure_ascii: every control and bidi character is escaped
 
 
 def _summary_json(a) -> dict:

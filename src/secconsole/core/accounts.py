@@ -11,6 +11,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.clock import Clock
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import enrollment, registry
+from secconsole.core.notices import Notices
 from secconsole.core.passwords import PasswordHasher, check_password
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.validation import username_key, validate_email, validate_username
@@ -72,11 +73,13 @@ def _locked_ways(session: Session, account_id: int, now, profile: PolicyProfile)
 
 
 class AccountService:
-    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher) -> None:
+    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
+                 notices: Notices) -> None:
         self.db = db
         self.clock = clock
         self.profile = profile
         self.hasher = hasher
+        self.notices = notices
 
     # -- creating and reading -------------------------------------------------------------
 
@@ -168,24 +171,25 @@ class AccountService:
             if account.email_fallback_enabled != enabled:
                 account.email_fallback_enabled = enabled
                 session.add(account)
-                audit.record(
-                    session, at=self.clock.now(), kind=audit.EMAIL_FALLBACK_CHANGED, source=source,
-                    account_id=account_id, username=account.username, enabled=enabled,
-                )
+                self.notices.record(session, account, at=self.clock.now(), kind=audit.EMAIL_FALLBACK_CHANGED,
+                                    source=source, enabled=enabled)
             return self.view(session, account)
 
     # -- support --------------------------------------------------------------------------
 
-    def unlock(self, username: str, *, source: str) -> bool:
-        """Clear failed attempts and any lock. Returns whether there was one."""
+    def unlock(self, username: str, *, source: str) -> list[str]:
+        """Clear failed attempts and any lock. Returns the counters that had any ("signin", a way's
+        kind, ...): the owner is told exactly those, and nothing when the list is empty."""
         with self.db.transaction() as session:
             account = require_named(session, username)
-            cleared = False
-            for key in throttle.account_keys(account.id, account.username_key):
-                cleared = throttle.clear(session, key) or cleared
-            audit.record(
-                session, at=self.clock.now(), kind=audit.ACCOUNT_UNLOCKED, source=source,
-                account_id=account.id, username=account.username, had_failures=cleared,
-            )
+            cleared = clear_counters(session, account)
+            self.notices.record(session, account, at=self.clock.now(), kind=audit.ACCOUNT_UNLOCKED, source=source,
+                                cleared=cleared)
             return cleared
+
+
+def clear_counters(session: Session, account: Account) -> list[str]:
+    """Forget every failure counter of ``account``; the names of those that had any."""
+    return [key.partition(":")[0] for key in throttle.account_keys(account.id, account.username_key)
+            if throttle.clear(session, key)]
 

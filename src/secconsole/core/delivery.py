@@ -36,21 +36,28 @@ class Sender(Protocol):
     def send(self, message: Message) -> None: ...
 
 
+def outbox_row(message: Message, at: datetime):
+    """The ``outbox`` row of a message: what the outbox sender keeps, and how a notice is queued
+    inside the transaction of the change it tells about (``Notices.record``)."""
+    from secconsole.store.models import OutboxMessage
+
+    return OutboxMessage(at=at, account_id=message.account_id, channel=message.channel,
+                         recipient=message.to, subject=message.subject, body=message.body)
+
+
 class OutboxSender:
     """Keeps each message in the ``outbox`` table (one transaction per message)."""
+
+    #: A message queued in the outbox table is delivered: nothing left to relay after commit.
+    delivers_from_outbox = True
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
 
     def send(self, message: Message) -> None:
-        from secconsole.store.models import OutboxMessage
-
         with self.db.transaction() as session:
-            session.add(OutboxMessage(
-                at=self.clock.now(), account_id=message.account_id, channel=message.channel,
-                recipient=message.to, subject=message.subject, body=message.body,
-            ))
+            session.add(outbox_row(message, self.clock.now()))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,72 @@
-"""Telling an account's owner by email that something happened to their security."""
+"""Telling an account's owner by email that something happened to their security.
+
+A change that the owner must hear about is recorded with ``Notices.record``: one call writes the
+audit event and queues its notice in the same transaction, worded by the audit kind's line in
+``TEMPLATES``. So a change never commits without its notice, nor a notice without its change.
+With the outbox sender the queued row is the delivery; with SMTP it is relayed after the commit
+and dropped once the server took it (one that could not be sent stays in the outbox)."""
 
 from __future__ import annotations
 
-from secconsole.core.delivery import Message, Sender
+from dataclasses import dataclass, field
+from string import Template
+from typing import TYPE_CHECKING
+
+from secconsole.core import audit
+from secconsole.core.delivery import DeliveryError, Message, Sender, outbox_row
+from secconsole.core.methods.recovery import RECOVERY_GENERATED
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+_NOT_YOU = "If this was not you, change your password and contact support, quoting the reference."
+_NOT_ASKED = "If you did not ask support for this, contact them now, quoting the reference."
+
+
+@dataclass(frozen=True)
+class NoticeTemplate:
+    #: Both ``string.Template`` over the audit detail ($method, $cleared, ...), each value in words.
+    subject: str
+    text: str
+    closing: str = _NOT_YOU
+    #: How a yes/no detail reads, e.g. ``{"enabled": ("off", "on")}``.
+    words: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Sent only when one of these details is non-empty (an unlock that cleared nothing tells no one).
+    only_if: tuple[str, ...] = ()
+
+
+#: The notice of each audit kind the owner is told about (locks: ``Notices.lock``).
+TEMPLATES: dict[str, NoticeTemplate] = {
+    audit.PASSWORD_CHANGED: NoticeTemplate("Your SecConsole password was changed", "Your password was changed."),
+    audit.METHOD_ENABLED: NoticeTemplate(
+        "Two-step verification was turned on", "Two-step verification with $method was turned on."),
+    audit.METHOD_DISABLED: NoticeTemplate(
+        "Two-step verification was turned off",
+        "Two-step verification with $method was turned off and its secret deleted."),
+    RECOVERY_GENERATED: NoticeTemplate(
+        "New SecConsole recovery codes were made", "New recovery codes were made; the old ones no longer work."),
+    audit.QUESTION_SET: NoticeTemplate(
+        "Your security question was $replaced", "Your security question and its answer were $replaced.",
+        words={"replaced": ("set", "changed")}),
+    audit.QUESTION_REMOVED: NoticeTemplate("Your security question was removed", "Your security question was removed."),
+    audit.EMAIL_FALLBACK_CHANGED: NoticeTemplate(
+        "Email codes were switched $enabled", "Email codes, the last resort when every other way is used up, were "
+        "switched $enabled.", words={"enabled": ("off", "on")}),
+    audit.ACCOUNT_UNLOCKED: NoticeTemplate(
+        "Your SecConsole account was unlocked",
+        "Support cleared the failed attempts on your account ($cleared), so you can try again.",
+        closing=_NOT_ASKED, only_if=("cleared",)),
+    audit.TWO_STEP_RESET: NoticeTemplate(
+        "Your SecConsole two-step verification was reset",
+        "Support reset two-step verification on your account.\n\nRemoved: $removed.\nFailed attempts cleared: "
+        "$cleared.\n\nSign in with your password and turn two-step verification on again in Settings › "
+        "Password and Security.", closing=_NOT_ASKED, only_if=("removed", "cleared")),
+}
+
+#: Throttle counters that are not ways, in words (a way's counter is named by its registry line).
+_COUNTERS = {"signin": "password sign-in", "identity": "identity checks"}
 
 
 class Notices:
@@ -10,6 +74,43 @@ class Notices:
         self.db = db
         #: None sends nothing (tests that do not look at mail).
         self.sender = sender
+
+    def record(self, session: Session, account, *, at: datetime, kind: str, source: str, **detail: object) -> str:
+        """Audit ``kind`` for ``account`` and queue its notice (if ``TEMPLATES`` has one) in the
+        caller's transaction. Returns the audit reference, which the notice quotes."""
+        ref = audit.record(session, at=at, kind=kind, source=source, account_id=account.id,
+                           username=account.username, **detail)
+        template = TEMPLATES.get(kind)
+        if template is None or self.sender is None or (
+                template.only_if and not any(detail.get(k) for k in template.only_if)):
+            return ref
+        facts = {k: in_words(v, template.words.get(k)) for k, v in detail.items()}
+        subject, text = (Template(t).safe_substitute(facts) for t in (template.subject, template.text))
+        body = (f"Hello {account.username},\n\n{text}\n\nWhen: {at:%Y-%m-%d %H:%M} UTC\nFrom: {source}\n"
+                f"Reference: {ref}\n\n{template.closing}\n")
+        message = Message("email", account.email, subject, body, account.id)
+        row = outbox_row(message, at)
+        session.add(row)
+        if not getattr(self.sender, "delivers_from_outbox", False):
+            session.flush()
+            row_id = row.id
+            from sqlalchemy import event
+
+            event.listen(session, "after_commit", lambda _s: self._relay(row_id, message), once=True)
+        return ref
+
+    def _relay(self, row_id: int, message: Message) -> None:
+        """Hand a committed notice to the sender, then drop it from the outbox queue."""
+        import sqlalchemy as sa
+
+        from secconsole.store.models import OutboxMessage
+
+        try:
+            self.sender.send(message)
+        except DeliveryError:
+            return  # stays in the outbox: `secconsole outbox` lists it, nothing is lost
+        with self.db.transaction() as session:
+            session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id == row_id))
 
     def tell(self, account_id: int, subject: str, text: str, *, closing: str = "") -> None:
         """One email to the account's address (read in its own transaction)."""
@@ -37,3 +138,19 @@ class Notices:
                     f"quote {ref}; if not, someone may know your password: change it once support has unlocked "
                     f"the account.")
         self.tell(account_id, "Your SecConsole account was locked", text)
+
+
+def in_words(value: object, words: tuple[str, str] | None = None) -> str:
+    """A detail as the notice says it: a way by its name, a list joined, a yes/no by ``words``."""
+    if isinstance(value, bool) and words:
+        return words[value]
+    if isinstance(value, (list, tuple)):
+        names = [in_words(v) for v in value]
+        return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names) or "none"
+    if isinstance(value, str):
+        from secconsole.core.methods import registry
+
+        if value in registry.kinds():
+            return registry.get(value).name
+        return _COUNTERS.get(value, value)
+    return str(value)

@@ -10,6 +10,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.accounts import view_of
 from secconsole.core.clock import Clock
 from secconsole.core.lookup import require_account
+from secconsole.core.notices import Notices
 from secconsole.core.passwords import PasswordHasher, check_password
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.views import AccountView, blocked_message
@@ -20,13 +21,12 @@ from secconsole.store.models import Account, PasswordHistory
 
 class PasswordChanges:
     def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
-                 lock_notice=None) -> None:
+                 notices: Notices) -> None:
         self.db = db
         self.clock = clock
         self.profile = profile
         self.hasher = hasher
-        #: ``Notices.lock``: tells the owner when wrong current passwords lock sign-in.
-        self.lock_notice = lock_notice
+        self.notices = notices
 
     def view(self, session: Session, account: Account) -> AccountView:
         return view_of(session, account, self.clock, self.profile)
@@ -58,7 +58,7 @@ class PasswordChanges:
                 gate, _ = throttle.note_failure(
                     session, attempt, now, account_id=account_id, username=view.username, source=source,
                     kind=audit.PASSWORD_CHANGE_FAILED, what="attempts at your current password",
-                    notice=self.lock_notice,
+                    notice=self.notices.lock,
                 )
             if gate.locked:
                 raise ValidationError(f"Your current password is not correct. {blocked_message(True, gate.retry_after)}",
@@ -103,10 +103,7 @@ class PasswordChanges:
         account.password_hash = hashed
         account.password_changed_at = now
         session.add(account)
-        audit.record(
-            session, at=now, kind=audit.PASSWORD_CHANGED, source=source,
-            account_id=account_id, username=account.username,
-        )
+        self.notices.record(session, account, at=now, kind=audit.PASSWORD_CHANGED, source=source)
         return self.view(session, account)
 
     def _history(self, session: Session, account_id: int) -> list[PasswordHistory]:

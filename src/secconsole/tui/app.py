@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from secconsole.config import Config
+from secconsole.core.text import printable
 from secconsole.errors import SecConsoleError
 from secconsole.tui.screens.signin import SignInScreen
 from secconsole.tui.session import Session
@@ -127,6 +128,11 @@ class SecConsoleApp(App[None]):
         return self._services
 
     # -- calling the core -----------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every toast (screens' ``notify`` comes here): a message that quotes people's text, such as
+        an error, never writes a control or bidi character to the terminal."""
+        super().notify(printable(message, newlines=True), title=printable(title), **kwargs)
 
     async def run_core(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core call in a thread. User errors pass through; anything else is

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from secconsole.core.clock import Clock
     from secconsole.core.crypto import SecretBox
     from secconsole.core.delivery import Sender
+    from secconsole.core.notices import Notices
     from secconsole.core.passwords import PasswordHasher
     from secconsole.core.policy import PolicyProfile
     from secconsole.core.views import AccountView
@@ -233,6 +234,8 @@ class MethodContext:
     #: ``Notices.lock(account_id, ref, what, retry_after=...)``: tells the owner about a lock, once
     #: it is committed (``throttle.note_failure`` calls it).
     lock_notice: Callable[..., None] | None = None
+    #: ``core.notices.Notices``: ``record`` audits a change and queues the owner's notice with it.
+    notices: Notices | None = None
 
 
 class SecondStep(Protocol):

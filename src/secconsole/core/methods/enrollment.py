@@ -49,9 +49,11 @@ def states(session: Session, account: Account) -> list[MethodState]:
 class Enrollments:
     """Turning methods off: the enrollment and its secret go in one transaction."""
 
-    def __init__(self, db, clock) -> None:
+    def __init__(self, db, clock, notices) -> None:
         self.db = db
         self.clock = clock
+        #: ``core.notices.Notices``: turning a method off is told to the owner.
+        self.notices = notices
 
     def disable(self, account_id: int, kind: str, *, source: str) -> bool:
         """Delete the method and its secret. Returns whether any second step is left."""
@@ -64,9 +66,7 @@ class Enrollments:
                 raise ValidationError(f"{spec.label} is already off.")
             session.delete(target)
             remaining = [r.kind for r in rows if r is not target and r.status == ACTIVE]
-            audit.record(
-                session, at=self.clock.now(), kind=audit.METHOD_DISABLED, source=source,
-                account_id=account_id, username=account.username, method=kind, remaining=remaining,
-            )
+            self.notices.record(session, account, at=self.clock.now(), kind=audit.METHOD_DISABLED, source=source,
+                                method=kind, remaining=remaining)
             return bool(remaining)
 

@@ -112,10 +112,8 @@ class SecurityQuestions:
             account.security_question = text
             account.security_answer_hash = hashed
             session.add(account)
-            audit.record(
-                session, at=self.clock.now(), kind=audit.QUESTION_SET, source=source,
-                account_id=account_id, username=account.username, replaced=had,
-            )
+            self.ctx.notices.record(session, account, at=self.clock.now(), kind=audit.QUESTION_SET, source=source,
+                                    replaced=had)
         return True
 
     def remove(self, account_id: int, *, source: str) -> None:
@@ -126,10 +124,7 @@ class SecurityQuestions:
             account.security_question = None
             account.security_answer_hash = None
             session.add(account)
-            audit.record(
-                session, at=self.clock.now(), kind=audit.QUESTION_REMOVED, source=source,
-                account_id=account_id, username=account.username,
-            )
+            self.ctx.notices.record(session, account, at=self.clock.now(), kind=audit.QUESTION_REMOVED, source=source)
 
     def check(self, account_id: int, answer: str) -> bool:
         """Whether ``answer`` matches (the challenge counts and audits the attempt)."""

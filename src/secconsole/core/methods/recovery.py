@@ -72,8 +72,7 @@ class RecoveryCodes:
             for code in codes:
                 session.add(RecoveryCode(account_id=account_id, code_hash=self._digest(account_id, code.replace("-", "")),
                                          created_at=now))
-            audit.record(session, at=now, kind=RECOVERY_GENERATED, source=source, account_id=account_id,
-                         username=account.username, count=COUNT)
+            self.ctx.notices.record(session, account, at=now, kind=RECOVERY_GENERATED, source=source, count=COUNT)
         return codes
 
     def remaining(self, account_id: int) -> int:

@@ -98,8 +98,8 @@ class AuthenticatorApp:
             session.flush()
             session.add(TotpState(enrollment_id=row.id, last_used_step=step))
             throttle.refund(session, attempt)
-            audit.record(session, at=now, kind=audit.METHOD_ENABLED, source=source, account_id=account.id,
-                         username=account.username, method=self.spec.kind, **pending.params.as_dict())
+            self.ctx.notices.record(session, account, at=now, kind=audit.METHOD_ENABLED, source=source,
+                                    method=self.spec.kind, **pending.params.as_dict())
         return StepResult.accepted("Authenticator app code is on.")
 
     def _not_on(self, session, account_id: int) -> None:

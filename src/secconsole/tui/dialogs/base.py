@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Static
 
 from secconsole.tui.styles import stylesheet
+from secconsole.tui.text import plain
 
 
 class Dialog(ModalScreen[ScreenResultType]):
@@ -25,7 +25,7 @@ class Dialog(ModalScreen[ScreenResultType]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="card"):
-            yield Static(Content(self.dialog_title), classes="card-title")
+            yield Static(plain(self.dialog_title), classes="card-title")
             yield from self.compose_body()
             if self.dialog_keys:
                 yield Static(self.dialog_keys, classes="dialog-keys", markup=False)

@@ -8,10 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import Static
 
 from secconsole.tui.dialogs.base import Dialog
+from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
 
 
@@ -29,7 +29,7 @@ class ConfirmDialog(Dialog[bool]):
         self._cancel = cancel
 
     def compose_body(self) -> ComposeResult:
-        yield Static(Content(self._message), id="dialog-message")
+        yield Static(plain(self._message), id="dialog-message")
         with Horizontal(classes="buttons"):
             yield ActionButton(self._confirm, id="confirm", primary=True)
             yield ActionButton(self._cancel, id="cancel")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.topbar import TopBar
@@ -26,7 +26,7 @@ class ProblemScreen(Screen[None]):
         yield TopBar("Cannot start", demo=self.app.config.demo)
         with Vertical(id="problem-card", classes="card"):
             yield Static("The console cannot start", classes="card-title")
-            yield Static(Content(self._message), id="problem-message")
+            yield Static(plain(self._message), id="problem-message")
             yield ActionButton("Quit", id="quit", primary=True)
         yield Footer()
 

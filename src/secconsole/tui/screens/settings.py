@@ -20,7 +20,7 @@ from secconsole.core.policy import get_profile
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.screens.base import SectionsScreen
 from secconsole.core.wording import days_ago
-from secconsole.tui.text import template
+from secconsole.tui.text import plain, template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.method_row import MethodRow
 from secconsole.tui.widgets.topbar import TopBar
@@ -73,7 +73,7 @@ class SettingsScreen(SectionsScreen):
             row.show(account.method(row.kind), _method_detail(account, row.spec))
         question = account.security_question
         counts = get_profile(self.app.config.policy).question_counts
-        detail = Content(question) if question else Content.from_markup("[$text-muted]Not set[/]")
+        detail = plain(question) if question else Content.from_markup("[$text-muted]Not set[/]")
         if not counts:
             detail = detail + Content.from_markup("\n[$text-muted](not used to sign in under the nist policy)[/]")
         self.query_one("#question-detail", Static).update(detail)

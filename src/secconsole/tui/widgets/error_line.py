@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from textual.content import Content
 from textual.widgets import Static
+
+from secconsole.tui.text import plain
 
 
 class ErrorLine(Static):
@@ -20,7 +21,7 @@ class ErrorLine(Static):
         self.display = False
 
     def show(self, message: str) -> None:
-        self.update(Content(message))
+        self.update(plain(message))
         self.display = True
 
     def clear(self) -> None:

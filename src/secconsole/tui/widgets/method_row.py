@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import Static, Switch
 
 from secconsole.core.methods.base import MethodState, WaySpec
+from secconsole.tui.text import plain
 
 
 class MethodRow(Horizontal):
@@ -29,4 +29,4 @@ class MethodRow(Horizontal):
         """Set the switch without firing Switch.Changed, and the detail as plain text."""
         with self.switch.prevent(Switch.Changed):
             self.switch.value = state.enabled
-        self.query_one(".setting-detail", Static).update(Content(detail))
+        self.query_one(".setting-detail", Static).update(plain(detail))
