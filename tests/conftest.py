@@ -179,6 +179,9 @@ def alice_db(request, tmp_path, clock):
     services.accounts.create("alice", "alice@example.com", STRONG, source="test")
     services.close()
     return config
+
+
+@pytest.fixture
 def smtp_server():
     """A real SMTP server (aiosmtpd) on a free loopback port: ``(controller, received messages)``."""
     from aiosmtpd.controller import Controller

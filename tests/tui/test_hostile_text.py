@@ -130,7 +130,6 @@ async def test_a_hostile_issuer_in_the_challenge(sqlite_services, alice):
         assert "[/] \\x1b]0;pwned\\x07\\u202e (alice)" in shown(app)
 
 
-@pytest.mark.xfail(strict=False, reason="fixed on branch h11-totp-ssh")
 async def test_a_hostile_issuer_on_the_enrollment_screen(sqlite_services, alice):
     sqlite_services.config = replace(sqlite_services.config, issuer=f"Acme [/] [@click=app.quit]x[/] {TITLE}")
     app = make_app(sqlite_services)
