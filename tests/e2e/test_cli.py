@@ -269,7 +269,7 @@ def test_user_show_names_a_locked_way_and_unlock_clears_it(tmp_path):
     assert "Identity verification LOCKED until support unlocks it" in shown
     assert json.loads(run(tmp_path, "user", "show", "kim", "--json").stdout)["locked_ways"] == ["identity"]
     done = run(tmp_path, "user", "unlock", "kim")
-    assert done.returncode == 0 and "failed attempts cleared" in done.stdout
+    assert done.returncode == 0 and "cleared the failed attempts of identity checks" in done.stdout
     assert "LOCKED" not in run(tmp_path, "user", "show", "kim").stdout
 
 
