@@ -6,14 +6,14 @@ The TUI calls ``open_services`` in a thread after its first paint; the CLI calls
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
-from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
+from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings, seal_plain_outbox
 from secconsole.core.identity import Identity
 from secconsole.core.methods import MethodContext, SecondStep, registry
 from secconsole.core.methods.enrollment import Enrollments
@@ -52,6 +52,8 @@ class Services:
     support: Support
     #: Every available way's service, by kind (``core.methods.registry``).
     ways: dict[str, SecondStep]
+    #: Files holding secrets that other users can read (shown on stderr or as a notice).
+    warnings: list[str] = field(default_factory=list)
 
     def way(self, kind: str):
         """The service of one way, e.g. ``way("totp").start(...)``."""
@@ -73,13 +75,14 @@ def open_services(
     try:
         ensure_current(db, auto_upgrade=db.is_sqlite if migrate is None else migrate)
         box = SecretBox(_key_for(db, config.key_file))
+        seal_plain_outbox(db, box)
     except Exception:
         db.dispose()
         raise
     clock = clock or SystemClock()
     hasher = hasher or PasswordHasher()
-    sender = make_sender(config, db, clock)
-    notices = Notices(db, sender)
+    sender = make_sender(config, db, clock, box)
+    notices = Notices(db, sender, box)
     accounts = AccountService(db, clock, profile, hasher, notices)
     ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
                         issuer=config.issuer, lock_notice=notices.lock, notices=notices)
@@ -100,13 +103,22 @@ def open_services(
         notices=notices,
         support=Support(db, clock, accounts, notices),
         ways={s.kind: registry.service_class(s)(ctx) for s in registry.all_ways() if s.available},
+        warnings=exposed_files(config, db),
     )
 
 
-def make_sender(config: Config, db: Database, clock: Clock) -> Sender:
+def exposed_files(config: Config, db: Database) -> list[str]:
+    """Warnings for the database (and its side files) and the key file when others can read them."""
+    from secconsole.store import files
+
+    paths = files.sqlite_files(db.file) if db.file else []
+    return files.exposure_warnings([*paths, config.key_file])
+
+
+def make_sender(config: Config, db: Database, clock: Clock, box: SecretBox) -> Sender:
     """SMTP when ``--smtp`` is set (password from SECCONSOLE_SMTP_PASSWORD), else the outbox."""
     if not config.smtp:
-        return OutboxSender(db, clock)
+        return OutboxSender(db, clock, box)
     settings = SmtpSettings.parse(
         config.smtp, starttls=config.smtp_starttls, username=config.smtp_user,
         password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),

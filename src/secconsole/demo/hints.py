@@ -26,7 +26,7 @@ def _totp(services: Services, account_id: int) -> str:
 def _outbox(services: Services, account_id: int) -> str:
     from secconsole.core.delivery import recent_outbox
 
-    for message in recent_outbox(services.db, account_id=account_id, limit=5):
+    for message in recent_outbox(services.db, services.box, account_id=account_id, limit=5):
         for line in message.body.splitlines():
             if "code is" in line:
                 return f"outbox: {line.strip()}"
