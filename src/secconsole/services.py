@@ -31,6 +31,12 @@ from secconsole.store.migrate import ensure_current
 from secconsole.store.models import Meta
 
 KEY_FINGERPRINT = "key_fingerprint"
+#: In ``meta`` of a database demo mode created; demo mode opens no other.
+DEMO_MARK = "demo_database"
+
+
+class NotADemoDatabase(DatabaseError):
+    """Demo mode was pointed at a database it did not create (real accounts, perhaps)."""
 
 
 @dataclass
@@ -73,6 +79,8 @@ def open_services(
     profile = get_profile(config.policy)
     db = open_database(config)
     try:
+        if config.demo:  # before the migrations and the key file: nothing is touched
+            claim_for_demo(db)
         ensure_current(db, auto_upgrade=db.is_sqlite if migrate is None else migrate)
         box = SecretBox(_key_for(db, config.key_file))
         seal_plain_outbox(db, box)
@@ -111,8 +119,8 @@ def exposed_files(config: Config, db: Database) -> list[str]:
     """Warnings for the database (and its side files) and the key file when others can read them."""
     from secconsole.store import files
 
-    paths = files.sqlite_files(db.file) if db.file else []
-    return files.exposure_warnings([*paths, config.key_file])
+    found = [files.exposure(*files.sqlite_files(db.file)) if db.file else None, files.exposure(config.key_file)]
+    return [w for w in found if w]
 
 
 def make_sender(config: Config, db: Database, clock: Clock, box: SecretBox) -> Sender:
@@ -124,6 +132,30 @@ def make_sender(config: Config, db: Database, clock: Clock, box: SecretBox) -> S
         password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),
     )
     return SmtpSender(settings)
+
+
+def claim_for_demo(db: Database) -> None:
+    """Demo mode's guard: its seeded accounts have published passwords, it shows current codes and
+    signs in without a password, so it runs only on a database it created itself (empty when
+    first opened, then marked), never on one that may hold real accounts."""
+    from secconsole.store.migrate import claim
+
+    if not claim(db, DEMO_MARK, "created by secconsole demo"):
+        raise NotADemoDatabase(
+            f"{db.display_url} was not created by demo mode, so demo mode will not open it: its seeded "
+            "accounts have published passwords and it shows sign-in codes. Run `secconsole demo` without "
+            "--db and --data-dir (throwaway data), or give it a new file or folder to keep the demo in "
+            "(demo databases made before this check carry no mark either)."
+        )
+
+
+def check_demo_database(config: Config) -> None:
+    """``claim_for_demo`` on its own, so the command line can refuse before the console starts."""
+    db = open_database(config)
+    try:
+        claim_for_demo(db)
+    finally:
+        db.dispose()
 
 
 def open_database(config: Config) -> Database:

@@ -32,25 +32,28 @@ def open_private_append(path: Path):
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
-def exposure(path: Path) -> str | None:
-    """A warning when ``path`` exists and other users have any access to it, else None."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
+def exposure(*paths: Path) -> str | None:
+    """A warning naming those of ``paths`` (one file, or a database and its side files) that
+    exist and that other users have any access to; None when there are none."""
+    open_to_others = []
+    for path in paths:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            open_to_others.append((path, mode))
+    if not open_to_others:
         return None
-    if not mode & 0o077:
-        return None
-    return (f"warning: {path} can be read by other users (mode {mode:04o}) and holds secrets; "
-            f"make it private with: chmod 600 {path}")
+    first, mode = open_to_others[0]
+    also = "".join(f", {p.name} ({m:04o})" for p, m in open_to_others[1:])
+    return (f"warning: {first} can be read by other users (mode {mode:04o}{also}) and holds secrets; "
+            f"make it private with: chmod 600 {' '.join(str(p) for p, _ in open_to_others)}")
 
 
 def sqlite_files(path: Path) -> list[Path]:
-    """The database file and those of its side files that exist."""
+    """The database file and its side files (those that exist)."""
     return [path] + [p for p in (path.with_name(path.name + s) for s in SQLITE_SIDE_FILES) if p.exists()]
-
-
-def exposure_warnings(paths: list[Path]) -> list[str]:
-    return [w for w in (exposure(p) for p in paths) if w]
 
 
 def sqlite_file_path(url) -> Path | None:
