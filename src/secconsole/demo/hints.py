@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from secconsole.demo import is_demo_name
+
 if TYPE_CHECKING:
     from secconsole.services import Services
 
@@ -38,8 +40,11 @@ HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _out
 
 
 def hint(services: Services, kind: str, account_id: int) -> str:
-    """The line for ``kind``; refuses outside demo mode."""
+    """The line for ``kind``; refuses outside demo mode, and shows nothing for an account that
+    is not one of the seeded ones (someone may have created their own in the demo)."""
     if not services.config.demo:
         raise RuntimeError("demo hints outside demo mode")
     show = HINTS.get(kind)
-    return show(services, account_id) if show else ""
+    if show is None or not is_demo_name(services.accounts.get_by_id(account_id).username):
+        return ""
+    return show(services, account_id)
