@@ -150,10 +150,10 @@ def test_a_sealed_body_copied_to_another_row_does_not_open(services):
     assert "code is" not in shown and "damaged" in shown
 
 
-def _plain_outbox_at_0006(db_url: str, bodies: list[str]) -> None:
-    """A database as schema 0006 left it: one account and its outbox rows in plain text."""
+def _plain_outbox_at_0007(db_url: str, bodies: list[str]) -> None:
+    """A database as schema 0007 left it: one account and its outbox rows in plain text."""
     db = Database(db_url)
-    migrate.upgrade(db, "0006")
+    migrate.upgrade(db, "0007")
     with db.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO account (id, username, username_key, email, password_hash, password_changed_at, "
@@ -181,10 +181,10 @@ def secure_delete_off_by_default(db_url):
 
 
 @pytest.mark.usefixtures("secure_delete_off_by_default")
-def test_plain_bodies_from_before_0007_are_sealed_at_the_first_open_with_the_key(db_url, tmp_path, clock, hasher):
+def test_plain_bodies_from_before_0008_are_sealed_at_the_first_open_with_the_key(db_url, tmp_path, clock, hasher):
     codes = [str(913500 + i) for i in range(20)]  # a page's worth: one row alone may leave no trace
     bodies = [f"Your sign-in code is {code}. It works once, for 10 minutes." for code in codes]
-    _plain_outbox_at_0006(db_url, bodies)
+    _plain_outbox_at_0007(db_url, bodies)
     db = Database(db_url)
     migrate.upgrade(db)  # what `db upgrade` does: it cannot seal (no key), so it marks
     with db.engine.connect() as conn:

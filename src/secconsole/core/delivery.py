@@ -13,7 +13,7 @@ from secconsole.errors import DeliveryError, KeyFileError, SecConsoleError
 from secconsole.store.engine import Database
 
 DEFAULT_FROM = "SecConsole <no-reply@secconsole.example>"
-#: In ``meta`` while outbox rows from before schema 0007 still hold plain bodies.
+#: In ``meta`` while outbox rows from before schema 0008 still hold plain bodies.
 OUTBOX_UNSEALED = "outbox_unsealed"
 
 
@@ -158,7 +158,7 @@ def recent_outbox(
 
 
 def _body(box: SecretBox, row_id: int, plain: str, sealed: bytes | None) -> str:
-    if sealed is None:  # written before schema 0007 and not sealed yet (see seal_plain_outbox)
+    if sealed is None:  # written before schema 0008 and not sealed yet (see seal_plain_outbox)
         return plain
     try:
         return box.open(sealed, _purpose(row_id)).decode()
@@ -167,7 +167,7 @@ def _body(box: SecretBox, row_id: int, plain: str, sealed: bytes | None) -> str:
 
 
 def seal_plain_outbox(db: Database, box: SecretBox) -> int:
-    """Seal the bodies that schema 0007 found in plain text (it marks them in ``meta``; it cannot
+    """Seal the bodies that schema 0008 found in plain text (it marks them in ``meta``; it cannot
     read the key), in one transaction; returns how many. On SQLite the old text is overwritten
     (``secure_delete``) and the WAL checkpointed, so it is gone from the files too."""
     from sqlmodel import select

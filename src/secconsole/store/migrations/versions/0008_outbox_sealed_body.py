@@ -6,16 +6,16 @@ open with the key (``core.delivery.seal_plain_outbox``) seals those bodies, empt
 column and removes the mark, in one transaction. No row is lost; downgrading puts sealed bodies
 back only as far as a placeholder, since the key is out of reach here too.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
