@@ -78,7 +78,7 @@ class Email(Driver):
         if not hasattr(self, "sent"):
             self.s.way("email").begin(self.account_id, source="t")
             self.sent = True
-        bodies = [m.body for m in recent_outbox(self.s.db, account_id=self.account_id, limit=5)]
+        bodies = [m.body for m in recent_outbox(self.s.db, self.s.box, account_id=self.account_id, limit=5)]
         return next(m.group(1) for m in map(re.compile(r"code is (\d{6})").search, bodies) if m)
 
     def next_right(self):

@@ -44,5 +44,5 @@ def events(services, account_id: int | None, *kinds: str) -> list:
 def lock_notices(services, account_id: int) -> list:
     from secconsole.core.delivery import recent_outbox
 
-    return [m for m in recent_outbox(services.db, account_id=account_id, limit=100)
+    return [m for m in recent_outbox(services.db, services.box, account_id=account_id, limit=100)
             if m.subject == "Your SecConsole account was locked"]

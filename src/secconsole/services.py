@@ -6,14 +6,14 @@ The TUI calls ``open_services`` in a thread after its first paint; the CLI calls
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key
-from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings
+from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings, seal_plain_outbox
 from secconsole.core.identity import Identity
 from secconsole.core.methods import MethodContext, SecondStep, registry
 from secconsole.core.methods.enrollment import Enrollments
@@ -31,6 +31,12 @@ from secconsole.store.migrate import ensure_current
 from secconsole.store.models import Meta
 
 KEY_FINGERPRINT = "key_fingerprint"
+#: In ``meta`` of a database demo mode created; demo mode opens no other.
+DEMO_MARK = "demo_database"
+
+
+class NotADemoDatabase(DatabaseError):
+    """Demo mode was pointed at a database it did not create (real accounts, perhaps)."""
 
 
 @dataclass
@@ -52,6 +58,8 @@ class Services:
     support: Support
     #: Every available way's service, by kind (``core.methods.registry``).
     ways: dict[str, SecondStep]
+    #: Files holding secrets that other users can read (shown on stderr or as a notice).
+    warnings: list[str] = field(default_factory=list)
 
     def way(self, kind: str):
         """The service of one way, e.g. ``way("totp").start(...)``."""
@@ -71,15 +79,18 @@ def open_services(
     profile = get_profile(config.policy)
     db = open_database(config)
     try:
+        if config.demo:  # before the migrations and the key file: nothing is touched
+            claim_for_demo(db)
         ensure_current(db, auto_upgrade=db.is_sqlite if migrate is None else migrate)
         box = SecretBox(_key_for(db, config.key_file))
+        seal_plain_outbox(db, box)
     except Exception:
         db.dispose()
         raise
     clock = clock or SystemClock()
     hasher = hasher or PasswordHasher()
-    sender = make_sender(config, db, clock)
-    notices = Notices(db, sender)
+    sender = make_sender(config, db, clock, box)
+    notices = Notices(db, sender, box)
     accounts = AccountService(db, clock, profile, hasher, notices)
     ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
                         issuer=config.issuer, lock_notice=notices.lock, notices=notices)
@@ -100,18 +111,51 @@ def open_services(
         notices=notices,
         support=Support(db, clock, accounts, notices),
         ways={s.kind: registry.service_class(s)(ctx) for s in registry.all_ways() if s.available},
+        warnings=exposed_files(config, db),
     )
 
 
-def make_sender(config: Config, db: Database, clock: Clock) -> Sender:
+def exposed_files(config: Config, db: Database) -> list[str]:
+    """Warnings for the database (and its side files) and the key file when others can read them."""
+    from secconsole.store import files
+
+    found = [files.exposure(*files.sqlite_files(db.file)) if db.file else None, files.exposure(config.key_file)]
+    return [w for w in found if w]
+
+
+def make_sender(config: Config, db: Database, clock: Clock, box: SecretBox) -> Sender:
     """SMTP when ``--smtp`` is set (password from SECCONSOLE_SMTP_PASSWORD), else the outbox."""
     if not config.smtp:
-        return OutboxSender(db, clock)
+        return OutboxSender(db, clock, box)
     settings = SmtpSettings.parse(
         config.smtp, starttls=config.smtp_starttls, username=config.smtp_user,
         password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),
     )
     return SmtpSender(settings)
+
+
+def claim_for_demo(db: Database) -> None:
+    """Demo mode's guard: its seeded accounts have published passwords, it shows current codes and
+    signs in without a password, so it runs only on a database it created itself (empty when
+    first opened, then marked), never on one that may hold real accounts."""
+    from secconsole.store.migrate import claim
+
+    if not claim(db, DEMO_MARK, "created by secconsole demo"):
+        raise NotADemoDatabase(
+            f"{db.display_url} was not created by demo mode, so demo mode will not open it: its seeded "
+            "accounts have published passwords and it shows sign-in codes. Run `secconsole demo` without "
+            "--db and --data-dir (throwaway data), or give it a new file or folder to keep the demo in "
+            "(demo databases made before this check carry no mark either)."
+        )
+
+
+def check_demo_database(config: Config) -> None:
+    """``claim_for_demo`` on its own, so the command line can refuse before the console starts."""
+    db = open_database(config)
+    try:
+        claim_for_demo(db)
+    finally:
+        db.dispose()
 
 
 def open_database(config: Config) -> Database:

@@ -260,16 +260,16 @@ async def test_email_only_after_code_and_question_fail_then_it_signs_in(svc, ali
         await fail(pilot, "code", "000000", 1)  # fifth wrong code: the app code is used up
         await wait_until(pilot, lambda: app.screen.way.kind == "question")
         assert "last try with the authenticator app" in text_of(app, "#challenge-error")
-        assert not [m for m in recent_outbox(svc.db) if "code is" in m.body]  # no email code yet (setup's notices only)
+        assert not [m for m in recent_outbox(svc.db, svc.box) if "code is" in m.body]  # no email code yet (setup's notices only)
         await fail(pilot, "answer", "Rex", 3)
         await wait_until(pilot, lambda: app.screen.way.kind == "email")
         await wait_until(pilot, lambda: "We emailed a 6-digit code to a•••e@example.com" in text_of(app, "#challenge-lead"))
-        body = recent_outbox(svc.db)[0].body
+        body = recent_outbox(svc.db, svc.box)[0].body
         code = body.split("code is ")[1][:6]
         await type_into(pilot, "#code", code)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-    subjects = [m.subject for m in recent_outbox(svc.db)]
+    subjects = [m.subject for m in recent_outbox(svc.db, svc.box)]
     assert subjects[0] == "Your SecConsole email code was used"
 
 

@@ -250,7 +250,7 @@ def test_a_lock_sends_the_owner_a_notice(services, clock):
     for _ in range(rules.lock_after):
         services.signin.sign_in("alice", "bad", source=SRC)
         clock.advance(seconds=rules.backoff_max_seconds)
-    notices = recent_outbox(services.db, account_id=view.id)
+    notices = recent_outbox(services.db, services.box, account_id=view.id)
     assert [m.subject for m in notices] == ["Your SecConsole account was locked"]
 
 

@@ -23,7 +23,7 @@ def dave(services):
 
 
 def code_in_outbox(services, account_id) -> str:
-    message = recent_outbox(services.db, account_id=account_id, limit=1)[0]
+    message = recent_outbox(services.db, services.box, account_id=account_id, limit=1)[0]
     return re.search(r"\b(\d{6})\b", message.body).group(1)
 
 
@@ -33,7 +33,7 @@ def test_send_then_use_once_and_be_notified(services, dave):
     assert services.way("email").verify(dave.id, code, source=SRC).ok
     again = services.way("email").verify(dave.id, code, source=SRC)
     assert not again.ok and "expired or was used" in again.message
-    subjects = [m.subject for m in recent_outbox(services.db, account_id=dave.id)]
+    subjects = [m.subject for m in recent_outbox(services.db, services.box, account_id=dave.id)]
     assert subjects == ["Your SecConsole email code was used", "Your SecConsole sign-in code"]
     events = services.accounts.recent_events("dave")
     assert code not in repr([(e.kind, e.detail, e.source) for e in events])
@@ -77,7 +77,7 @@ def test_switched_off_fallback_sends_no_code(services, dave):
     services.accounts.set_email_fallback(dave.id, False, source=SRC)
     with pytest.raises(ValidationError, match="switched off"):
         services.way("email").send_code(dave.id, source=SRC)
-    assert [m.subject for m in recent_outbox(services.db, account_id=dave.id)] == ["Email codes were switched off"]
+    assert [m.subject for m in recent_outbox(services.db, services.box, account_id=dave.id)] == ["Email codes were switched off"]
 
 
 def test_mask():
@@ -102,7 +102,7 @@ def test_codes_and_notices_go_through_smtp(tmp_path, clock, smtp_server):
         code = re.search(r"\b(\d{6})\b", received[0].get_payload()).group(1)
         assert services.way("email").verify(account.id, code, source=SRC).ok
         assert received[1]["Subject"] == "Your SecConsole email code was used"
-        assert recent_outbox(services.db) == []  # SMTP replaces the outbox
+        assert recent_outbox(services.db, services.box) == []  # SMTP replaces the outbox
     finally:
         services.close()
 

@@ -37,7 +37,7 @@ def enroll_totp(services, account):
 
 
 def outbox(services, account_id):
-    return recent_outbox(services.db, account_id=account_id, limit=100)
+    return recent_outbox(services.db, services.box, account_id=account_id, limit=100)
 
 
 def latest_event(services, account_id, kind):
@@ -210,7 +210,7 @@ def test_notices_go_through_a_real_smtp_conversation(request, tmp_path, clock, s
         ref = latest_event(services, account.id, audit.PASSWORD_CHANGED).ref
         body = received[0].get_payload()
         assert received[0]["To"] == "alice@example.com" and f"Reference: {ref}" in body and f"From: {SRC}" in body
-        assert recent_outbox(services.db) == []  # relayed, so no longer queued
+        assert recent_outbox(services.db, services.box) == []  # relayed, so no longer queued
     finally:
         services.close()
 
@@ -226,7 +226,7 @@ def test_a_notice_smtp_could_not_take_stays_queued_and_the_change_stands(request
         account = services.accounts.create("alice", "alice@example.com", STRONG, source="setup")
         services.passwords.change_password(account.id, STRONG, STRONG_2, source=SRC)
         assert services.signin.sign_in("alice", STRONG_2, source="t").ok
-        assert [m.subject for m in recent_outbox(services.db)] == ["Your SecConsole password was changed"]
+        assert [m.subject for m in recent_outbox(services.db, services.box)] == ["Your SecConsole password was changed"]
     finally:
         services.close()
 

@@ -122,7 +122,7 @@ def fresh_code(services, kind, account, made, r):
     services.way("email").send_code(account.id, source="test")
     from secconsole.core.delivery import recent_outbox
 
-    return re.search(r"code is (\d{6})", recent_outbox(services.db, account_id=account.id, limit=1)[0].body).group(1)
+    return re.search(r"code is (\d{6})", recent_outbox(services.db, services.box, account_id=account.id, limit=1)[0].body).group(1)
 
 
 @pytest.mark.parametrize("kind", ["totp", "recovery", "email"])

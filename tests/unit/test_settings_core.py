@@ -260,6 +260,6 @@ def test_a_locked_question_tells_the_owner(services, alice, clock):
         services.way("question").verify(alice.id, "Rex", source=SRC)
         clock.advance(seconds=services.profile.lockout.backoff_max_seconds)
     assert services.way("question").verify(alice.id, "Biscuit", source=SRC).locked
-    assert [m.subject for m in recent_outbox(services.db, account_id=alice.id)] == [
+    assert [m.subject for m in recent_outbox(services.db, services.box, account_id=alice.id)] == [
         "Your SecConsole account was locked", "Your security question was set"]
     assert "account.locked" in kinds(services, alice.id)

@@ -196,7 +196,7 @@ def test_wrong_codes_back_off_then_lock_and_a_success_clears(services, carol, cl
     assert result.locked and "locked" in result.message
     from secconsole.core.delivery import recent_outbox
 
-    assert [m.subject for m in recent_outbox(services.db, account_id=carol.id)] == [
+    assert [m.subject for m in recent_outbox(services.db, services.box, account_id=carol.id)] == [
         "Your SecConsole account was locked", "Two-step verification was turned on"]
     good = services.way("totp").verify(carol.id, code_at(pending.secret, clock.now(), pending.params), source=SRC)
     assert not good.ok and good.locked

@@ -131,7 +131,7 @@ def outbox(s, account_id: int) -> list[dict]:
 
     return [
         {"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject, "body": m.body}
-        for m in recent_outbox(s.db, account_id=account_id, limit=1000)
+        for m in recent_outbox(s.db, s.box, account_id=account_id, limit=1000)
     ]
 
 

@@ -8,6 +8,7 @@ only when that command runs (the parser names handlers as ``"module:function"`` 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 EXIT_USER_ERROR = 1
@@ -74,4 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # the log itself failed: say so rather than hide the first error
             where = "(the log file could not be written)"
         print(f"secconsole: unexpected error ({type(exc).__name__}); details in {where}", file=sys.stderr)
+        from secconsole.store.files import exposure
+
+        if isinstance(where, Path) and (warning := exposure(where)):
+            print(f"secconsole: {warning}", file=sys.stderr)
         return EXIT_INTERNAL

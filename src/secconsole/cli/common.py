@@ -26,6 +26,8 @@ def opened(args: argparse.Namespace):
     from secconsole.services import open_services
 
     services = open_services(resolve_config(args))
+    for warning in services.warnings:
+        print(f"secconsole: {warning}", file=sys.stderr)
     try:
         yield services
     finally:

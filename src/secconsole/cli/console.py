@@ -22,10 +22,33 @@ def run_demo(args: argparse.Namespace) -> int:
     if throwaway:
         _remove_on_hangup(throwaway)
     try:
+        refuse_unless_demo_database(config)
         return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
     finally:
         if throwaway:  # the database loader thread has finished: app.run waits for it
             _remove_folder(throwaway)
+
+
+def refuse_unless_demo_database(config) -> None:
+    """Kept demo data (--db, --data-dir) must be a database demo mode made: refuse any other here,
+    with a message on stderr and exit status 1, before the console takes the terminal."""
+    if not config.throwaway:
+        from secconsole.services import check_demo_database
+
+        check_demo_database(config)
+
+
+def check_demo_target(args: argparse.Namespace) -> None:
+    """For a server whose sessions each run `secconsole demo` with these options: refuse at
+    start, not in every session, when the data they would keep is not a demo database."""
+    import shutil
+
+    config, throwaway = demo_config(args)
+    try:
+        refuse_unless_demo_database(config)
+    finally:
+        if throwaway:
+            shutil.rmtree(throwaway, ignore_errors=True)
 
 
 def _remove_on_hangup(folder: str) -> None:

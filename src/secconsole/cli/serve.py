@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secconsole.cli.common import console_args, log_to_stderr, resolve_config
+from secconsole.cli.console import check_demo_target
 
 if TYPE_CHECKING:
     import argparse
@@ -21,6 +22,8 @@ def serve_ssh(args: argparse.Namespace) -> int:
     from secconsole.ssh.server import ConsoleServer, SshSettings
 
     config = resolve_config(args)
+    if args.demo:
+        check_demo_target(args)
     forwarded = console_args(args)
     keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
     if keys is not None and not keys.is_file():
@@ -76,6 +79,8 @@ def serve_web(args: argparse.Namespace) -> int:
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
     forwarded = console_args(args)
+    if not args.console:
+        check_demo_target(args)
     if args.max_sessions < 1 or not 0 < args.port < 65536:
         raise ValidationError("--max-sessions takes a positive number and --port one from 1 to 65535.")
     if args.public_url and origin_of(args.public_url) is None:

@@ -125,7 +125,7 @@ def outbox(args: argparse.Namespace) -> int:
 
     with opened(args) as services:
         account_id = services.accounts.get(args.user).id if args.user else None
-        messages = recent_outbox(services.db, account_id=account_id, limit=max(args.limit, 1))
+        messages = recent_outbox(services.db, services.box, account_id=account_id, limit=max(args.limit, 1))
     if args.json:
         _print_json([{"at": m.at.isoformat(), "channel": m.channel, "to": m.to, "subject": m.subject,
                       "body": m.body} for m in messages])

@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Protocol
 
 from secconsole.core.clock import Clock
-from secconsole.errors import DeliveryError, SecConsoleError
+from secconsole.core.crypto import SecretBox
+from secconsole.errors import DeliveryError, KeyFileError, SecConsoleError
 from secconsole.store.engine import Database
 
 DEFAULT_FROM = "SecConsole <no-reply@secconsole.example>"
+#: In ``meta`` while outbox rows from before schema 0008 still hold plain bodies.
+OUTBOX_UNSEALED = "outbox_unsealed"
 
 
 @dataclass(frozen=True)
@@ -36,28 +39,39 @@ class Sender(Protocol):
     def send(self, message: Message) -> None: ...
 
 
-def outbox_row(message: Message, at: datetime):
-    """The ``outbox`` row of a message: what the outbox sender keeps, and how a notice is queued
-    inside the transaction of the change it tells about (``Notices.record``)."""
+def _purpose(row_id: int) -> bytes:
+    """What an outbox body is sealed for (``SecretBox``): that one row."""
+    return b"outbox:%d" % row_id
+
+
+def add_to_outbox(session, box: SecretBox, message: Message, at: datetime):
+    """Add the ``outbox`` row of a message to ``session``, its body sealed with the key (bound to
+    the row): what the outbox sender keeps, and how a notice is queued inside the transaction of
+    the change it tells about (``Notices.record``). No table holds a live code in plain text."""
     from secconsole.store.models import OutboxMessage
 
-    return OutboxMessage(at=at, account_id=message.account_id, channel=message.channel,
-                         recipient=message.to, subject=message.subject, body=message.body)
+    row = OutboxMessage(at=at, account_id=message.account_id, channel=message.channel,
+                        recipient=message.to, subject=message.subject, sealed_body=b"")
+    session.add(row)
+    session.flush()  # the row's id, which the seal is bound to
+    row.sealed_body = box.seal(message.body.encode(), _purpose(row.id))
+    return row
 
 
 class OutboxSender:
-    """Keeps each message in the ``outbox`` table (one transaction per message)."""
+    """Keeps each message in the ``outbox`` table (one transaction per message), sealed."""
 
     #: A message queued in the outbox table is delivered: nothing left to relay after commit.
     delivers_from_outbox = True
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, box: SecretBox) -> None:
         self.db = db
         self.clock = clock
+        self.box = box
 
     def send(self, message: Message) -> None:
         with self.db.transaction() as session:
-            session.add(outbox_row(message, self.clock.now()))
+            add_to_outbox(session, self.box, message, self.clock.now())
 
 
 @dataclass(frozen=True)
@@ -125,7 +139,10 @@ def _smtp_reason(exc: BaseException, s: SmtpSettings) -> str:
     return f"{exc.strerror or exc}." if isinstance(exc, OSError) else f"{exc}."
 
 
-def recent_outbox(db: Database, *, account_id: int | None = None, limit: int = 20) -> list[SentMessage]:
+def recent_outbox(
+    db: Database, box: SecretBox, *, account_id: int | None = None, limit: int = 20,
+) -> list[SentMessage]:
+    """The newest messages, bodies opened with the key (``secconsole outbox``, demo hints)."""
     from sqlmodel import select
 
     from secconsole.store.models import OutboxMessage
@@ -134,4 +151,47 @@ def recent_outbox(db: Database, *, account_id: int | None = None, limit: int = 2
         query = select(OutboxMessage).order_by(OutboxMessage.at.desc(), OutboxMessage.id.desc()).limit(limit)
         if account_id is not None:
             query = query.where(OutboxMessage.account_id == account_id)
-        return [SentMessage(r.at, r.channel, r.recipient, r.subject, r.body) for r in session.exec(query).all()]
+        rows = [(r.id, r.at, r.channel, r.recipient, r.subject, r.body, r.sealed_body)
+                for r in session.exec(query).all()]
+    return [SentMessage(at, channel, to, subject, _body(box, row_id, plain, sealed))
+            for row_id, at, channel, to, subject, plain, sealed in rows]
+
+
+def _body(box: SecretBox, row_id: int, plain: str, sealed: bytes | None) -> str:
+    if sealed is None:  # written before schema 0008 and not sealed yet (see seal_plain_outbox)
+        return plain
+    try:
+        return box.open(sealed, _purpose(row_id)).decode()
+    except KeyFileError as exc:
+        return f"({exc})"
+
+
+def seal_plain_outbox(db: Database, box: SecretBox) -> int:
+    """Seal the bodies that schema 0008 found in plain text (it marks them in ``meta``; it cannot
+    read the key), in one transaction; returns how many. On SQLite the old text is overwritten
+    (``secure_delete``) and the WAL checkpointed, so it is gone from the files too."""
+    from sqlmodel import select
+
+    from secconsole.store.models import Meta, OutboxMessage
+
+    with db.transaction(readonly=True) as session:
+        if session.get(Meta, OUTBOX_UNSEALED) is None:
+            return 0
+    with db.transaction() as session:
+        if db.is_sqlite:
+            session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
+        mark = session.get(Meta, OUTBOX_UNSEALED)
+        if mark is None:  # another process sealed them first
+            return 0
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.sealed_body.is_(None))).all()
+        for row in rows:
+            row.sealed_body = box.seal(row.body.encode(), _purpose(row.id))
+            row.body = ""
+        session.delete(mark)
+    if db.is_sqlite:  # outside any transaction, or SQLite will not copy the WAL back
+        raw = db.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    return len(rows)

@@ -13,11 +13,13 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from secconsole.core import audit
-from secconsole.core.delivery import DeliveryError, Message, Sender, outbox_row
+from secconsole.core.delivery import DeliveryError, Message, Sender, add_to_outbox
 from secconsole.core.methods.recovery import RECOVERY_GENERATED
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from secconsole.core.crypto import SecretBox
 
     from sqlmodel import Session
 
@@ -70,10 +72,12 @@ _COUNTERS = {"signin": "password sign-in", "identity": "identity checks"}
 
 
 class Notices:
-    def __init__(self, db, sender: Sender | None) -> None:
+    def __init__(self, db, sender: Sender | None, box: SecretBox) -> None:
         self.db = db
         #: None sends nothing (tests that do not look at mail).
         self.sender = sender
+        #: Seals the queued notices' bodies (``add_to_outbox``), as every outbox body is.
+        self.box = box
 
     def record(self, session: Session, account, *, at: datetime, kind: str, source: str, **detail: object) -> str:
         """Audit ``kind`` for ``account`` and queue its notice (if ``TEMPLATES`` has one) in the
@@ -89,10 +93,8 @@ class Notices:
         body = (f"Hello {account.username},\n\n{text}\n\nWhen: {at:%Y-%m-%d %H:%M} UTC\nFrom: {source}\n"
                 f"Reference: {ref}\n\n{template.closing}\n")
         message = Message("email", account.email, subject, body, account.id)
-        row = outbox_row(message, at)
-        session.add(row)
+        row = add_to_outbox(session, self.box, message, at)
         if not getattr(self.sender, "delivers_from_outbox", False):
-            session.flush()
             row_id = row.id
             from sqlalchemy import event
 

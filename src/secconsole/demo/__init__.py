@@ -42,3 +42,11 @@ DEMO_ACCOUNTS = (
 )
 
 DEMO_SOURCE = "demo seed"
+
+
+def is_demo_name(username: str) -> bool:
+    """One of the seeded accounts (by name, as usernames compare): the only ones whose codes demo
+    mode shows and which ``demo --as`` signs in to, even in a demo database holding others."""
+    from secconsole.core.validation import username_key
+
+    return username_key(username) in {username_key(d.username) for d in DEMO_ACCOUNTS}

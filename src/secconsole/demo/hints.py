@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from secconsole.demo import is_demo_name
+
 if TYPE_CHECKING:
     from secconsole.services import Services
 
@@ -26,7 +28,7 @@ def _totp(services: Services, account_id: int) -> str:
 def _outbox(services: Services, account_id: int) -> str:
     from secconsole.core.delivery import recent_outbox
 
-    for message in recent_outbox(services.db, account_id=account_id, limit=5):
+    for message in recent_outbox(services.db, services.box, account_id=account_id, limit=5):
         for line in message.body.splitlines():
             if "code is" in line:
                 return f"outbox: {line.strip()}"
@@ -38,8 +40,11 @@ HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _out
 
 
 def hint(services: Services, kind: str, account_id: int) -> str:
-    """The line for ``kind``; refuses outside demo mode."""
+    """The line for ``kind``; refuses outside demo mode, and shows nothing for an account that
+    is not one of the seeded ones (someone may have created their own in the demo)."""
     if not services.config.demo:
         raise RuntimeError("demo hints outside demo mode")
     show = HINTS.get(kind)
-    return show(services, account_id) if show else ""
+    if show is None or not is_demo_name(services.accounts.get_by_id(account_id).username):
+        return ""
+    return show(services, account_id)

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from secconsole.core import audit
 from secconsole.core.totp import code_at
-from secconsole.demo import DEMO_ACCOUNTS, DEMO_SOURCE
-from secconsole.errors import NotFoundError
+from secconsole.demo import DEMO_ACCOUNTS, DEMO_SOURCE, is_demo_name
+from secconsole.errors import NotFoundError, ValidationError
+
+DEMO_NAMES = ", ".join(d.username for d in DEMO_ACCOUNTS)
 
 if TYPE_CHECKING:
     from secconsole.core.views import AccountView
@@ -55,6 +57,8 @@ def sign_in_as(services: Services, username: str) -> AccountView:
     """``demo --as USER``: skip the password. Exists only for demo mode and refuses elsewhere."""
     if not services.config.demo:
         raise RuntimeError("demo sign-in outside demo mode")
+    if not is_demo_name(username):
+        raise ValidationError(f"--as takes one of the demo accounts ({DEMO_NAMES}), not {username!r}.")
     account = services.accounts.get(username)
     with services.db.transaction() as session:
         audit.record(

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from secconsole.errors import DatabaseError
-from secconsole.store import faults
+from secconsole.store import faults, files
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -45,10 +45,15 @@ class Database:
         if self.is_sqlite:
             args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
             args.setdefault("check_same_thread", False)
-            self.engine = sa.create_engine(self.url, connect_args=args)
+            # hide_parameters: a failed statement's text (in errors and the error log) must
+            # not carry its values, which can be a password hash or a sealed secret.
+            self.engine = sa.create_engine(self.url, connect_args=args, hide_parameters=True)
             _make_sqlite_transactional(self.engine)
+            self.file = files.sqlite_file_path(parsed)
+            _create_private_on_connect(self.engine, self.file)
         elif parsed.get_backend_name() == "postgresql":
-            self.engine = sa.create_engine(self.url, connect_args=args, pool_pre_ping=True)
+            self.file = None
+            self.engine = sa.create_engine(self.url, connect_args=args, pool_pre_ping=True, hide_parameters=True)
             faults.bound_lock_waits(self.engine, SQLITE_BUSY_TIMEOUT_MS)
         else:
             raise DatabaseError(f"Unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL.")
@@ -90,3 +95,14 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
     def _on_begin(connection) -> None:
         readonly = connection.get_execution_options().get("secconsole_readonly", False)
         connection.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
+
+
+def _create_private_on_connect(engine: sa.Engine, path) -> None:
+    """A new database file is made 0600 before SQLite opens it (SQLite would make it with the
+    umask, often 0644); its -wal and -shm files then take the same mode."""
+    if path is None:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(_dialect, _record, _cargs, _cparams) -> None:
+        files.create_private(path)

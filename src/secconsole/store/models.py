@@ -137,7 +137,10 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(max_length=16)
     recipient: str = Field(max_length=254)
     subject: str = Field(max_length=200)
-    body: str
+    #: Empty: bodies (codes included) are kept only sealed with the key file, below. Rows written
+    #: before schema 0008 held plain text here until the first open with the key sealed them.
+    body: str = ""
+    sealed_body: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
 
 
 class EmailCode(SQLModel, table=True):

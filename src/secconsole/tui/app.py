@@ -89,7 +89,19 @@ class SecConsoleApp(App[None]):
             self.call_from_thread(self._services_failed, exc)
             return
         self._services = services
+        self._warn_about_files(services.warnings)
         self.call_from_thread(self._services_ready)
+
+    def _warn_about_files(self, warnings: list[str]) -> None:
+        """Files others can read: into the operator's log, and on screen at a local terminal
+        (an SSH or browser user cannot fix the server's files)."""
+        from secconsole import errorlog
+
+        for warning in warnings:
+            errorlog.note(warning, self.config.error_log)
+            if self.config.source.startswith("local"):
+                self.call_from_thread(self.notify, warning, title="File permissions", severity="warning",
+                                      timeout=30, markup=False)
 
     def _services_failed(self, exc: BaseException) -> None:
         from secconsole.tui.screens.problem import ProblemScreen
@@ -149,11 +161,7 @@ class SecConsoleApp(App[None]):
             return str(exc)
         from secconsole import errorlog
 
-        try:
-            where = f"The details are in {errorlog.write(exc, self.config.error_log)}."
-        except OSError:
-            where = "The log file could not be written."
-        return f"Something went wrong ({type(exc).__name__}). {where}"
+        return f"Something went wrong ({type(exc).__name__}). {errorlog.where(exc, self.config.error_log)}"
 
     # -- session --------------------------------------------------------------------------
 
