@@ -90,7 +90,7 @@ def open_services(
     clock = clock or SystemClock()
     hasher = hasher or PasswordHasher()
     sender = make_sender(config, db, clock, box)
-    notices = Notices(db, sender, box)
+    notices = Notices(db, sender, box, clock)
     accounts = AccountService(db, clock, profile, hasher, notices)
     ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
                         issuer=config.issuer, lock_notice=notices.lock, notices=notices)

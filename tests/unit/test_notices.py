@@ -231,6 +231,29 @@ def test_a_notice_smtp_could_not_take_stays_queued_and_the_change_stands(request
         services.close()
 
 
+def test_a_lock_with_the_mail_server_down_still_says_locked_and_keeps_its_notice(request, tmp_path, clock):
+    """The lock notice is sent after the lock committed: a mail server that is down must not turn
+    "locked" into a mail error; the notice waits in the outbox."""
+    import socket
+
+    from secconsole.core.views import SignInOutcome
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    services = open_smtp_services(request, tmp_path, clock, port)
+    try:
+        services.accounts.create("alice", "alice@example.com", STRONG, source="setup")
+        rules = services.profile.signin_lockout
+        for _ in range(rules.lock_after):
+            result = services.signin.sign_in("alice", "Wrong-Password-1", source="t")
+            clock.advance(seconds=rules.backoff_max_seconds)
+        assert result.outcome is SignInOutcome.LOCKED
+        assert [m.subject for m in recent_outbox(services.db, services.box)] == ["Your SecConsole account was locked"]
+    finally:
+        services.close()
+
+
 # -- the CLI says when there was nothing to do --------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from secconsole.core.methods.recovery import RECOVERY_GENERATED
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from secconsole.core.clock import Clock
     from secconsole.core.crypto import SecretBox
 
     from sqlmodel import Session
@@ -72,8 +73,9 @@ _COUNTERS = {"signin": "password sign-in", "identity": "identity checks"}
 
 
 class Notices:
-    def __init__(self, db, sender: Sender | None, box: SecretBox) -> None:
+    def __init__(self, db, sender: Sender | None, box: SecretBox, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
         #: None sends nothing (tests that do not look at mail).
         self.sender = sender
         #: Seals the queued notices' bodies (``add_to_outbox``), as every outbox body is.
@@ -92,14 +94,18 @@ class Notices:
         subject, text = (Template(t).safe_substitute(facts) for t in (template.subject, template.text))
         body = (f"Hello {account.username},\n\n{text}\n\nWhen: {at:%Y-%m-%d %H:%M} UTC\nFrom: {source}\n"
                 f"Reference: {ref}\n\n{template.closing}\n")
-        message = Message("email", account.email, subject, body, account.id)
+        self._queue(session, Message("email", account.email, subject, body, account.id), at)
+        return ref
+
+    def _queue(self, session: Session, message: Message, at: datetime) -> None:
+        """Queue ``message`` in the outbox in ``session``'s transaction; a sender that does not
+        deliver from the outbox (SMTP) gets it once that transaction has committed."""
         row = add_to_outbox(session, self.box, message, at)
         if not getattr(self.sender, "delivers_from_outbox", False):
             row_id = row.id
             from sqlalchemy import event
 
             event.listen(session, "after_commit", lambda _s: self._relay(row_id, message), once=True)
-        return ref
 
     def _relay(self, row_id: int, message: Message) -> None:
         """Hand a committed notice to the sender, then drop it from the outbox queue."""
@@ -115,16 +121,17 @@ class Notices:
             session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id == row_id))
 
     def tell(self, account_id: int, subject: str, text: str, *, closing: str = "") -> None:
-        """One email to the account's address (read in its own transaction)."""
+        """One email to the account's address, queued like every notice: called after what it
+        tells of has committed, so a mail server that is down leaves the notice in the outbox
+        (``secconsole outbox``) instead of turning what happened into an error."""
         if self.sender is None:
             return
         from secconsole.core.lookup import require_account
 
-        with self.db.transaction(readonly=True) as session:
+        with self.db.transaction() as session:
             account = require_account(session, account_id)
-            email, name = account.email, account.username
-        body = f"Hello {name},\n\n{text}\n" + (f"\n{closing}\n" if closing else "")
-        self.sender.send(Message("email", email, subject, body, account_id))
+            body = f"Hello {account.username},\n\n{text}\n" + (f"\n{closing}\n" if closing else "")
+            self._queue(session, Message("email", account.email, subject, body, account_id), self.clock.now())
 
     def lock(self, account_id: int, ref: str, what: str = "sign-in attempts", *, retry_after: int = 0) -> None:
         """Something locked (called after the lock was committed); ``retry_after``: seconds until
