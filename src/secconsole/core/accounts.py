@@ -72,7 +72,9 @@ def _locked_ways(session: Session, account_id: int, now, profile: PolicyProfile)
     return sorted(keys[r.key] for r in rows if throttle.check(session, r.key, now, profile.lockout).locked)
 
 
-class AccountService:
+class AccountJob:
+    """What a service over accounts works with, and how it shows one (``view``)."""
+
     def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
                  notices: Notices) -> None:
         self.db = db
@@ -80,6 +82,12 @@ class AccountService:
         self.profile = profile
         self.hasher = hasher
         self.notices = notices
+
+    def view(self, session: Session, account: Account) -> AccountView:
+        return view_of(session, account, self.clock, self.profile)
+
+
+class AccountService(AccountJob):
 
     # -- creating and reading -------------------------------------------------------------
 
@@ -123,9 +131,6 @@ class AccountService:
                 return self.view(session, account)
         except sa.exc.IntegrityError:
             raise ValidationError("That username is taken: choose another.", field="username") from None
-
-    def view(self, session: Session, account: Account) -> AccountView:
-        return view_of(session, account, self.clock, self.profile)
 
     def get(self, username: str) -> AccountView:
         with self.db.transaction(readonly=True) as session:

@@ -7,29 +7,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from secconsole.core import audit, throttle
-from secconsole.core.accounts import view_of
-from secconsole.core.clock import Clock
+from secconsole.core.accounts import AccountJob
 from secconsole.core.lookup import require_account
-from secconsole.core.notices import Notices
-from secconsole.core.passwords import PasswordHasher, check_password
-from secconsole.core.policy import PolicyProfile
+from secconsole.core.passwords import check_password
 from secconsole.core.views import AccountView, blocked_message
 from secconsole.errors import ValidationError
-from secconsole.store.engine import Database
 from secconsole.store.models import Account, PasswordHistory
 
 
-class PasswordChanges:
-    def __init__(self, db: Database, clock: Clock, profile: PolicyProfile, hasher: PasswordHasher,
-                 notices: Notices) -> None:
-        self.db = db
-        self.clock = clock
-        self.profile = profile
-        self.hasher = hasher
-        self.notices = notices
-
-    def view(self, session: Session, account: Account) -> AccountView:
-        return view_of(session, account, self.clock, self.profile)
+class PasswordChanges(AccountJob):
 
     def check_new_password(self, password: str, account: AccountView, confirm: str | None = None):
         """The live checklist for a signed-in account's next password."""

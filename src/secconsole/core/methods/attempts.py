@@ -15,6 +15,15 @@ def claim(ctx: MethodContext, spec: WaySpec, session, account_id: int, now) -> t
     return throttle.claim_attempt(session, now, counter)
 
 
+def claim_own(ctx: MethodContext, spec: WaySpec, account_id: int, now) -> throttle.Attempt:
+    """``claim`` in a transaction of its own (the account must exist), committed on return."""
+    from secconsole.core.lookup import require_account
+
+    with ctx.db.transaction() as session:
+        require_account(session, account_id)
+        return claim(ctx, spec, session, account_id, now)
+
+
 def wrong(ctx: MethodContext, spec: WaySpec, session, attempt: throttle.Attempt, now, account, *, source: str,
           kind: str, **detail: object) -> throttle.Gate:
     """A wrong answer, counted already: audit it (and a lock it reached). Returns the way's gate."""

@@ -90,9 +90,7 @@ class EmailFallback:
         update (used once)."""
         code = clean_code(code_text, 6)
         now = self.clock.now()
-        with self.db.transaction() as session:
-            require_account(session, account_id)
-            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        attempt = attempts.claim_own(self.ctx, self.spec, account_id, now)
         if not attempt.allowed:
             return StepResult.blocked(attempt.gate, locked_message="Too many wrong codes: contact support.")
         with self.db.transaction() as session:

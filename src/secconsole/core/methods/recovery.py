@@ -84,9 +84,7 @@ class RecoveryCodes:
         code = clean(text)
         now = self.clock.now()
         digest = self._digest(account_id, code)
-        with self.db.transaction() as session:
-            require_account(session, account_id)
-            attempt = attempts.claim(self.ctx, self.spec, session, account_id, now)
+        attempt = attempts.claim_own(self.ctx, self.spec, account_id, now)
         if not attempt.allowed:
             return StepResult.blocked(attempt.gate, locked_message="Too many wrong codes: contact support.")
         with self.db.transaction() as session:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Static
 
 from secconsole.core.views import AccountView
-from secconsole.tui.screens.form import FormScreen
-from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
@@ -26,17 +25,12 @@ class AddCardScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with Vertical(classes="card form-card wide"):
                 yield Static("Add a card", classes="card-title")
-                yield Label("Name on the card")
-                yield TextField(id="holder", max_length=150, compact=True)
-                yield Label("Card number")
-                yield TextField(id="number", max_length=30, compact=True, restrict=r"[0-9 \-]*")
-                yield Label("Expiry (MM/YY)")
-                yield TextField(id="expiry", max_length=7, compact=True, restrict=r"[0-9/ ]*")
+                yield from field("Name on the card", "holder", max_length=150)
+                yield from field("Card number", "number", max_length=30, restrict=r"[0-9 \-]*")
+                yield from field("Expiry (MM/YY)", "expiry", max_length=7, restrict=r"[0-9/ ]*")
                 yield Static("We keep the brand and the last four digits only.", classes="form-note", markup=False)
                 yield ErrorLine(id="card-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Add card", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Add card")
         yield Footer()
 
     def on_mount(self) -> None:

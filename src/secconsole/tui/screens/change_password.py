@@ -5,15 +5,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Static
 
 from secconsole.core.views import AccountView
 from secconsole.core.policy import get_profile
-from secconsole.tui.screens.form import FormScreen
-from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.widgets.checklist import PasswordChecklist
 from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
 
 
@@ -32,16 +30,11 @@ class ChangePasswordScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with Vertical(classes="card form-card"):
                 yield Static("Change your password", classes="card-title")
-                yield Label("Current password")
-                yield TextField(id="current", password=True, max_length=256, compact=True)
-                yield Label("New password")
-                yield TextField(id="new", password=True, max_length=256, compact=True)
-                yield Label("New password again")
-                yield TextField(id="confirm", password=True, max_length=256, compact=True)
+                yield from field("Current password", "current", password=True, max_length=256)
+                yield from field("New password", "new", password=True, max_length=256)
+                yield from field("New password again", "confirm", password=True, max_length=256)
                 yield ErrorLine(id="change-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Save", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Save")
             yield PasswordChecklist(profile, extra_note=note, id="checklist")
         yield Footer()
 

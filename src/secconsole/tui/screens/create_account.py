@@ -5,14 +5,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Static
 
 from secconsole.core.policy import get_profile
-from secconsole.tui.screens.form import FormScreen
-from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.widgets.checklist import PasswordChecklist
 from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
 
 
@@ -24,18 +22,12 @@ class CreateAccountScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with Vertical(classes="card form-card"):
                 yield Static("Create your account", classes="card-title")
-                yield Label("Username")
-                yield TextField(id="username", max_length=64, compact=True)
-                yield Label("Email")
-                yield TextField(id="email", max_length=254, compact=True)
-                yield Label("Password")
-                yield TextField(id="password", password=True, max_length=256, compact=True)
-                yield Label("Password again")
-                yield TextField(id="confirm", password=True, max_length=256, compact=True)
+                yield from field("Username", "username", max_length=64)
+                yield from field("Email", "email", max_length=254)
+                yield from field("Password", "password", password=True, max_length=256)
+                yield from field("Password again", "confirm", password=True, max_length=256)
                 yield ErrorLine(id="create-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Create account", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Create account")
             yield PasswordChecklist(get_profile(self.app.config.policy), id="checklist")
         yield Footer()
 

@@ -3,16 +3,31 @@ Cancel and Escape go back, an error names its field and puts the cursor there.""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from textual import on
 from textual.binding import Binding
-from textual.widgets import Input
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Input, Label
 
 from secconsole.errors import SecConsoleError, ValidationError
 from secconsole.tui.screens.base import CardScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
+from secconsole.tui.widgets.fields import TextField
+
+
+def field(label: str, field_id: str, value: str = "", **options: Any) -> Iterator[Widget]:
+    """A form's labelled one-line field (``yield from field(...)`` in ``compose``)."""
+    yield Label(label)
+    yield TextField(value, id=field_id, compact=True, **options)
+
+
+def form_buttons(submit: str, cancel: str = "Cancel") -> Horizontal:
+    """The form's action (``#submit``, which Enter on the last field also presses) and Cancel."""
+    return Horizontal(ActionButton(submit, id="submit", primary=True), ActionButton(cancel, id="cancel"),
+                      classes="buttons")
 
 
 class FormScreen(CardScreen):

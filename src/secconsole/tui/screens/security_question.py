@@ -9,9 +9,8 @@ from textual.widgets import Footer, Label, Select, Static
 
 from secconsole.core.views import AccountView
 from secconsole.core.methods.question import PRESET_QUESTIONS, QUESTION_MAX
-from secconsole.tui.screens.form import FormScreen
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.text import plain
-from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
@@ -42,12 +41,9 @@ class SecurityQuestionScreen(FormScreen):
                 yield Select(options, prompt="Choose a question", value=preset, id="preset", compact=True)
                 yield Label("Your own question", id="own-label")
                 yield TextField(current if preset == OWN else "", id="own", max_length=QUESTION_MAX + 50, compact=True)
-                yield Label("Answer")
-                yield TextField(id="answer", max_length=200, compact=True)
+                yield from field("Answer", "answer", max_length=200)
                 yield ErrorLine(id="question-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Save", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Save")
         yield Footer()
 
     def on_mount(self) -> None:

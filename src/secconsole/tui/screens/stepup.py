@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Static
 
 from secconsole.core.views import AccountView
-from secconsole.tui.screens.form import FormScreen
-from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
@@ -33,12 +32,9 @@ class StepUpScreen(FormScreen):
                     f"{self.purpose} asks for a fresh check. Enter your password to continue.",
                     markup=False, classes="form-note",
                 )
-                yield Label("Password")
-                yield TextField(id="password", password=True, max_length=256, compact=True)
+                yield from field("Password", "password", password=True, max_length=256)
                 yield ErrorLine(id="stepup-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Continue", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Continue")
         yield Footer()
 
     def on_mount(self) -> None:

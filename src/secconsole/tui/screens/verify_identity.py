@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Static
 
 from secconsole.core.views import AccountView
-from secconsole.tui.screens.form import FormScreen
-from secconsole.tui.widgets.action_button import ActionButton
+from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
 
 
@@ -31,15 +29,11 @@ class VerifyIdentityScreen(FormScreen):
         with Horizontal(classes="form-body"):
             with Vertical(classes="card form-card wide"):
                 yield Static("Verify your identity", classes="card-title")
-                yield Label("Legal name")
-                yield TextField(id="legal_name", max_length=150, compact=True)
-                yield Label("Date of birth (YYYY-MM-DD)")
-                yield TextField(id="birth_date", max_length=10, compact=True, restrict=r"[0-9\-]*")
+                yield from field("Legal name", "legal_name", max_length=150)
+                yield from field("Date of birth (YYYY-MM-DD)", "birth_date", max_length=10, restrict=r"[0-9\-]*")
                 yield Static(note, classes="form-note", markup=False)
                 yield ErrorLine(id="identity-error")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Verify", id="submit", primary=True)
-                    yield ActionButton("Cancel", id="cancel")
+                yield form_buttons("Verify")
         yield Footer()
 
     def on_mount(self) -> None:
