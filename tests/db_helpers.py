@@ -181,3 +181,14 @@ def describe_pg_schema(base_url: str, schema: str) -> dict[str, list]:
             out[name] = sorted(tuple(str(v).replace(f'"{schema}".', "").replace(f"{schema}.", "") for v in row) for row in rows)
         out["revision"] = conn.execute(f'SELECT version_num FROM "{schema}".alembic_version').fetchall()
     return out
+
+
+def answer_matches(services, account_id: int, answer: str) -> bool:
+    """Whether ``answer`` matches the stored security answer, read straight from the database.
+    For tests only: the product checks an answer only through ``verify``, counted first."""
+    from secconsole.core.lookup import require_account
+    from secconsole.core.methods.question import normalize_answer
+
+    with services.db.transaction(readonly=True) as session:
+        stored = require_account(session, account_id).security_answer_hash
+    return stored is not None and services.hasher.verify(stored, normalize_answer(answer))

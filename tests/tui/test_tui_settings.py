@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from db_helpers import answer_matches
+
 from secconsole.core import audit
 from secconsole.store.models import MethodEnrollment
 from secconsole.tui.dialogs.confirm import ConfirmDialog
@@ -179,7 +181,7 @@ async def test_set_a_preset_question_then_write_my_own_then_remove(svc):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await wait_until(pilot, lambda: text_of(app, "#question-detail") == "In what city were you born?")
-        assert svc.way("question").check(svc.accounts.get("alice").id, "new york")
+        assert answer_matches(svc, svc.accounts.get("alice").id, "new york")
 
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, SecurityQuestionScreen))

@@ -125,12 +125,3 @@ class SecurityQuestions:
             account.security_answer_hash = None
             session.add(account)
             self.ctx.notices.record(session, account, at=self.clock.now(), kind=audit.QUESTION_REMOVED, source=source)
-
-    def check(self, account_id: int, answer: str) -> bool:
-        """Whether ``answer`` matches (the challenge counts and audits the attempt)."""
-        with self.db.transaction(readonly=True) as session:
-            stored = require_account(session, account_id).security_answer_hash
-        if stored is None:
-            return False
-        return self.hasher.verify(stored, normalize_answer(answer))
-
