@@ -137,6 +137,9 @@ def test_openssh_reports_each_refusal(setup):
     other = client.run("sue", "-tt", "-s", command=("secconsole",), timeout=15)
     assert other.returncode == 1 and "no subsystems" in other.stdout + other.stderr
     assert not [line for line in server.session_lines("start") if "user=sue" in line], "a subsystem got a console"
+    command = client.run("cody", "-tt", command=("cat", "/etc/passwd"), timeout=15)
+    assert command.returncode == 1 and "not commands" in command.stdout + command.stderr
+    assert not [line for line in server.session_lines("start") if "user=cody" in line], "a command got a console"
 
     local = free_port()
     errors = open(server.log_path.with_name("ssh-L.err"), "w+")

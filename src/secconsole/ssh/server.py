@@ -21,6 +21,7 @@ from pathlib import Path
 log = logging.getLogger("secconsole.ssh")
 NO_PTY = "This console needs a terminal. Connect with `ssh -t`.\r\n"
 NO_SUBSYSTEM = "This server offers the console only, no subsystems (sftp and the like). Connect with `ssh -t`.\r\n"
+NO_COMMAND = "This server runs the console only, not commands. Connect with `ssh -t` and no command.\r\n"
 #: What the console's terminal modes need undoing when it was stopped before it could do it:
 #: main screen, cursor shown, mouse and focus reporting, bracketed paste and kitty keys off.
 RESET_TERMINAL = (b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l"
@@ -375,6 +376,8 @@ class ConsoleServer:
         refusal = self.limits.refuse_connection(peer, time.monotonic()) or self.limits.refuse_session(len(self.sessions))
         if refusal is None and process.subsystem is not None:
             refusal = NO_SUBSYSTEM  # sftp is refused by asyncssh itself (no sftp_factory)
+        if refusal is None and process.command:
+            refusal = NO_COMMAND  # `ssh -t host cmd` would otherwise get a console and ignore cmd
         if refusal is None and process.get_terminal_type() is None:
             refusal = NO_PTY
         if refusal is None and self.draining:
