@@ -287,6 +287,19 @@ async def test_sigterm_drains_open_sessions_then_stops(tmp_path):
     assert server.zygote_pid() is None
 
 
+async def test_a_drain_right_after_connecting_is_still_told(tmp_path):
+    """The console listens for the server's notices only after its first frame; one sent before
+    that waits (held by the signal mask) instead of being dropped."""
+    server = SshServer(tmp_path, "--drain", "30")
+    conn, process = await open_console(server.port, "dora")
+    server.proc.send_signal(signal.SIGTERM)  # before the console painted anything
+    await read_until(process, "Server shutting down")
+    process.stdin.write(b"\x11")
+    assert (await asyncio.wait_for(process.wait(), 20)).exit_status == 0
+    conn.close()
+    assert await asyncio.to_thread(server.stop, 0, 15) == 0
+
+
 async def test_the_drain_deadline_or_a_second_signal_closes_what_is_left(tmp_path):
     server = SshServer(tmp_path, "--drain", "2")
     conn, process = await open_console(server.port, "dora")

@@ -86,11 +86,12 @@ def preload() -> list[str]:
 def take_terminal(fd: int) -> None:
     """In a session's new process: its own session with the PTY `fd` as controlling terminal (so
     resizes send SIGWINCH), default signal handlers even under nohup, and the server's notices
-    ignored until the console listens for them."""
-    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+    held until the console listens for them (``tui.server_notices.listen`` unblocks them): a
+    notice sent before the first frame, say a drain right after connecting, arrives late instead
+    of being lost (an ignored signal would be dropped)."""
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, *SERVER_NOTICES):
         signal.signal(sig, signal.SIG_DFL)
-    for sig in SERVER_NOTICES:
-        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, SERVER_NOTICES)
     os.setsid()
     fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
 

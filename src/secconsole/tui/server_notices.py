@@ -24,3 +24,6 @@ def listen(app: App) -> None:
         f"The server is shutting down: this session closes within {drain} seconds. "
         "Finish what you are doing; you can connect again in a moment.",
         title="Server shutting down", severity="warning", timeout=max(drain, 5), markup=False))
+    # The session's process holds both from its start (ssh.zygote.take_terminal): one sent before
+    # this point is delivered now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGUSR1, signal.SIGUSR2))
