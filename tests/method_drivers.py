@@ -4,6 +4,7 @@ right and wrong answers. A new way joins the suite with a driver here."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from secconsole.core.methods import Setup, registry
@@ -106,3 +107,21 @@ DRIVERS = {"totp": Totp, "question": Question, "recovery": Recovery, "email": Em
 KINDS = [s.kind for s in registry.all_ways() if s.available] + ["pin"]
 #: The ways a Settings switch turns on (a wizard) and off (the two-step dialog).
 WIZARD_KINDS = [k for k in KINDS if k == "pin" or registry.get(k).capabilities.setup is Setup.WIZARD]
+
+
+@contextlib.contextmanager
+def enrolled_way(request, config, clock, kind: str):
+    """alice on a new database (the throwaway PIN registered too) with ``kind`` set up by its
+    driver: ``(spec, services, driver)``; closed afterwards."""
+    from conftest import STRONG, open_test_services
+    from throwaway_method import registered
+
+    with registered():
+        services = open_test_services(request, config, clock)
+        try:
+            account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
+            driver = DRIVERS[kind](services, account.id)
+            driver.enroll()
+            yield registry.get(kind), services, driver
+        finally:
+            services.close()

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import STRONG, open_test_services
-from method_drivers import DRIVERS, WIZARD_KINDS
-from secconsole.core.methods import registry
-from throwaway_method import registered
+from conftest import STRONG
+from method_drivers import WIZARD_KINDS, enrolled_way
 from tui_helpers import make_app, start_on, wait_until
 
 
 @pytest.fixture(params=WIZARD_KINDS)
 def enrolled(request, config, clock):
-    with registered():
-        services = open_test_services(request, config, clock)
-        try:
-            account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
-            DRIVERS[request.param](services, account.id).enroll()
-            yield registry.get(request.param), services
-        finally:
-            services.close()
+    with enrolled_way(request, config, clock, request.param) as (spec, services, _driver):
+        yield spec, services
 
 
 async def _ask_to_turn_off(pilot, kind: str, expect_title: str):

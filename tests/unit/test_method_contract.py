@@ -4,15 +4,12 @@ generated, not enrolled; a code may need sending first). On SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from conftest import STRONG, open_test_services
 from secconsole.core.methods import Reason, Role, Setup, registry
 from secconsole.errors import SecConsoleError
-from method_drivers import DRIVERS, KINDS
-from throwaway_method import SPEC as PIN, registered
+from method_drivers import DRIVERS, KINDS, enrolled_way
+from throwaway_method import registered
 
 
 def test_every_available_way_has_a_driver():
@@ -22,15 +19,8 @@ def test_every_available_way_has_a_driver():
 
 @pytest.fixture(params=KINDS)
 def way(request, config, clock):
-    with registered():
-        services = open_test_services(request, config, clock)
-        try:
-            account = services.accounts.create("alice", "alice@example.com", STRONG, source="t")
-            driver = DRIVERS[request.param](services, account.id)
-            driver.enroll()
-            yield registry.get(request.param), services, driver
-        finally:
-            services.close()
+    with enrolled_way(request, config, clock, request.param) as enrolled:
+        yield enrolled
 
 
 def verify(services, spec, driver, answer):
