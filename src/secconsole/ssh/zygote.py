@@ -157,6 +157,9 @@ class Zygote:
         signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd is written
         for sig in (signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # the server decides when we stop (socket closed)
+        # Held from birth in every console forked from here, so a notice sent between the fork and
+        # take_terminal is not lost (nor, at its default action, fatal) either.
+        signal.pthread_sigmask(signal.SIG_BLOCK, SERVER_NOTICES)
 
     def send(self, message: dict) -> None:
         try:

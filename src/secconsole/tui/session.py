@@ -49,6 +49,7 @@ class Session:
         return True
 
     def signed_out(self) -> AccountView | None:
+        self._ticket += 1  # a read still on its way must not sign the account back in
         account, self.account, self.verified_at = self.account, None, None
         return account
 
