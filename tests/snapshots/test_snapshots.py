@@ -261,6 +261,19 @@ def test_enroll_scan_large(snap_compare, svc):
         assert snap_compare(_wizard_app(svc), run_before=scan_large, terminal_size=(140, 48))
 
 
+def test_enroll_scan_in_a_small_window(snap_compare, svc):
+    """60x20: no QR code fits (a version 5 code needs 21 rows): the key and the copy link."""
+
+    async def scan(pilot):
+        await _wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+        await pilot.pause()
+
+    with _FixedSecret():
+        assert snap_compare(_wizard_app(svc), run_before=scan, terminal_size=(60, 20))
+
+
 def test_enroll_verify_wrong_code(snap_compare, svc):
     async def verify(pilot):
         await _wizard(pilot)

@@ -143,8 +143,14 @@ class SecConsoleApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Every toast (screens' ``notify`` comes here): a message that quotes people's text, such as
-        an error, never writes a control or bidi character to the terminal."""
-        super().notify(printable(message, newlines=True), title=printable(title), **kwargs)
+        an error, never writes a control or bidi character to the terminal. A screen with a
+        ``take_notice`` method (the authenticator wizard's scan step) may show it instead."""
+        message, title = printable(message, newlines=True), printable(title)
+        take = getattr(self.screen, "take_notice", None) if self.screen_stack else None
+        if take is not None and take(message, title=title, severity=kwargs.get("severity", "information"),
+                                     timeout=kwargs.get("timeout")):
+            return  # a screen where a toast would be in the way shows it on a line of its own
+        super().notify(message, title=title, **kwargs)
 
     async def run_core(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core call in a thread. User errors pass through; anything else is
