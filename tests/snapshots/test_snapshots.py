@@ -35,6 +35,18 @@ def test_signin_demo(snap_compare, sqlite_services):
     assert snap_compare(make_app(sqlite_services, demo=True), terminal_size=SIZE)
 
 
+def test_signin_demo_at_the_minimum_size(snap_compare, sqlite_services):
+    """60x20 (tui/size_guard.MINIMUM): the card, the demo panel without its stories, both key lines."""
+    from secconsole.demo.seed import seed
+
+    seed(sqlite_services)
+    assert snap_compare(make_app(sqlite_services, demo=True), terminal_size=(60, 20))
+
+
+def test_window_too_small(snap_compare, svc):
+    assert snap_compare(make_app(svc), terminal_size=(50, 15))
+
+
 def test_signin_light_theme(snap_compare, svc):
     assert snap_compare(make_app(svc), press=["ctrl+t"], terminal_size=SIZE)
 

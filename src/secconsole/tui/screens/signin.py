@@ -147,10 +147,20 @@ class DemoAccountsPanel(Static):
         # A throwaway database was seeded just now: its passwords are the seeded ones until
         # someone changes them here. Kept data is checked before any password is shown.
         self.states: dict[str, bool | None] | None = None
+        self._compact_shown = False
         self._render_states()
 
     def on_mount(self) -> None:
         self.recheck()
+
+    @property
+    def compact(self) -> bool:
+        """In a narrow window (signin.tcss) the panel drops the stories: names and passwords only."""
+        return self.screen.has_class("-narrow") if self.is_attached else False
+
+    def on_resize(self) -> None:
+        if self.compact != self._compact_shown:
+            self._render_states()
 
     def recheck(self) -> None:
         self.run_worker(self._check(), exclusive=True, group="demo-passwords", exit_on_error=False)
@@ -184,8 +194,10 @@ class DemoAccountsPanel(Static):
             else:
                 shown = Content.from_markup("[b]$name[/b]  [$warning]password changed[/]", name=demo.username)
             lines.append(shown)
-            lines.append(Content.from_markup("  [$text-muted]$story[/]", story=demo.story))
+            if not self.compact:
+                lines.append(Content.from_markup("  [$text-muted]$story[/]", story=demo.story))
         lines.append(Content(""))
         fate = "Data is thrown away on exit." if self.throwaway else "Data is kept between sessions."
         lines.append(Content.from_markup("[$text-muted]$fate[/]", fate=fate))
+        self._compact_shown = self.compact
         self.update(Content("\n").join(lines))
