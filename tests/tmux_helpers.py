@@ -50,6 +50,10 @@ class Tmux:
             lines = again
         return lines
 
+    def pid(self) -> int:
+        """The console's process (``env`` execs it, so the pane's own process)."""
+        return int(self._run("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
 

@@ -73,3 +73,25 @@ def test_keys_typed_right_after_tab_land_in_the_next_field(tmp_path):
         assert "•" * len("Tulip-Harbor") + " " in fields[1]
     finally:
         term.close()
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg is not installed (apt-get install zbar-tools)")
+def test_the_code_still_scans_while_notices_arrive(tmp_path):
+    """Copying the link and the SSH server's idle warning: the notices go to the line under the
+    buttons, so no toast covers the code's quiet zone and the real capture still decodes."""
+    import signal
+
+    env = console_env(tmp_path) | {"SECCONSOLE_SSH_SESSION": "1", "SECCONSOLE_SSH_IDLE_WARNING": "60"}
+    term = Tmux(secconsole("demo", "--as", "carol", "--open", "enroll-totp"), env)
+    try:
+        term.wait_for("Use an authenticator app")
+        term.keys("Enter")
+        term.wait_for("Or type this key:")
+        term.keys("c")
+        screen = term.wait_for("The setup link was sent")
+        assert decode_qr(screen, tmp_path).startswith("otpauth://totp/SecConsole:carol?secret=")
+        os.kill(term.pid(), signal.SIGUSR1)
+        screen = term.wait_for("Still there?")
+        assert decode_qr(screen, tmp_path).startswith("otpauth://totp/SecConsole:carol?secret=")
+    finally:
+        term.close()

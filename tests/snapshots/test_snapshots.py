@@ -28,8 +28,23 @@ def test_signin(snap_compare, svc):
     assert snap_compare(make_app(svc), terminal_size=SIZE)
 
 
-def test_signin_demo(snap_compare, svc):
-    assert snap_compare(make_app(svc, demo=True), terminal_size=SIZE)
+def test_signin_demo(snap_compare, sqlite_services):
+    from secconsole.demo.seed import seed
+
+    seed(sqlite_services)  # the panel shows each password only while the database agrees
+    assert snap_compare(make_app(sqlite_services, demo=True), terminal_size=SIZE)
+
+
+def test_signin_demo_at_the_minimum_size(snap_compare, sqlite_services):
+    """60x20 (tui/size_guard.MINIMUM): the card, the demo panel without its stories, both key lines."""
+    from secconsole.demo.seed import seed
+
+    seed(sqlite_services)
+    assert snap_compare(make_app(sqlite_services, demo=True), terminal_size=(60, 20))
+
+
+def test_window_too_small(snap_compare, svc):
+    assert snap_compare(make_app(svc), terminal_size=(50, 15))
 
 
 def test_signin_light_theme(snap_compare, svc):
@@ -259,6 +274,19 @@ def test_enroll_scan_large(snap_compare, svc):
 
     with _FixedSecret():
         assert snap_compare(_wizard_app(svc), run_before=scan_large, terminal_size=(140, 48))
+
+
+def test_enroll_scan_in_a_small_window(snap_compare, svc):
+    """60x20: no QR code fits (a version 5 code needs 21 rows): the key and the copy link."""
+
+    async def scan(pilot):
+        await _wizard(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+        await pilot.pause()
+
+    with _FixedSecret():
+        assert snap_compare(_wizard_app(svc), run_before=scan, terminal_size=(60, 20))
 
 
 def test_enroll_verify_wrong_code(snap_compare, svc):

@@ -33,7 +33,9 @@ STYLES = Path(__file__).resolve().parents[2] / "styles"
 #: The global sheet: the app's own CSS_PATH, read for every screen.
 GLOBAL_SHEET = "app.tcss"
 #: Every selector app.tcss may hold: classes every screen uses. Add one only if it truly is global.
-GLOBAL_SELECTORS = {".card", ".card-title", ".buttons"}
+GLOBAL_SELECTORS = {".card", ".card-title", ".buttons",
+                    # below the smallest window (tui/size_guard.py) every screen shows one line only
+                    "Screen.-too-small > *", "Screen.-too-small > TooSmall"}
 
 
 def _our_classes() -> set[type[DOMNode]]:

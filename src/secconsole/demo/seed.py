@@ -66,3 +66,24 @@ def sign_in_as(services: Services, username: str) -> AccountView:
             account_id=account.id, username=account.username, step="demo --as",
         )
     return account
+
+
+def password_states(services: Services) -> dict[str, bool | None]:
+    """Whether each demo account's password is still the seeded one (None: no such account), so
+    the sign-in screen's panel never shows a password someone has since changed. Checks hashes
+    only: nothing is counted, audited or rehashed. Runs in a thread (argon2)."""
+    from sqlmodel import select
+
+    from secconsole.core.validation import username_key
+    from secconsole.store.models import Account
+
+    if not services.config.demo:
+        raise RuntimeError("demo password check outside demo mode")
+    keys = {username_key(d.username): d for d in DEMO_ACCOUNTS}
+    with services.db.transaction() as session:
+        stored = {a.username_key: a.password_hash
+                  for a in session.exec(select(Account).where(Account.username_key.in_(keys)))}
+    return {
+        demo.username: (services.hasher.verify(stored[key], demo.password) if key in stored else None)
+        for key, demo in keys.items()
+    }

@@ -28,6 +28,8 @@ class SecConsoleApp(App[None]):
     # Textual reads a pushed screen's CSS_PATH, but not the default screen's (get_default_screen):
     # the app reads the sign-in sheet itself.
     CSS_PATH = [stylesheet("app"), *SignInScreen.CSS_PATH]
+    # Screens' sheets lay out narrower windows (60 to 79 columns) under `.-narrow`.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="app.toggle_theme", show=False),
@@ -67,13 +69,22 @@ class SecConsoleApp(App[None]):
 
     def on_ready(self) -> None:
         """After the first frame: a loader thread started earlier would slow that frame down."""
-        from secconsole.tui import server_notices
+        from secconsole.tui import server_notices, size_guard
 
         server_notices.listen(self)
+        self.screen_change_signal.subscribe(self, lambda screen: size_guard.check(self, screen))
+        size_guard.check(self)
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
         else:
             self._services_ready()
+
+    def on_resize(self, event) -> None:
+        """Below the smallest size it is laid out for, the console says so in one line."""
+        from secconsole.tui import size_guard
+
+        if self.screen_stack:
+            size_guard.check(self, size=event.size)
 
     def _open_services(self) -> None:
         """Runs in a thread after the first paint: SQLAlchemy, argon2 and migrations cost ~0.4 s."""
@@ -143,8 +154,14 @@ class SecConsoleApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Every toast (screens' ``notify`` comes here): a message that quotes people's text, such as
-        an error, never writes a control or bidi character to the terminal."""
-        super().notify(printable(message, newlines=True), title=printable(title), **kwargs)
+        an error, never writes a control or bidi character to the terminal. A screen with a
+        ``take_notice`` method (the authenticator wizard's scan step) may show it instead."""
+        message, title = printable(message, newlines=True), printable(title)
+        take = getattr(self.screen, "take_notice", None) if self.screen_stack else None
+        if take is not None and take(message, title=title, severity=kwargs.get("severity", "information"),
+                                     timeout=kwargs.get("timeout")):
+            return  # a screen where a toast would be in the way shows it on a line of its own
+        super().notify(message, title=title, **kwargs)
 
     async def run_core(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core call in a thread. User errors pass through; anything else is

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Label, Select, Static
@@ -21,6 +21,7 @@ from secconsole.tui.text import template
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.notice_line import NoticeLine
 from secconsole.tui.widgets.qr import QrCode
 from secconsole.tui.widgets.topbar import TopBar
 
@@ -43,15 +44,18 @@ class EnrollTotpScreen(Screen[bool]):
     CSS_PATH = [stylesheet("enroll")]
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="enroll.cancel"),
-        Binding("c", "copy_uri", "Copy link", id="enroll.copy", show=False),
-        Binding("l", "toggle_large", "Larger code", id="enroll.large", show=False),
+        Binding("c", "copy_uri", "Copy link", id="enroll.copy"),
+        Binding("l", "toggle_large", "Code size", id="enroll.large"),
     ]
+    #: Columns the key and buttons need beside the large code before it is offered.
+    TEXT_COLUMN = 30
 
     def __init__(self, account: AccountView) -> None:
         super().__init__()
         self.account = account
         self.params = TotpParams()
         self.pending: PendingTotp | None = None
+        self.leaving = False
 
     def compose(self) -> ComposeResult:
         yield TopBar("Authenticator app", username=self.account.username, demo=self.app.config.demo)
@@ -76,9 +80,9 @@ class EnrollTotpScreen(Screen[bool]):
                     yield ActionButton("Back", id="advanced-back")
             with Horizontal(id="scan"):
                 yield Static(id="qr-slot")
-                with Vertical(id="scan-text"):
-                    yield Static("Scan this code with your app", classes="card-title")
-                    yield Static("Or type this key:", markup=False)
+                with VerticalScroll(id="scan-text"):
+                    yield Static("Scan this code with your app", id="scan-title", classes="card-title")
+                    yield Static("Or type this key:", id="scan-or", markup=False)
                     yield Static(id="secret-key")
                     yield Static(id="scan-detail")
                     yield Static(id="scan-note", classes="warning")
@@ -87,6 +91,8 @@ class EnrollTotpScreen(Screen[bool]):
                         yield ActionButton("Copy link (c)", id="copy")
                         yield ActionButton("Larger code (l)", id="large")
                         yield ActionButton("Cancel", id="cancel-scan")
+                    # Notices while the code is up land here, never in a toast over the code.
+                    yield NoticeLine(id="scan-notice")
             with Vertical(id="verify", classes="card step"):
                 yield Static("Enter the code from your app", classes="card-title")
                 yield Static(id="verify-hint")
@@ -109,9 +115,30 @@ class EnrollTotpScreen(Screen[bool]):
 
     def _show(self, step: str) -> None:
         self.query_one("#steps", ContentSwitcher).current = step
-        scanning = step == "scan"
-        self.query_one(TopBar).display = not scanning or self._room_for_bars()
-        self.query_one(Footer).display = not scanning or self._room_for_bars()
+        if step != "scan":
+            self.query_one("#scan-notice", NoticeLine).hand_back()
+        self._show_bars()
+        self.refresh_bindings()
+
+    @property
+    def scanning(self) -> bool:
+        return self.query_one("#steps", ContentSwitcher).current == "scan"
+
+    def take_notice(self, message: str, *, title: str, severity: str, timeout: float | None) -> bool:
+        """The app's ``notify`` asks first: during the scan step a toast would cover the code's
+        quiet zone and break the scan, so the notice goes to the line under the buttons."""
+        if not self.is_mounted or not self.scanning or self.leaving:
+            return False
+        self.query_one("#scan-notice", NoticeLine).show(message, title=title, severity=severity, timeout=timeout)
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("copy_uri", "toggle_large"):
+            if not self.scanning:
+                return False
+            if action == "toggle_large":
+                return self._large_fits() or self._qr().large
+        return True
 
     @on(ActionButton.Pressed, "#to-advanced")
     def _advanced(self) -> None:
@@ -168,28 +195,64 @@ class EnrollTotpScreen(Screen[bool]):
     @on(ActionButton.Pressed, "#cancel, #cancel-scan, #cancel-verify")
     def action_cancel(self) -> None:
         self.pending = None
+        self._leave()
         self.dismiss(False)
+
+    def _leave(self) -> None:
+        """A notice still due on the scan step's line outlives the wizard as a toast."""
+        self.leaving = True
+        self.query_one("#scan-notice", NoticeLine).hand_back()
 
     # -- scan helpers ---------------------------------------------------------------------
 
+    def _qr(self) -> QrCode:
+        return self.query_one("#qr", QrCode)
+
+    def _qr_fits(self) -> bool:
+        cols, rows = self._qr().cells(large=False)
+        return cols <= self.size.width and rows <= self.size.height
+
+    def _large_fits(self) -> bool:
+        cols, rows = self._qr().cells(large=True)
+        return cols + self.TEXT_COLUMN <= self.size.width and rows <= self.size.height
+
     def _room_for_bars(self) -> bool:
-        qrs = self.query("#qr")
-        return not qrs or self.size.height >= qrs.first(QrCode).cells()[1] + 2
+        if not self.query("#qr") or not self._qr_fits():
+            return True
+        return self.size.height >= self._qr().cells()[1] + 2
+
+    def _show_bars(self) -> None:
+        bars = not self.scanning or self._room_for_bars()
+        self.query_one(TopBar).display = bars
+        self.query_one(Footer).display = bars
 
     def _check_fit(self) -> None:
-        """Offer the large rendering only when it fits; say so when even the small one does not."""
-        qr = self.query_one("#qr", QrCode)
-        width, height = self.size
-        big_w, big_h = qr.cells(large=True)
-        can_grow = big_w + 30 <= width and big_h <= height
-        self.query_one("#large").display = can_grow or qr.large
-        cols, rows = qr.cells()
-        note = ""
-        if cols > width or rows > height:
-            note = "The window is too small for the whole code: enlarge it, or type the key."
+        """The large code falls back to the small one when the window shrinks (and says so); where
+        no code fits, the step gives way to the key and the copy link."""
+        qr = self._qr()
+        if qr.large and not self._large_fits():
+            self._set_large(False)
+            self.query_one("#scan-notice", NoticeLine).show(
+                "The window got smaller: back to the smaller code.", severity="warning")
+        fits = self._qr_fits()
+        self.query_one("#qr-slot").display = fits
+        self.query_one("#scan-or").display = fits
+        self.query_one("#scan-title", Static).update(
+            "Scan this code with your app" if fits else "Type this key in your app")
+        self.query_one("#large").display = fits and (self._large_fits() or qr.large)
+        cols, rows = qr.cells(large=False)
+        note = "" if fits else (
+            f"The window is too small for the QR code ({cols}x{rows} needed): type the key, "
+            "copy the link (c), or make the window bigger to scan."
+        )
         self.query_one("#scan-note", Static).update(note)
-        self.query_one("TopBar").display = self.query_one("#steps", ContentSwitcher).current != "scan" or self._room_for_bars()
-        self.query_one(Footer).display = self.query_one(TopBar).display
+        self.query_one("#scan-note").display = bool(note)
+        self._show_bars()
+        self.refresh_bindings()
+
+    def _set_large(self, large: bool) -> None:
+        self._qr().set_large(large)
+        self.query_one("#large", ActionButton).update("Smaller code (l)" if large else "Larger code (l)")
 
     def on_resize(self) -> None:
         if self.query("#qr"):
@@ -209,13 +272,11 @@ class EnrollTotpScreen(Screen[bool]):
     def action_toggle_large(self) -> None:
         if not self.query("#qr"):
             return
-        qr = self.query_one("#qr", QrCode)
-        big_w, big_h = qr.cells(large=True)
-        if not qr.large and (big_w > self.size.width or big_h > self.size.height):
+        qr = self._qr()
+        if not qr.large and not self._large_fits():
             self.notify("The window is too small for the larger code.")
             return
-        qr.set_large(not qr.large)
-        self.query_one("#large", ActionButton).update("Smaller code (l)" if qr.large else "Larger code (l)")
+        self._set_large(not qr.large)
         self._check_fit()
 
     # -- verify ---------------------------------------------------------------------------

@@ -64,6 +64,8 @@ class SignInScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.query_one("#password", Input).value = ""
+        for panel in self.query(DemoAccountsPanel):
+            panel.recheck()  # a password may have changed while the screen was covered
 
     def reset(self) -> None:
         """After sign-out: nothing of the last person stays on screen."""
@@ -135,16 +137,67 @@ class SignInScreen(Screen[None]):
 
 
 class DemoAccountsPanel(Static):
-    """Demo mode only: the seeded accounts and their passwords."""
+    """Demo mode only: the seeded accounts and their passwords, each checked against the database
+    (in a thread, once the services are up, and again whenever the sign-in screen comes back):
+    a password someone changed shows as changed, never as the stale one."""
 
     def __init__(self, *, throwaway: bool) -> None:
+        super().__init__(id="demo-panel", classes="card")
+        self.throwaway = throwaway
+        # A throwaway database was seeded just now: its passwords are the seeded ones until
+        # someone changes them here. Kept data is checked before any password is shown.
+        self.states: dict[str, bool | None] | None = None
+        self._compact_shown = False
+        self._render_states()
+
+    def on_mount(self) -> None:
+        self.recheck()
+
+    @property
+    def compact(self) -> bool:
+        """In a narrow window (signin.tcss) the panel drops the stories: names and passwords only."""
+        return self.screen.has_class("-narrow") if self.is_attached else False
+
+    def on_resize(self) -> None:
+        if self.compact != self._compact_shown:
+            self._render_states()
+
+    def recheck(self) -> None:
+        self.run_worker(self._check(), exclusive=True, group="demo-passwords", exit_on_error=False)
+
+    async def _check(self) -> None:
+        from secconsole.demo.seed import password_states
+
+        try:
+            services = await self.app.services()
+            states = await self.app.run_core(password_states, services)
+        except SecConsoleError:
+            return
+        self.states = states
+        self._render_states()
+
+    def _render_states(self) -> None:
         from secconsole.demo import DEMO_ACCOUNTS
 
         lines = [Content.from_markup("[b]Demo accounts[/b]"), Content("")]
         for demo in DEMO_ACCOUNTS:
-            lines.append(Content.from_markup("[b]$name[/b]  $pw", name=demo.username, pw=demo.password))
-            lines.append(Content.from_markup("  [$text-muted]$story[/]", story=demo.story))
+            if self.states is None:
+                known = True if self.throwaway else None
+            else:
+                known = self.states.get(demo.username)
+            if known:
+                shown = Content.from_markup("[b]$name[/b]  $pw", name=demo.username, pw=demo.password)
+            elif known is None and self.states is None:
+                shown = Content.from_markup("[b]$name[/b]  [$text-muted]checking…[/]", name=demo.username)
+            elif known is None:
+                shown = Content.from_markup("[b]$name[/b]  [$text-muted]not in this database[/]", name=demo.username)
+            else:
+                shown = Content.from_markup("[b]$name[/b]  [$warning]password changed[/]", name=demo.username)
+            lines.append(shown)
+            if not self.compact:
+                lines.append(Content.from_markup("  [$text-muted]$story[/]", story=demo.story))
         lines.append(Content(""))
-        fate = "Data is thrown away on exit." if throwaway else "Data is kept between sessions."
+        fate = "Data is thrown away on exit." if self.throwaway else "Data is kept between sessions."
         lines.append(Content.from_markup("[$text-muted]$fate[/]", fate=fate))
-        super().__init__(Content("\n").join(lines), id="demo-panel", classes="card")
+        self._compact_shown = self.compact
+        self.update(Content("\n").join(lines))
