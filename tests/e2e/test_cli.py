@@ -301,3 +301,15 @@ def test_the_console_without_a_terminal_says_so_instead_of_hanging(tmp_path, com
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr == "secconsole: The console needs a terminal: run it in one, or connect with `ssh -t`.\n"
+
+
+def test_user_add_names_every_password_problem_at_once_in_the_checklists_words(tmp_path):
+    from secconsole.core.passwords import check_password
+    from secconsole.core.policy import get_profile
+
+    result = run(tmp_path, "user", "add", "carol", "--email", "c@example.com", "--password-stdin", stdin="password\n")
+    assert_clean_error(result, "Password must meet: ")
+    problems = check_password("password", get_profile("classic"), username="carol", email="c@example.com").problems
+    assert len(problems) >= 5  # length, uppercase, number, symbol, common, guessable
+    for rule in problems:
+        assert rule.label.lower() in result.stderr, rule.label
