@@ -13,6 +13,10 @@ class ValidationError(SecConsoleError):
         self.field = field
 
 
+class UsageError(SecConsoleError):
+    """The command was called in a way that cannot work (exit status 2, as argparse's errors)."""
+
+
 class NotFoundError(SecConsoleError):
     """The named thing does not exist."""
 

@@ -12,16 +12,33 @@ from secconsole.errors import ValidationError
 from throttle_helpers import set_failures
 
 
-def run(tmp_path, *args, stdin=None, db=None, env_extra=None):
+def cli_env(tmp_path, db=None, env_extra=None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
     env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     if db:
         env["SECCONSOLE_DB"] = db
     env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "secconsole", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return env
+
+
+def run(tmp_path, *args, stdin=None, db=None, env_extra=None):
+    return subprocess.run([sys.executable, "-m", "secconsole", *args], input=stdin, capture_output=True, text=True,
+                          env=cli_env(tmp_path, db, env_extra), timeout=60)
+
+
+def follow(tmp_path, printed: str, *, stdin=None, pty=False, **placeholders):
+    """Run, exactly, the command a hint printed (its placeholders such as CODE filled in)."""
+    import shlex
+
+    line = next((line for line in printed.splitlines() if "secconsole " in line), None)
+    assert line, f"no command to run in: {printed!r}"
+    words = [placeholders.get(word, word) for word in shlex.split(line[line.index("secconsole "):])]
+    if pty:
+        from pty_helpers import Pty
+
+        return Pty([sys.executable, "-m", "secconsole", *words[1:]], cli_env(tmp_path))
+    return run(tmp_path, *words[1:], stdin=stdin)
 
 
 def assert_clean_error(result, fragment):
