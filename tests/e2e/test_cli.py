@@ -33,7 +33,10 @@ def follow(tmp_path, printed: str, *, stdin=None, pty=False, **placeholders):
 
     line = next((line for line in printed.splitlines() if "secconsole " in line), None)
     assert line, f"no command to run in: {printed!r}"
-    words = [placeholders.get(word, word) for word in shlex.split(line[line.index("secconsole "):])]
+    start = line.index("secconsole ")
+    quoted = line[start - 1] == "`"  # a command in `backquotes` inside a sentence
+    text = line[start:line.index("`", start)] if quoted else line[start:]
+    words = [placeholders.get(word, word) for word in shlex.split(text)]
     if pty:
         from pty_helpers import Pty
 
@@ -129,6 +132,14 @@ def test_postgresql_is_never_upgraded_behind_the_operators_back(pg_schema_url, t
     assert_clean_error(run(tmp_path, "user", "list", db=pg_schema_url), "run `secconsole db upgrade` first")
     run(tmp_path, "db", "upgrade", db=pg_schema_url)
     assert run(tmp_path, "user", "list", db=pg_schema_url).returncode == 0
+
+
+def test_the_upgrade_hint_names_the_database_given_with_db(pg_schema_url, tmp_path):
+    refused = run(tmp_path, "--db", pg_schema_url, "user", "list")
+    assert_clean_error(refused, "run `secconsole --db ")
+    upgraded = follow(tmp_path, refused.stderr)
+    assert upgraded.returncode == 0 and "Upgraded" in upgraded.stdout, upgraded.stderr
+    assert run(tmp_path, "--db", pg_schema_url, "user", "list").returncode == 0
 
 
 def _run_in_pty(tmp_path, args, answers):

@@ -28,9 +28,13 @@ def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides)
 @contextmanager
 def opened(args: argparse.Namespace):
     """The services for one command, closed however it ends."""
+    from secconsole.errors import SchemaBehind
     from secconsole.services import open_services
 
-    services = open_services(resolve_config(args))
+    try:
+        services = open_services(resolve_config(args))
+    except SchemaBehind as exc:
+        raise exc.naming(command_line(args, "db", "upgrade")) from None
     for warning in services.warnings:
         print(f"secconsole: {warning}", file=sys.stderr)
     try:
