@@ -17,6 +17,7 @@ LOG_FILE = "secconsole.log"
 class Config:
     data_dir: Path
     db_url: str
+    #: Where this database's key lives (``key_file_for``).
     key_file: Path
     issuer: str = DEFAULT_ISSUER
     policy: str = "classic"
@@ -33,6 +34,9 @@ class Config:
     smtp_user: str | None = None
     #: The demo's data lives in a temporary folder deleted at exit.
     throwaway: bool = False
+    #: The data folder's ``secret.key``, used instead of a missing `key_file` when its fingerprint
+    #: is the database's: a database named with --db before its key moved beside it.
+    earlier_key_file: Path | None = None
 
     @property
     def error_log(self) -> Path:
@@ -42,6 +46,34 @@ class Config:
     def db_is_embedded(self) -> bool:
         """The default SQLite file (or any SQLite URL): upgraded automatically on start."""
         return "://" not in self.db_url or self.db_url.startswith("sqlite")
+
+
+def key_file_for(db_url: str, data_dir: Path, *, named: bool, environ: Mapping[str, str]) -> Path:
+    """The one rule for where a database's key lives, for every command:
+
+    ``SECCONSOLE_KEY_FILE`` when set; else a SQLite file named with --db or SECCONSOLE_DB keeps
+    its key beside it as ``FILE.key``; else (the default database, PostgreSQL) ``secret.key`` in
+    the data folder. ``services`` falls back to the data folder's key for a named file that has
+    no ``FILE.key`` yet when that key is the database's (``Config.earlier_key_file``)."""
+    chosen = environ.get("SECCONSOLE_KEY_FILE")
+    if chosen:
+        return Path(chosen).expanduser()
+    path = sqlite_path(db_url) if named else None
+    if path is None or path.expanduser().resolve() == (data_dir / DB_FILE).expanduser().resolve():
+        return data_dir / KEY_FILE
+    path = path.expanduser()
+    return path.with_name(path.name + ".key")
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of a SQLite database (a path or a ``sqlite:///`` URL); None for anything else."""
+    if "://" not in db_url:
+        return Path(db_url) if db_url != ":memory:" else None
+    scheme, _, rest = db_url.partition("://")
+    if not scheme.startswith("sqlite") or not rest.startswith("/"):
+        return None
+    path = rest[1:].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def detect_source(environ: Mapping[str, str] | None = None) -> str:
@@ -99,12 +131,15 @@ def resolve(
     env = os.environ if environ is None else environ
     chosen_dir = data_dir or env.get("SECCONSOLE_DATA_DIR")
     directory = Path(chosen_dir).expanduser() if chosen_dir else default_data_dir()
-    url = db or env.get("SECCONSOLE_DB") or str(directory / DB_FILE)
-    key = env.get("SECCONSOLE_KEY_FILE")
+    named = db or env.get("SECCONSOLE_DB")
+    url = named or str(directory / DB_FILE)
+    key_file = key_file_for(url, directory, named=bool(named), environ=env)
+    shared = directory / KEY_FILE
     return Config(
         data_dir=directory,
         db_url=url,
-        key_file=Path(key).expanduser() if key else directory / KEY_FILE,
+        key_file=key_file,
+        earlier_key_file=shared if key_file != shared else None,
         issuer=issuer or env.get("SECCONSOLE_ISSUER") or DEFAULT_ISSUER,
         policy=policy or env.get("SECCONSOLE_POLICY") or "classic",
         demo=demo,

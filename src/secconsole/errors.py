@@ -1,5 +1,7 @@
 """Errors whose message is meant for the person at the keyboard."""
 
+from __future__ import annotations
+
 
 class SecConsoleError(Exception):
     """A problem the user can act on. ``str(error)`` is shown as is, never a traceback."""
@@ -11,6 +13,10 @@ class ValidationError(SecConsoleError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UsageError(SecConsoleError):
+    """The command was called in a way that cannot work (exit status 2, as argparse's errors)."""
 
 
 class NotFoundError(SecConsoleError):
@@ -27,6 +33,20 @@ class DeliveryError(SecConsoleError):
 
 class DatabaseError(SecConsoleError):
     """The database cannot be reached or is not in a usable state."""
+
+
+class SchemaBehind(DatabaseError):
+    """The database's schema is older than this version and is not upgraded automatically
+    (PostgreSQL): the message names the command that upgrades it."""
+
+    def __init__(self, where: str, current: str | None, head: str, command: str = "secconsole db upgrade") -> None:
+        self.where, self.current, self.head = where, current, head
+        super().__init__(f"The database {where} is at schema {current or 'none'}, this version needs {head}: "
+                         f"run `{command}` first.")
+
+    def naming(self, command: str) -> SchemaBehind:
+        """The same error naming `command` (the command line with the options given)."""
+        return SchemaBehind(self.where, self.current, self.head, command)
 
 
 class DatabaseFault(DatabaseError):

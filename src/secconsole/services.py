@@ -12,7 +12,7 @@ from pathlib import Path
 from secconsole.config import Config
 from secconsole.core.accounts import AccountService
 from secconsole.core.clock import Clock, SystemClock
-from secconsole.core.crypto import SecretBox, fingerprint, load_key
+from secconsole.core.crypto import SecretBox, fingerprint, load_key, read_key
 from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings, seal_plain_outbox
 from secconsole.core.identity import Identity
 from secconsole.core.methods import MethodContext, SecondStep, registry
@@ -82,7 +82,8 @@ def open_services(
         if config.demo:  # before the migrations and the key file: nothing is touched
             claim_for_demo(db)
         ensure_current(db, auto_upgrade=db.is_sqlite if migrate is None else migrate)
-        box = SecretBox(_key_for(db, config.key_file))
+        key_file = key_file_in_use(db, config)
+        box = SecretBox(_key_for(db, key_file))
         seal_plain_outbox(db, box)
     except Exception:
         db.dispose()
@@ -111,15 +112,15 @@ def open_services(
         notices=notices,
         support=Support(db, clock, accounts, notices),
         ways={s.kind: registry.service_class(s)(ctx) for s in registry.all_ways() if s.available},
-        warnings=exposed_files(config, db),
+        warnings=exposed_files(key_file, db),
     )
 
 
-def exposed_files(config: Config, db: Database) -> list[str]:
+def exposed_files(key_file: Path, db: Database) -> list[str]:
     """Warnings for the database (and its side files) and the key file when others can read them."""
     from secconsole.store import files
 
-    found = [files.exposure(*files.sqlite_files(db.file)) if db.file else None, files.exposure(config.key_file)]
+    found = [files.exposure(*files.sqlite_files(db.file)) if db.file else None, files.exposure(key_file)]
     return [w for w in found if w]
 
 
@@ -177,13 +178,40 @@ def open_database(config: Config) -> Database:
     return db
 
 
+def _known_fingerprint(db: Database) -> str | None:
+    with db.transaction(readonly=True) as session:
+        known = session.get(Meta, KEY_FINGERPRINT)
+        return known.value if known else None
+
+
+def key_file_in_use(db: Database, config: Config) -> Path:
+    """``config.key_file`` (``config.key_file_for``'s rule), or the data folder's key for a database
+    that used it before the rule kept a named database's key beside it: only when ``FILE.key``
+    does not exist and that key's fingerprint is the one the database recorded."""
+    earlier = config.earlier_key_file
+    if earlier is None or config.key_file.exists() or not earlier.exists():
+        return config.key_file
+    expected = _known_fingerprint(db)
+    if expected is None:
+        return config.key_file
+    try:
+        matches = fingerprint(read_key(earlier)) == expected
+    except KeyFileError:
+        matches = False
+    if matches:
+        return earlier
+    raise KeyFileError(
+        f"The key file {config.key_file} is missing, but this database holds secrets encrypted with key "
+        f"{expected}, and {earlier} holds another key. Restore the file or point SECCONSOLE_KEY_FILE at it; "
+        "a new key would make those secrets unreadable."
+    )
+
+
 def _key_for(db: Database, key_file: Path) -> bytes:
     """The key for this database, created on first use; a lost key is an error, never replaced."""
     import sqlalchemy as sa
 
-    with db.transaction(readonly=True) as session:
-        known = session.get(Meta, KEY_FINGERPRINT)
-        expected = known.value if known else None
+    expected = _known_fingerprint(db)
     if expected is None:
         _private_dir(key_file.parent)
     key = load_key(key_file, expected)

@@ -12,16 +12,36 @@ from secconsole.errors import ValidationError
 from throttle_helpers import set_failures
 
 
-def run(tmp_path, *args, stdin=None, db=None, env_extra=None):
+def cli_env(tmp_path, db=None, env_extra=None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
     env["SECCONSOLE_DATA_DIR"] = str(tmp_path / "data")
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     if db:
         env["SECCONSOLE_DB"] = db
     env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "secconsole", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return env
+
+
+def run(tmp_path, *args, stdin=None, db=None, env_extra=None):
+    return subprocess.run([sys.executable, "-m", "secconsole", *args], input=stdin, capture_output=True, text=True,
+                          env=cli_env(tmp_path, db, env_extra), timeout=60)
+
+
+def follow(tmp_path, printed: str, *, stdin=None, pty=False, **placeholders):
+    """Run, exactly, the command a hint printed (its placeholders such as CODE filled in)."""
+    import shlex
+
+    line = next((line for line in printed.splitlines() if "secconsole " in line), None)
+    assert line, f"no command to run in: {printed!r}"
+    start = line.index("secconsole ")
+    quoted = line[start - 1] == "`"  # a command in `backquotes` inside a sentence
+    text = line[start:line.index("`", start)] if quoted else line[start:]
+    words = [placeholders.get(word, word) for word in shlex.split(text)]
+    if pty:
+        from pty_helpers import Pty
+
+        return Pty([sys.executable, "-m", "secconsole", *words[1:]], cli_env(tmp_path))
+    return run(tmp_path, *words[1:], stdin=stdin)
 
 
 def assert_clean_error(result, fragment):
@@ -112,6 +132,14 @@ def test_postgresql_is_never_upgraded_behind_the_operators_back(pg_schema_url, t
     assert_clean_error(run(tmp_path, "user", "list", db=pg_schema_url), "run `secconsole db upgrade` first")
     run(tmp_path, "db", "upgrade", db=pg_schema_url)
     assert run(tmp_path, "user", "list", db=pg_schema_url).returncode == 0
+
+
+def test_the_upgrade_hint_names_the_database_given_with_db(pg_schema_url, tmp_path):
+    refused = run(tmp_path, "--db", pg_schema_url, "user", "list")
+    assert_clean_error(refused, "run `secconsole --db ")
+    upgraded = follow(tmp_path, refused.stderr)
+    assert upgraded.returncode == 0 and "Upgraded" in upgraded.stdout, upgraded.stderr
+    assert run(tmp_path, "--db", pg_schema_url, "user", "list").returncode == 0
 
 
 def _run_in_pty(tmp_path, args, answers):
@@ -301,3 +329,15 @@ def test_the_console_without_a_terminal_says_so_instead_of_hanging(tmp_path, com
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr == "secconsole: The console needs a terminal: run it in one, or connect with `ssh -t`.\n"
+
+
+def test_user_add_names_every_password_problem_at_once_in_the_checklists_words(tmp_path):
+    from secconsole.core.passwords import check_password
+    from secconsole.core.policy import get_profile
+
+    result = run(tmp_path, "user", "add", "carol", "--email", "c@example.com", "--password-stdin", stdin="password\n")
+    assert_clean_error(result, "Password must meet: ")
+    problems = check_password("password", get_profile("classic"), username="carol", email="c@example.com").problems
+    assert len(problems) >= 5  # length, uppercase, number, symbol, common, guessable
+    for rule in problems:
+        assert rule.label.lower() in result.stderr, rule.label

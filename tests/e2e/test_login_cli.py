@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import STRONG
-from test_cli import run
+from test_cli import cli_env, follow, run
 
 
 @pytest.fixture
@@ -90,3 +90,139 @@ def test_recovery_code(tmp_path, secret):
     assert ok.returncode == 0 and "9 recovery codes left" not in ok.stderr and "signed in as dave" in ok.stdout
     again = login(tmp_path, "--method", "recovery", "--code", codes[0])
     assert again.returncode == 3 and "already used" in again.stdout
+
+
+def emailed_code(tmp_path) -> str:
+    outbox = json.loads(run(tmp_path, "outbox", "--user", "dave", "--json").stdout)
+    return outbox[0]["body"].split("code is ")[1][:6]
+
+
+def totp_now(secret) -> str:
+    from datetime import datetime, timezone
+
+    from secconsole.core.totp import TotpParams, code_at
+
+    return code_at(secret, datetime.now(timezone.utc), TotpParams())
+
+
+# -- every hint works when followed literally --------------------------------------------------
+
+
+def test_the_emailed_code_hint_is_the_whole_command_with_the_give_ups(tmp_path, secret):
+    sent = login(tmp_path, "--give-up", "totp", "--give-up", "question", "--method", "email")
+    assert sent.returncode == 4
+    assert "Run again with the password on standard input: secconsole login dave --password-stdin --give-up totp " \
+           "--give-up question --method email --code CODE" in sent.stdout
+    done = follow(tmp_path, sent.stdout, stdin=STRONG + "\n", CODE=emailed_code(tmp_path))
+    assert done.returncode == 0 and "signed in as dave" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_last_resort_hint_gives_up_the_other_ways_then_its_own_hint_signs_in(tmp_path, secret):
+    early = login(tmp_path, "--method", "email")
+    assert early.returncode == 1 and "last resort" in early.stderr
+    sent = follow(tmp_path, early.stderr, stdin=STRONG + "\n")
+    assert sent.returncode == 4, sent.stdout + sent.stderr
+    done = follow(tmp_path, sent.stdout, stdin=STRONG + "\n", CODE=emailed_code(tmp_path))
+    assert done.returncode == 0 and "signed in as dave" in done.stdout
+
+
+def test_the_answer_and_code_hints_are_whole_commands(tmp_path, secret):
+    asked = login(tmp_path, "--method", "question")
+    assert asked.returncode == 1 and "question: What was the name of your first pet?" in asked.stdout
+    done = follow(tmp_path, asked.stderr, stdin=STRONG + "\nBiscuit\n")
+    assert done.returncode == 0 and "signed in as dave" in done.stdout, done.stdout + done.stderr
+    coded = login(tmp_path, "--give-up", "question")
+    assert coded.returncode == 1 and "--give-up question --method totp --code CODE" in coded.stderr
+    done = follow(tmp_path, coded.stderr, stdin=STRONG + "\n", CODE=totp_now(secret))
+    assert done.returncode == 0 and "signed in as dave" in done.stdout, done.stdout + done.stderr
+
+
+def test_hints_keep_the_common_options_given(tmp_path):
+    kept = str(tmp_path / "elsewhere.db")
+    empty = run(tmp_path, "--db", kept, "user", "list")
+    assert f"Create one with: secconsole --db {kept} user add NAME --email ADDRESS" in empty.stdout
+    term = follow(tmp_path, empty.stdout, pty=True, NAME="erin", ADDRESS="erin@example.com")
+    try:
+        term.wait_for("Password: ")
+        term.send(STRONG + "\n")
+        term.wait_for("Password again: ")
+        term.send(STRONG + "\n")
+        assert term.finish() == 0, term.text
+        assert STRONG not in term.text
+    finally:
+        term.close()
+    assert "erin" in run(tmp_path, "--db", kept, "user", "list").stdout
+    piped = run(tmp_path, "--db", kept, "user", "add", "fay", "--email", "fay@example.com", stdin=STRONG + "\n")
+    assert piped.returncode == 1 and "Standard input is not a terminal" in piped.stderr
+    added = follow(tmp_path, piped.stderr, stdin=STRONG + "\n")
+    assert added.returncode == 0 and "Created account fay" in added.stdout, added.stderr
+    sign_in = run(tmp_path, "--db", kept, "login", "fay", stdin=STRONG + "\n")
+    assert sign_in.returncode == 2 and "add --password-stdin" in sign_in.stderr
+
+
+# -- at a terminal: hidden prompts --------------------------------------------------------------
+
+
+def at_terminal(tmp_path, *args):
+    import sys
+
+    from pty_helpers import Pty
+
+    return Pty([sys.executable, "-m", "secconsole", "login", "dave", *args], cli_env(tmp_path))
+
+
+def test_at_a_terminal_the_password_and_code_are_asked_for_hidden(tmp_path, secret):
+    term = at_terminal(tmp_path)
+    try:
+        term.wait_for("Password: ")
+        term.send(STRONG + "\n")
+        term.wait_for("Code: ")
+        code = totp_now(secret)
+        term.send(code + "\n")
+        assert term.finish() == 0, term.text
+        assert "signed in as dave" in term.text and STRONG not in term.text and code not in term.text
+    finally:
+        term.close()
+
+
+def test_at_a_terminal_the_question_is_shown_as_text_before_its_hidden_answer(tmp_path, secret):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "secconsole.db") as conn:
+        conn.execute("UPDATE account SET security_question = ? WHERE username = 'dave'",
+                     ("Your first pet\x1b[2J\x1b]0;owned\x07 called?",))
+    term = at_terminal(tmp_path, "--method", "question")
+    try:
+        term.wait_for("Password: ")
+        term.send(STRONG + "\n")
+        term.wait_for("Answer: ")
+        assert "question: Your first pet" in term.text
+        assert b"\x1b[2J" not in term.raw and b"\x1b]0;" not in term.raw  # printed as text, not run
+        term.send("Biscuit\n")
+        assert term.finish() == 0, term.text
+        assert "signed in as dave" in term.text and "Biscuit" not in term.text
+    finally:
+        term.close()
+
+
+def test_at_a_terminal_the_emailed_code_is_asked_for_in_the_same_run(tmp_path, secret):
+    term = at_terminal(tmp_path, "--give-up", "totp", "--give-up", "question", "--method", "email")
+    try:
+        term.wait_for("Password: ")
+        term.send(STRONG + "\n")
+        term.wait_for("Code: ")
+        assert "emailed a 6-digit code" in term.text and "Run again" not in term.text
+        term.send(emailed_code(tmp_path) + "\n")
+        assert term.finish() == 0, term.text
+        assert "signed in as dave" in term.text
+    finally:
+        term.close()
+
+
+def test_without_a_terminal_or_password_stdin_it_says_how_and_exits_2(tmp_path, secret):
+    out = run(tmp_path, "login", "dave", stdin=STRONG + "\n")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == ("secconsole: Standard input is not a terminal, so the password cannot be asked "
+                                  "for: put it on the first line of standard input and add --password-stdin.")
+    both = run(tmp_path, "login", "dave", "--answer-stdin", stdin=STRONG + "\n")
+    assert both.returncode == 2 and "add --password-stdin" in both.stderr

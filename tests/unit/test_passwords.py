@@ -79,8 +79,13 @@ def test_too_long_is_refused():
     assert "max_length" in failing(check_password("Aa1!" + "x" * 200, CLASSIC))
 
 
-def test_first_problem_names_the_rule():
-    assert check_password("short", CLASSIC).first_problem().startswith("Password must meet: at least 10 characters")
+def test_the_problems_sentence_names_every_broken_rule_in_the_checklists_words():
+    verdict = check_password("short", CLASSIC)
+    sentence = verdict.problems_sentence()
+    assert sentence.startswith("Password must meet: at least 10 characters; an uppercase letter; a number; a symbol")
+    assert all(rule.label.lower() in sentence for rule in verdict.problems) and len(verdict.problems) >= 5
+    assert check_password("Tulip-harbor", CLASSIC).problems_sentence() == "Password must meet: a number."
+    assert check_password("Tulip-Harbor-42!", CLASSIC).problems_sentence() == ""
 
 
 def test_backoff_doubles_after_the_free_failures_and_is_capped():

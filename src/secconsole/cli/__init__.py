@@ -42,7 +42,8 @@ def exit_code(exc: BaseException) -> int:
 
     codes = [(errors.DatabaseDamaged, EXIT_DB_DAMAGED), (errors.DeliveryError, EXIT_UNAVAILABLE),
              (errors.DatabaseFull, EXIT_DB_FULL), (errors.DatabaseBusy, EXIT_DB_BUSY),
-             (errors.DatabaseReadOnly, EXIT_DB_READONLY), (errors.KeyFileError, EXIT_KEY_FILE)]
+             (errors.DatabaseReadOnly, EXIT_DB_READONLY), (errors.KeyFileError, EXIT_KEY_FILE),
+             (errors.UsageError, EXIT_USAGE)]
     return next((code for kind, code in codes if isinstance(exc, kind)), EXIT_USER_ERROR)
 
 

@@ -11,11 +11,16 @@ if TYPE_CHECKING:
     import argparse
 
 
+#: The options every command takes (``parser._common``), by their namespace key.
+COMMON_OPTIONS = {"db": "--db", "data_dir": "--data-dir", "policy": "--policy", "issuer": "--issuer",
+                  "step_up_minutes": "--step-up-minutes", "smtp": "--smtp", "smtp_starttls": "--smtp-starttls",
+                  "smtp_user": "--smtp-user"}
+
+
 def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     from secconsole import config
 
-    keys = ("db", "data_dir", "policy", "issuer", "step_up_minutes", "smtp", "smtp_starttls", "smtp_user")
-    values = {k: getattr(args, k, None) for k in keys}
+    values = {k: getattr(args, k, None) for k in COMMON_OPTIONS}
     values.update(overrides)
     return config.resolve(demo=demo, source=config.detect_source(), **values)
 
@@ -23,9 +28,13 @@ def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides)
 @contextmanager
 def opened(args: argparse.Namespace):
     """The services for one command, closed however it ends."""
+    from secconsole.errors import SchemaBehind
     from secconsole.services import open_services
 
-    services = open_services(resolve_config(args))
+    try:
+        services = open_services(resolve_config(args))
+    except SchemaBehind as exc:
+        raise exc.naming(command_line(args, "db", "upgrade")) from None
     for warning in services.warnings:
         print(f"secconsole: {warning}", file=sys.stderr)
     try:
@@ -34,17 +43,46 @@ def opened(args: argparse.Namespace):
         services.close()
 
 
+def given_options(args: argparse.Namespace, keys=tuple(COMMON_OPTIONS)) -> list[str]:
+    """The common options the person gave (they default to absent), as they would type them."""
+    given = []
+    for key in keys:
+        value = getattr(args, key, None)
+        if value is True:
+            given.append(COMMON_OPTIONS[key])
+        elif value not in (None, False):
+            given += [COMMON_OPTIONS[key], f"{value:g}" if isinstance(value, float) else str(value)]
+    return given
+
+
+def command_line(args: argparse.Namespace, *words: str) -> str:
+    """The shell command that runs `words` (a command and its options) with the same common
+    options, for hints that must work when followed literally. ``CODE``-like placeholders in
+    capitals are left for the person to replace."""
+    import shlex
+
+    return " ".join(shlex.quote(word) for word in ("secconsole", *given_options(args), *words))
+
+
+def read_line(what: str) -> str:
+    """One line of standard input without its newline; an empty one is an error."""
+    from secconsole.errors import ValidationError
+
+    line = sys.stdin.readline()
+    text = line[:-1] if line.endswith("\n") else line
+    if not text:
+        raise ValidationError(f"No {what} on standard input.")
+    return text
+
+
 def read_new_password(args: argparse.Namespace) -> str:
     from secconsole.errors import ValidationError
 
     if args.password_stdin:
-        line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-        if not password:
-            raise ValidationError("No password on standard input.")
-        return password
+        return read_line("password")
     if not sys.stdin.isatty():
-        raise ValidationError("Standard input is not a terminal: pass --password-stdin to read the password from it.")
+        again = command_line(args, "user", "add", args.name, "--email", args.email, "--password-stdin")
+        raise ValidationError("Standard input is not a terminal: put the password on it and run: " + again)
     import getpass
 
     first = getpass.getpass("Password: ")
@@ -55,11 +93,7 @@ def read_new_password(args: argparse.Namespace) -> str:
 
 def console_args(args: argparse.Namespace) -> list[str]:
     """The options a server passes on to each console it starts."""
-    forwarded = []
-    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
-        if getattr(args, key, None):
-            forwarded += [flag, str(getattr(args, key))]
-    return forwarded
+    return given_options(args, ("db", "data_dir", "policy", "issuer"))
 
 
 def log_to_stderr() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secconsole.cli.common import resolve_config
@@ -88,7 +87,7 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
     """The demo's configuration and the throwaway folder to delete at exit (None: keep all).
 
     Without --data-dir the data lives in a temporary folder; --db keeps the database in a file,
-    and then its key is kept beside it (``NAME.key``), or the next run could not read it."""
+    whose key is then kept beside it (``FILE.key``, the rule of ``config.key_file_for``)."""
     import tempfile
     from dataclasses import replace
 
@@ -100,9 +99,6 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
     # The throwaway folder goes at exit; the log stays where the person can read it.
     db = getattr(args, "db", None) or environ.get("SECCONSOLE_DB")
     config = replace(resolve_config(args, demo=True, data_dir=throwaway), log_file=default_log_file(), throwaway=not db)
-    if db and "SECCONSOLE_KEY_FILE" not in environ and ("://" not in db or db.startswith("sqlite:///")):
-        path = Path(db.removeprefix("sqlite:///")).expanduser()
-        config = replace(config, key_file=path.with_name(path.name + ".key"))
     return config, throwaway
 
 

@@ -1,6 +1,10 @@
-"""`secconsole login`: the console's sign-in from a script, one step a run. Every way comes from
-the registry: ``--method`` takes any of them, and how a way is answered (``--code``, or the
-second line of standard input) follows its capabilities."""
+"""`secconsole login`: the console's sign-in from a script or a terminal, one step a run. Every way
+comes from the registry: ``--method`` takes any of them, and how a way is answered (``--code``, or
+the second line of standard input) follows its capabilities.
+
+At a terminal, without ``--password-stdin``, the password (and then the answer or code, when none
+was given) is asked for with hidden input. Each hint to run again prints the whole command line,
+with the options given that are still needed (the ``--give-up`` ones above all: a run keeps no state)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from secconsole.cli import EXIT_PENDING, EXIT_REFUSED, EXIT_SUPPORT
-from secconsole.cli.common import opened, resolve_config, say
+from secconsole.cli.common import command_line, opened, read_line, resolve_config, say
 
 if TYPE_CHECKING:
     import argparse
@@ -16,14 +20,9 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace) -> int:
     from secconsole.core.challenge import Challenge
-    from secconsole.core.methods import Role, registry
     from secconsole.core.views import SignInOutcome
-    from secconsole.errors import ValidationError
 
-    password = sys.stdin.readline().rstrip("\n")
-    answer = sys.stdin.readline().rstrip("\n") if args.answer_stdin else ""
-    if not password:
-        raise ValidationError("No password on standard input.")
+    password, answer = _secrets(args)
     source = f"cli login ({resolve_config(args).source})"
     with opened(args) as services:
         result = services.signin.sign_in(args.name, password, source=source)
@@ -43,11 +42,7 @@ def run(args: argparse.Namespace) -> int:
             ref = services.signin.note_out_of_ways(account.id, source=source)
             say(f"nothing left: contact support and quote {ref}")
             return EXIT_SUPPORT
-        spec = registry.get(args.method) if args.method else challenge.first()
-        if spec.kind not in kinds:
-            reason = ("the email code is the last resort: give up every other way first"
-                      if spec.role is Role.LAST_RESORT else "not on for this sign-in")
-            raise ValidationError(f"{spec.kind}: {reason}. Ways now: {', '.join(kinds)}.")
+        spec = _chosen_way(args, challenge)
         say(f"second step: {spec.kind}")
         step = _check_way(spec, args, answer, services, account, source)
         if step is None:
@@ -60,7 +55,65 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
-def _check_way(spec, args: argparse.Namespace, answer: str, services, account, source: str):
+def _secrets(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The password and the answer (None: not given): from standard input with --password-stdin,
+    else typed at the terminal; without one, say how to run it."""
+    from secconsole.errors import UsageError
+
+    if args.password_stdin:
+        password = read_line("password")
+        return password, (sys.stdin.readline().rstrip("\n") if args.answer_stdin else None)
+    if args.answer_stdin:
+        raise UsageError("--answer-stdin reads the answer from the line after the password: add --password-stdin.")
+    if not sys.stdin.isatty():
+        raise UsageError("Standard input is not a terminal, so the password cannot be asked for: put it on the "
+                         "first line of standard input and add --password-stdin.")
+    return _ask("Password: ", "password"), None
+
+
+def _ask(prompt: str, what: str) -> str:
+    import getpass
+
+    from secconsole.errors import ValidationError
+
+    typed = getpass.getpass(prompt)
+    if not typed:
+        raise ValidationError(f"No {what} typed; nothing was checked.")
+    return typed
+
+
+def _chosen_way(args: argparse.Namespace, challenge):
+    from secconsole.core.methods import Role, registry
+    from secconsole.errors import ValidationError
+
+    kinds = challenge.kinds()
+    spec = registry.get(args.method) if args.method else challenge.first()
+    if spec.kind in kinds:
+        return spec
+    if spec.role is not Role.LAST_RESORT or spec.kind not in {s.kind for s in challenge.offered}:
+        raise ValidationError(f"{spec.kind}: not on for this sign-in. Ways now: {', '.join(kinds)}.")
+    before = [s.kind for s in challenge.ways() if s.role in (Role.METHOD, Role.BACKUP)]
+    again = _again(args, spec.kind, give_up=before)
+    raise ValidationError(f"{spec.kind}: the email code is the last resort: give up every other way first "
+                          f"(ways now: {', '.join(kinds)}). To give them up, run: {again}")
+
+
+def _again(args: argparse.Namespace, kind: str, *rest: str, give_up=()) -> str:
+    """The command to run next for `kind`, with every option still needed."""
+    words = ["login", args.name] + (["--password-stdin"] if args.password_stdin else [])
+    for given in dict.fromkeys([*args.give_up, *give_up]):
+        words += ["--give-up", given]
+    return command_line(args, *words, "--method", kind, *rest)
+
+
+def _stdin_note(args: argparse.Namespace, answer: bool = False) -> str:
+    if not args.password_stdin:
+        return ""
+    return " with the password and the answer on standard input, one a line" if answer else \
+        " with the password on standard input"
+
+
+def _check_way(spec, args: argparse.Namespace, answer: str | None, services, account, source: str):
     """Check the way's answer: its `StepResult`, or None when choosing it sent a code (or a
     prompt) and the next run brings the answer."""
     from secconsole.core.methods import Answer, Start
@@ -69,13 +122,25 @@ def _check_way(spec, args: argparse.Namespace, answer: str, services, account, s
     way = services.way(spec.kind)
     caps = spec.capabilities
     if caps.answer is Answer.TEXT:
-        if not args.answer_stdin:
-            raise ValidationError(f"{spec.kind}: pass --answer-stdin and put the answer on the second line.")
+        question = way.question_of(account.id) if hasattr(way, "question_of") else None
+        if question:
+            say(f"{spec.kind}: {question}")
+        if answer is None:
+            if args.password_stdin:
+                raise ValidationError(f"{spec.kind}: run again{_stdin_note(args, answer=True)}: "
+                                      + _again(args, spec.kind, "--answer-stdin"))
+            answer = _ask("Answer: ", "answer")
         return way.verify(account.id, answer, source=source)
-    if caps.start is Start.SEND_CODE and not args.code:
+    code = args.code
+    if caps.start is Start.SEND_CODE and not code:
         said = way.begin(account.id, source=source)
-        say(f"{spec.kind}: {said} Run again with --method {spec.kind} --code CODE")
-        return None
-    if not args.code:
-        raise ValidationError(f"{spec.kind}: pass --code.")
-    return way.verify(account.id, args.code, source=source)
+        if args.password_stdin:
+            say(f"{spec.kind}: {said} Run again{_stdin_note(args)}: {_again(args, spec.kind, '--code', 'CODE')}")
+            return None
+        say(f"{spec.kind}: {said}")
+    if not code:
+        if args.password_stdin:
+            raise ValidationError(f"{spec.kind}: run again{_stdin_note(args)}: "
+                                  + _again(args, spec.kind, "--code", "CODE"))
+        code = _ask("Code: ", "code")
+    return way.verify(account.id, code, source=source)

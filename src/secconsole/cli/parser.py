@@ -152,13 +152,15 @@ def _add_user_commands(user: _Commands) -> None:
 def _add_login_command(commands: _Commands) -> None:
     login = commands.add(
         "login", "login:run", help="sign in without the console, for scripts and developers",
-        description="Runs the console's sign-in from a script, printing each step. Standard input holds "
-        "the password on its first line (and the answer on the next with --answer-stdin). Exit codes: "
-        "0 signed in, 1 bad input, 3 refused, 4 a code was emailed (run again with --code), "
-        "5 nothing left: contact support.",
+        description="Runs the console's sign-in, printing each step. At a terminal it asks for the password "
+        "(and the answer or code) with hidden input; from a script, standard input holds the password on its "
+        "first line with --password-stdin (and the answer on the next with --answer-stdin). Exit codes: "
+        "0 signed in, 1 bad input, 2 bad usage (no terminal and no --password-stdin), 3 refused, 4 a code was "
+        "emailed (run the command it prints, with --code), 5 nothing left: contact support.",
     )
     login.add_argument("name")
-    login.add_argument("--password-stdin", action="store_true", required=True, help="read the password from stdin")
+    login.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of stdin (needed without a terminal)")
     login.add_argument("--method", choices=registry.kinds(),
                        help="the way to confirm it's you (default: the one the console would start on)")
     login.add_argument("--code", help="the code for totp, email or recovery")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from secconsole.cli import EXIT_NOTHING_TO_DO
-from secconsole.cli.common import opened, read_new_password, say
+from secconsole.cli.common import command_line, opened, read_new_password, say
 
 if TYPE_CHECKING:
     import argparse
@@ -27,7 +27,7 @@ def list_accounts(args: argparse.Namespace) -> int:
         _print_json([_summary_json(a) for a in accounts])
         return 0
     if not accounts:
-        say("No accounts yet. Create one with: secconsole user add NAME --email ADDRESS")
+        say("No accounts yet. Create one with: " + command_line(args, "user", "add", "NAME", "--email", "ADDRESS"))
         return 0
     say(f"{'USERNAME':<20} {'EMAIL':<32} {'SECOND STEP':<14} STATE")
     for a in accounts:

@@ -105,7 +105,7 @@ class AccountService(AccountJob):
         address = validate_email(email)
         verdict = check_password(password, self.profile, username=name, email=address)
         if not verdict.ok:
-            raise ValidationError(verdict.first_problem(), field="password")
+            raise ValidationError(verdict.problems_sentence(), field="password")
         hashed = self.hasher.hash(password)
         now = self.clock.now()
         try:

@@ -64,7 +64,7 @@ class PasswordChanges(AccountJob):
         history_size = self.profile.password.history
         verdict = self.check_new_password(new, view)
         if not verdict.ok:
-            return ValidationError(verdict.first_problem(), field="new")
+            return ValidationError(verdict.problems_sentence(), field="new")
         if any(self.hasher.verify(h, new) for h in old_hashes):
             if history_size > 1:
                 return ValidationError(

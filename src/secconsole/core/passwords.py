@@ -85,12 +85,14 @@ class PasswordCheck:
     def problems(self) -> list[Rule]:
         return [rule for rule in self.rules if not rule.ok]
 
-    def first_problem(self) -> str:
-        """A sentence naming the first broken rule, for error messages."""
-        for rule in self.rules:
-            if not rule.ok:
-                return f"Password must meet: {rule.label.lower()}" + (f" ({rule.hint})" if rule.hint else "") + "."
-        return ""
+    def problems_sentence(self) -> str:
+        """One sentence naming every broken rule in the checklist's own words, for error messages
+        (``user add``, the sign-up and change-password forms); "" when there is none."""
+        named = [rule.label.lower() + (f" ({rule.hint})" if rule.hint else "") for rule in self.problems]
+        if not named:
+            return ""
+        listed = named[0] if len(named) == 1 else "; ".join(named[:-1]) + "; and " + named[-1]
+        return f"Password must meet: {listed}."
 
 
 _SYMBOL = re.compile(r"[^0-9A-Za-z\s]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from secconsole.errors import DatabaseError, DatabaseReadOnly
+from secconsole.errors import DatabaseReadOnly, SchemaBehind
 from secconsole.store import faults
 from secconsole.store.engine import Database
 
@@ -74,10 +74,7 @@ def ensure_current(db: Database, *, auto_upgrade: bool) -> None:
         return
     current, head = current_revision(db), head_revision()
     if current != head:
-        raise DatabaseError(
-            f"The database {db.display_url} is at schema {current or 'none'}, this version needs {head}: "
-            "run `secconsole db upgrade` first."
-        )
+        raise SchemaBehind(db.display_url, current, head)
 
 
 def claim(db: Database, mark: str, value: str) -> bool:
