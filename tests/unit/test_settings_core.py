@@ -245,7 +245,7 @@ def test_step_up_by_password_shares_the_sign_in_throttle(services, alice):
 def test_question_as_a_challenge_answer_is_throttled_and_audited(services, alice):
     services.way("question").set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
     assert services.way("question").verify(alice.id, " BISCUIT ", source=SRC).ok
-    with pytest.raises(ValidationError, match="Enter your answer"):
+    with pytest.raises(ValidationError, match="Enter the answer to your security question"):
         services.way("question").verify(alice.id, "   ", source=SRC)
     for _ in range(services.profile.lockout.free_failures + 1):
         result = services.way("question").verify(alice.id, "Rex", source=SRC)

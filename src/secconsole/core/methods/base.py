@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from string import Template
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from secconsole.core.wording import duration
@@ -106,6 +107,19 @@ class WaySpec:
     lead: str = ""
     #: What a lock of this way is called in the notice: "after too many failed $what".
     failures: str = ""
+    #: What an empty answer is told ($digits): "Enter the $digits-digit email code we sent you."
+    ask: str = ""
+    #: How a message about a malformed answer names what was typed: "An email code".
+    entry: str = ""
+
+    def ask_for(self, digits: int = 6) -> str:
+        """What an empty answer is told: it names this way (never another's code)."""
+        return Template(self.ask).safe_substitute(digits=digits) if self.ask else f"Enter {self.name}."
+
+    def malformed(self, problem: str) -> str:
+        """A malformed answer's message, naming this way: ``malformed("has digits only")`` is
+        "An email code has digits only."."""
+        return f"{self.entry or self.label} {problem}."
 
     @property
     def available(self) -> bool:

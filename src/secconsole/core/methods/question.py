@@ -82,7 +82,7 @@ class SecurityQuestions:
     def verify(self, account_id: int, answer: str, *, source: str) -> StepResult:
         """A challenge answer: throttled per account and audited like a code."""
         if not normalize_answer(answer):
-            raise ValidationError("Enter your answer.", field="answer")
+            raise ValidationError(self.spec.ask_for(), field="answer")
         now = self.clock.now()
         with self.db.transaction() as session:
             stored = require_account(session, account_id).security_answer_hash
