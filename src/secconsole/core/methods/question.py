@@ -9,6 +9,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
+from secconsole.core.views import QuestionPrompt
 from secconsole.errors import ValidationError
 
 PRESET_QUESTIONS = (
@@ -74,6 +75,10 @@ class SecurityQuestions:
 
     def begin(self, account_id: int, *, source: str) -> str:
         return ""
+
+    def prompt(self, account_id: int) -> QuestionPrompt:
+        """What the challenge shows: the question, and the wrong answers left before it locks."""
+        return QuestionPrompt(self.question_of(account_id), attempts.tries_left(self.ctx, self.spec, account_id))
 
     def question_of(self, account_id: int) -> str | None:
         with self.db.transaction(readonly=True) as session:
