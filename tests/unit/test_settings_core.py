@@ -123,7 +123,7 @@ def test_add_list_and_remove_a_card_keeping_only_brand_and_last_four(services, a
         ("Alice", "4242 4242 4242 4241", "04/29", "not valid: check it for a typo"),
         ("Alice", VISA, "13/29", "There is no month 13"),
         ("Alice", VISA, "12/25", "expired at the end of 12/2025"),
-        ("Alice", VISA, "2029-04", "MM/YY"),
+        ("Alice", VISA, "2029-04", "The month has 1 or 2 digits"),
         ("Alice", VISA, "04/2099", "looks like a typo"),
     ],
 )
