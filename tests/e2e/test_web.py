@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -316,3 +317,81 @@ async def test_headless_chromium_shows_the_console(web, tmp_path):
     finally:
         browser.close()
     assert "tab start" in web.log_path.read_text()
+
+
+# -- issue 12, item 19: a titled page that asks no other host for anything ------------------------
+
+_URL_IN_PAGE = re.compile(r"""(?:\b(?:src|href|data-[\w-]*url)\s*=\s*["']|url\(\s*["']?)([^"')\s]+)""", re.I)
+
+
+def foreign_urls(html: str, origin: str) -> list[str]:
+    """Every URL the page names (src, href, data-*-url, CSS url()) that leads off ``origin``'s host."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(origin).netloc
+    found = [u for u in _URL_IN_PAGE.findall(html) if not u.startswith(("data:", "#", "{{"))]
+    found += re.findall(r"@import\s+[\"']([^\"']+)", html)
+    return [u for u in found if urlsplit(u).netloc not in ("", host)]
+
+
+def test_foreign_urls_finds_a_cdn_link():
+    page = ('<link rel="stylesheet" href="https://fonts.example/css?family=X" /><script src="/static/a.js">'
+            "</script><style>x { background: url('http://127.0.0.1:9/i.png') } @font-face { src: "
+            "url(https://cdn.example/f.ttf) }</style><div data-session-websocket-url=\"ws://127.0.0.1:9/ws\">")
+    assert foreign_urls(page, "http://127.0.0.1:9") == ["https://fonts.example/css?family=X",
+                                                         "https://cdn.example/f.ttf"]
+
+
+async def test_the_page_has_a_title_and_names_no_other_host(web):
+    async with aiohttp.ClientSession() as client:
+        async with client.get(web.url + "/") as page:
+            html = await page.text()
+        assert re.search(r"<title>\s*secconsole\s*</title>", html)
+        assert foreign_urls(html, web.url) == []
+        # What it names instead is served here: the font the CDN used to give.
+        fonts = re.findall(r"url\(\"([^\"]+\.ttf)\"\)", html)
+        assert fonts
+        for font in fonts:
+            async with client.get(font) as answer:
+                assert answer.status == 200 and len(await answer.read()) > 10_000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install -y chromium)")
+async def test_headless_chromium_titles_the_tab_and_asks_no_other_host(web, tmp_path):
+    """Every request the loaded page makes (Chromium's network log) goes to the server itself."""
+    from urllib.parse import urlsplit
+
+    browser = Chromium(tmp_path)
+    requested: list[str] = []
+    try:
+        async with aiohttp.ClientSession() as client:
+            await browser.connect(client)
+            await browser.call("Network.enable")
+            await browser.call("Page.enable")
+            await browser.call("Page.navigate", url=web.url + "/")
+            deadline = time.monotonic() + 60
+            painted = False
+            while not painted:
+                assert time.monotonic() < deadline, f"the console never reached the page; asked for {requested}"
+                event = await browser.devtools.receive_json(timeout=60)
+                method = event.get("method")
+                if method in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+                    requested.append(event["params"].get("request", {}).get("url") or event["params"]["url"])
+                elif method == "Network.webSocketFrameReceived":
+                    payload = event["params"]["response"]["payloadData"]
+                    painted = "Sign in" in (base64.b64decode(payload).decode(errors="replace")
+                                           if event["params"]["response"]["opcode"] == 2 else payload)
+            await asyncio.sleep(1)  # fonts and images asked for after the first frame
+            while True:
+                try:
+                    event = await browser.devtools.receive_json(timeout=0.5)
+                except asyncio.TimeoutError:
+                    break
+                if event.get("method") in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+                    requested.append(event["params"].get("request", {}).get("url") or event["params"]["url"])
+            title = await browser.result(await browser.call("Runtime.evaluate", expression="document.title"))
+            assert title["result"]["value"] == "secconsole"
+    finally:
+        browser.close()
+    host = urlsplit(web.url).netloc
+    assert requested and all(urlsplit(u).netloc == host for u in requested if not u.startswith("data:")), requested

@@ -350,8 +350,38 @@ def test_challenge_question_panel(snap_compare, svc):
         pilot.app.screen.query_one("#give-up").press()
         await wait_until(pilot, lambda: pilot.app.screen.way.kind == "question")
         await wait_until(pilot, lambda: "pet" in str(pilot.app.screen.query_one("#question-text").visual))
+        await wait_until(pilot, lambda: "tries left" in str(pilot.app.screen.query_one("#tries-left").visual))
 
     assert snap_compare(make_app(svc), run_before=question, terminal_size=SIZE)
+
+
+def test_challenge_with_one_way_only(snap_compare, svc):
+    """No "Try another way" (button or ^O) when the app code is the only way (no fallback)."""
+    from tui_helpers import enroll_totp
+
+    enroll_totp(svc, "alice")
+    svc.accounts.set_email_fallback(svc.accounts.get("alice").id, False, source="t")
+
+    async def challenged(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await pilot.pause()
+
+    assert snap_compare(make_app(svc), run_before=challenged, terminal_size=SIZE)
+
+
+def test_challenge_question_after_a_wrong_answer(snap_compare, svc):
+    """The question's tries left, one fewer after a wrong answer; "I don't know the answer"."""
+    _alice_with_question(svc)
+
+    async def wrong(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        pilot.app.screen.query_one("#give-up").press()
+        await wait_until(pilot, lambda: pilot.app.screen.way.kind == "question")
+        await type_into(pilot, "#answer", "Rex")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "9 tries" in str(pilot.app.screen.query_one("#tries-left").visual))
+
+    assert snap_compare(make_app(svc), run_before=wrong, terminal_size=SIZE)
 
 
 def test_challenge_email_panel_in_demo(snap_compare, svc, monkeypatch):

@@ -123,7 +123,7 @@ def test_add_list_and_remove_a_card_keeping_only_brand_and_last_four(services, a
         ("Alice", "4242 4242 4242 4241", "04/29", "not valid: check it for a typo"),
         ("Alice", VISA, "13/29", "There is no month 13"),
         ("Alice", VISA, "12/25", "expired at the end of 12/2025"),
-        ("Alice", VISA, "2029-04", "MM/YY"),
+        ("Alice", VISA, "2029-04", "The month has 1 or 2 digits"),
         ("Alice", VISA, "04/2099", "looks like a typo"),
     ],
 )
@@ -245,7 +245,7 @@ def test_step_up_by_password_shares_the_sign_in_throttle(services, alice):
 def test_question_as_a_challenge_answer_is_throttled_and_audited(services, alice):
     services.way("question").set(alice.id, PRESET_QUESTIONS[0], "Biscuit", source=SRC)
     assert services.way("question").verify(alice.id, " BISCUIT ", source=SRC).ok
-    with pytest.raises(ValidationError, match="Enter your answer"):
+    with pytest.raises(ValidationError, match="Enter the answer to your security question"):
         services.way("question").verify(alice.id, "   ", source=SRC)
     for _ in range(services.profile.lockout.free_failures + 1):
         result = services.way("question").verify(alice.id, "Rex", source=SRC)

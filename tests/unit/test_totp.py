@@ -15,6 +15,7 @@ from sqlmodel import select
 from secconsole.core import audit
 from secconsole.core.methods.totp import PendingTotp
 from secconsole.errors import KeyFileError, ValidationError
+from secconsole.core.methods import registry
 from secconsole.core.totp import TotpParams, clean_code, code_at, code_for_step, grouped, key_uri, step_at
 from secconsole.store.models import MethodEnrollment
 
@@ -93,11 +94,12 @@ def test_key_uri_leaves_out_defaults():
 )
 def test_bad_code_input(text, message):
     with pytest.raises(ValidationError, match=message):
-        clean_code(text, 6)
+        clean_code(text, 6, registry.get("totp"))
 
 
 def test_pasted_codes_with_spaces_or_dashes_are_fine():
-    assert clean_code(" 123 456 ", 6) == clean_code("123-456", 6) == "123456"
+    spec = registry.get("totp")
+    assert clean_code(" 123 456 ", 6, spec) == clean_code("123-456", 6, spec) == "123456"
 
 
 # -- the service on real databases -------------------------------------------------------------

@@ -72,11 +72,30 @@ def parse_card_number(number: str) -> str:
     return cleaned
 
 
+EXPIRY_EXAMPLE = "e.g. 04/29 or 0429"
+
+
 def parse_expiry(text: str, now: datetime) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", text)
-    if not match:
-        raise ValidationError("Enter the expiry date as MM/YY, e.g. 04/29.", field="expiry")
-    month, year = int(match.group(1)), int(match.group(2))
+    """A card's expiry as people type it: ``04/29``, ``4/29``, ``04 29``, ``04-29``, ``0429``,
+    ``04/2029`` or ``042029``. Returns (month, four-digit year)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationError(f"Enter the expiry date as MM/YY, {EXPIRY_EXAMPLE}.", field="expiry")
+    if re.search(r"[^0-9/\s.\-]", cleaned):
+        raise ValidationError(f"An expiry date has digits only, as MM/YY ({EXPIRY_EXAMPLE}).", field="expiry")
+    parts = [p for p in re.split(r"[/\s.\-]+", cleaned) if p]
+    if len(parts) == 1:
+        if len(parts[0]) not in (4, 6):
+            raise ValidationError(f"Without a slash the expiry date has 4 digits, MMYY ({EXPIRY_EXAMPLE}); "
+                                  f"you typed {len(parts[0])}.", field="expiry")
+        parts = [parts[0][:2], parts[0][2:]]
+    if len(parts) != 2:
+        raise ValidationError(f"Enter the month and the year only, as MM/YY ({EXPIRY_EXAMPLE}).", field="expiry")
+    if len(parts[0]) > 2:
+        raise ValidationError(f"The month has 1 or 2 digits ({EXPIRY_EXAMPLE}).", field="expiry")
+    if len(parts[1]) not in (2, 4):
+        raise ValidationError("The year has 2 or 4 digits (e.g. 04/29 or 04/2029).", field="expiry")
+    month, year = int(parts[0]), int(parts[1])
     if year < 100:
         year += 2000
     if not 1 <= month <= 12:

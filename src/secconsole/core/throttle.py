@@ -33,6 +33,8 @@ class Gate:
     locked: bool = False
     #: Seconds until the next attempt is allowed (0: now; for a lock, 0: until support unlocks it).
     retry_after: int = 0
+    #: Wrong answers still allowed before the counter locks (0 once locked; None: not known).
+    tries_left: int | None = None
 
     @property
     def open(self) -> bool:
@@ -211,15 +213,18 @@ def _locked_row(session: Session, key: str) -> Throttle:
 
 def _gate(row: Throttle | None, now: datetime, rules: LockoutRules) -> Gate:
     if row is None:
-        return Gate()
+        return Gate(tries_left=rules.lock_after)
     if row.locked_at is not None:
         seconds = rules.lock_seconds(max(row.failures, rules.lock_after))
         if seconds is None:
-            return Gate(failures=row.failures, locked=True)
+            return Gate(failures=row.failures, locked=True, tries_left=0)
         until = row.locked_at + timedelta(seconds=seconds)
         if until > now:
-            return Gate(failures=row.failures, locked=True, retry_after=math.ceil((until - now).total_seconds()))
+            return Gate(failures=row.failures, locked=True, retry_after=math.ceil((until - now).total_seconds()),
+                        tries_left=0)
     wait = 0
     if row.next_allowed_at is not None and row.next_allowed_at > now:
         wait = math.ceil((row.next_allowed_at - now).total_seconds())
-    return Gate(failures=row.failures, retry_after=wait)
+    # After an expired lock the next wrong answer locks again (the count goes on).
+    left = max(rules.lock_after - row.failures, 1 if row.locked_at is not None else 0)
+    return Gate(failures=row.failures, retry_after=wait, tries_left=left)

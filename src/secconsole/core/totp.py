@@ -7,8 +7,12 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from secconsole.errors import ValidationError
+
+if TYPE_CHECKING:
+    from secconsole.core.methods.base import WaySpec
 
 ALGORITHMS = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
 SECRET_CHARS = 32  # base32: 160 bits, RFC 4226's recommended length
@@ -80,13 +84,14 @@ def grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def clean_code(text: str, digits: int) -> str:
-    """Digits only; spaces and dashes (as pasted from apps) are ignored."""
+def clean_code(text: str, digits: int, spec: WaySpec) -> str:
+    """Digits only; spaces and dashes (as pasted from apps) are ignored. Messages name ``spec``'s
+    way (the authenticator app, the email code)."""
     code = re.sub(r"[\s\-]", "", text)
     if not code:
-        raise ValidationError(f"Enter the {digits}-digit code from your authenticator app.", field="code")
+        raise ValidationError(spec.ask_for(digits), field="code")
     if not code.isascii() or not code.isdigit():
-        raise ValidationError("A code has digits only.", field="code")
+        raise ValidationError(spec.malformed("has digits only"), field="code")
     if len(code) != digits:
-        raise ValidationError(f"The code has {digits} digits; you typed {len(code)}.", field="code")
+        raise ValidationError(spec.malformed(f"has {digits} digits; you typed {len(code)}"), field="code")
     return code

@@ -124,3 +124,12 @@ class AccountSummary:
     created_at: datetime
     methods_on: list[str] = field(default_factory=list)
     locked: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionPrompt:
+    """The security question as the challenge asks it."""
+
+    question: str | None
+    #: Wrong answers left before the question locks (the throttle's count).
+    tries_left: int

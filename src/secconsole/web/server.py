@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +50,28 @@ def is_loopback(host: str) -> bool:
 def console_command(settings: WebSettings) -> str:
     argv = [sys.executable, "-m", "secconsole", *(["demo"] if settings.demo else []), *settings.console_args]
     return shlex.join(argv)
+
+
+#: The browser tab's title.
+PAGE_TITLE = "secconsole"
+#: textual-serve's page loads its font from a remote CDN; it is served here from textual-serve's
+#: own static folder, so the page asks nothing of any other host.
+_FONT_FACE = """<style>
+      @font-face { font-family: "Roboto Mono"; font-style: normal;
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }
+      @font-face { font-family: "Roboto Mono"; font-style: italic;
+        src: url("{{ config.static.url }}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }
+    </style>"""
+_REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*\"[^>]*>", re.S)
+
+
+def page_template() -> str:
+    """textual-serve's page template with a title and no stylesheet from another host."""
+    from importlib.resources import files
+
+    page = files("textual_serve").joinpath("templates/app_index.html").read_text(encoding="utf-8")
+    page = _REMOTE_STYLESHEET.sub(_FONT_FACE, page)
+    return page.replace("<head>", f"<head>\n    <title>{PAGE_TITLE}</title>", 1)
 
 
 def make_server(settings: WebSettings):
@@ -98,8 +121,12 @@ def make_server(settings: WebSettings):
             pass
 
         async def _make_app(self) -> web.Application:
+            import aiohttp_jinja2
+            import jinja2
+
             app = await super()._make_app()
             app.middlewares.append(guard)
+            aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": page_template()}))
             return app
 
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

@@ -30,3 +30,11 @@ def wrong(ctx: MethodContext, spec: WaySpec, session, attempt: throttle.Attempt,
     gate, _ = throttle.note_failure(session, attempt, now, account_id=account.id, username=account.username,
                                     source=source, kind=kind, what=spec.failures, notice=ctx.lock_notice, **detail)
     return gate
+
+
+def tries_left(ctx: MethodContext, spec: WaySpec, account_id: int) -> int:
+    """Wrong answers the way's counter allows before it locks, as it stands now (for showing)."""
+    with ctx.db.transaction(readonly=True) as session:
+        gate = throttle.check(session, throttle.way_key(spec.throttle_name, account_id), ctx.clock.now(),
+                              ctx.profile.lockout)
+    return 0 if gate.locked else gate.tries_left

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from string import Template
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from secconsole.core.wording import duration
@@ -106,6 +107,28 @@ class WaySpec:
     lead: str = ""
     #: What a lock of this way is called in the notice: "after too many failed $what".
     failures: str = ""
+    #: What an empty answer is told ($digits): "Enter the $digits-digit email code we sent you."
+    ask: str = ""
+    #: How a message about a malformed answer names what was typed: "An email code".
+    entry: str = ""
+    #: The label above the challenge's answer field (default: ``label``).
+    field_label: str = ""
+    #: The challenge's button that gives this way up for the sign-in (default: "I can't use
+    #: this" for a method; none for a way without it).
+    give_up: str = ""
+
+    def ask_for(self, digits: int = 6) -> str:
+        """What an empty answer is told: it names this way (never another's code)."""
+        return Template(self.ask).safe_substitute(digits=digits) if self.ask else f"Enter {self.name}."
+
+    def malformed(self, problem: str) -> str:
+        """A malformed answer's message, naming this way: ``malformed("has digits only")`` is
+        "An email code has digits only."."""
+        return f"{self.entry or self.label} {problem}."
+
+    @property
+    def give_up_label(self) -> str:
+        return self.give_up or ("I can't use this" if self.role is Role.METHOD else "")
 
     @property
     def available(self) -> bool:
@@ -169,6 +192,8 @@ class StepResult:
     retry_after: int = 0
     #: A helpful aside for a success (e.g. "we adjusted for your clock").
     note: str = ""
+    #: After this answer: wrong answers left before the way locks (None: not known).
+    tries_left: int | None = None
 
     @property
     def checked(self) -> bool:
@@ -184,7 +209,8 @@ class StepResult:
         """A refusal; ``gate`` (a ``throttle.Gate``) says where the way's counter stands now."""
         locked = bool(gate and gate.locked) or reason is Reason.LOCKED
         retry = gate.retry_after if gate is not None else params.get("seconds", 0)
-        return cls(False, reason, message, params, locked=locked, retry_after=retry)
+        left = 0 if locked else (gate.tries_left if gate is not None else None)
+        return cls(False, reason, message, params, locked=locked, retry_after=retry, tries_left=left)
 
     @classmethod
     def blocked(cls, gate, *, locked_message: str, answers: str = "codes") -> StepResult:

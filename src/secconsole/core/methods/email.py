@@ -88,7 +88,7 @@ class EmailFallback:
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
         """Counted first; then the newest waiting code is compared and claimed by a conditional
         update (used once)."""
-        code = clean_code(code_text, 6)
+        code = clean_code(code_text, 6, self.spec)
         now = self.clock.now()
         attempt = attempts.claim_own(self.ctx, self.spec, account_id, now)
         if not attempt.allowed:

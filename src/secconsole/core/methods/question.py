@@ -9,6 +9,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import attempts, registry
 from secconsole.core.methods.base import MethodContext, MethodState, Reason, StepResult
+from secconsole.core.views import QuestionPrompt
 from secconsole.errors import ValidationError
 
 PRESET_QUESTIONS = (
@@ -75,6 +76,10 @@ class SecurityQuestions:
     def begin(self, account_id: int, *, source: str) -> str:
         return ""
 
+    def prompt(self, account_id: int) -> QuestionPrompt:
+        """What the challenge shows: the question, and the wrong answers left before it locks."""
+        return QuestionPrompt(self.question_of(account_id), attempts.tries_left(self.ctx, self.spec, account_id))
+
     def question_of(self, account_id: int) -> str | None:
         with self.db.transaction(readonly=True) as session:
             return require_account(session, account_id).security_question
@@ -82,7 +87,7 @@ class SecurityQuestions:
     def verify(self, account_id: int, answer: str, *, source: str) -> StepResult:
         """A challenge answer: throttled per account and audited like a code."""
         if not normalize_answer(answer):
-            raise ValidationError("Enter your answer.", field="answer")
+            raise ValidationError(self.spec.ask_for(), field="answer")
         now = self.clock.now()
         with self.db.transaction() as session:
             stored = require_account(session, account_id).security_answer_hash

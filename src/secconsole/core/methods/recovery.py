@@ -30,11 +30,12 @@ def _new_code() -> str:
 
 
 def clean(text: str) -> str:
+    spec = registry.get("recovery")
     code = re.sub(r"[\s\-]", "", text).lower()
     if not code:
-        raise ValidationError("Enter one of your recovery codes.", field="code")
+        raise ValidationError(spec.ask_for(), field="code")
     if len(code) != 10 or any(c not in _ALPHABET for c in code):
-        raise ValidationError("A recovery code looks like abcde-23456 (ten letters and digits).", field="code")
+        raise ValidationError(spec.malformed("looks like abcde-23456 (ten letters and digits)"), field="code")
     return code
 
 

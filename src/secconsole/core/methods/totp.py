@@ -74,7 +74,7 @@ class AuthenticatorApp:
     def confirm(self, pending: PendingTotp, code_text: str, *, source: str) -> StepResult:
         """Turn the method on if ``code_text`` is the app's current code (counted first, like any
         code; the method turned on in one transaction)."""
-        code = clean_code(code_text, pending.params.digits)
+        code = clean_code(code_text, pending.params.digits, self.spec)
         now = self.clock.now()
         with self.db.transaction() as session:
             self._not_on(session, pending.account_id)
@@ -116,7 +116,7 @@ class AuthenticatorApp:
             row = self._enrollment(session, account_id)
             state = session.get(TotpState, row.id)
             params = TotpParams(**json.loads(row.detail))
-            code = clean_code(code_text, params.digits)
+            code = clean_code(code_text, params.digits, self.spec)
             secret = self.box.open(row.secret, purpose(account_id)).decode()
             row_id = row.id
             drift = DriftState(state.drift_steps, state.last_used_step, state.drift_candidate,

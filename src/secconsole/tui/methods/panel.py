@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from secconsole.core.methods.base import Answer, Start, StepResult, WaySpec
 from secconsole.core.views import AccountView
@@ -60,6 +60,7 @@ class WayPanel(Vertical):
         answer = self.spec.capabilities.answer
         if answer in _FIELDS:
             name, length, allowed = _FIELDS[answer]
+            yield Label(plain(self.spec.field_label or self.spec.label), id="answer-label", classes="field-label")
             yield TextField(id=name, max_length=length, compact=True, restrict=allowed)
 
     def compose_extra(self) -> ComposeResult:
@@ -113,4 +114,8 @@ class WayPanel(Vertical):
             return
         if self.field_id:
             self.query_one(f"#{self.field_id}", Input).value = ""
+        self.refused(result)
         self.post_message(self.Refused(self.spec.kind, result.message, result))
+
+    def refused(self, result: StepResult) -> None:
+        """A checked answer was refused (``result.tries_left`` says how many remain)."""

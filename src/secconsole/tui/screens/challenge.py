@@ -87,11 +87,23 @@ class ChallengeScreen(FormScreen):
         panel = panel_class(way)(way, self.account, reason=self.reason)
         self.FIELDS = (panel.field_id,) if panel.field_id else ()
         self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE
-        self.query_one("#give-up").display = way.role is Role.METHOD
-        self.query_one("#other-way").display = len(self.challenge.ways()) > 1
+        give_up = self.query_one("#give-up", ActionButton)
+        give_up.display = bool(way.give_up_label)
+        give_up.update(way.give_up_label)
+        self.query_one("#other-way").display = self._other_ways_exist()
+        self.refresh_bindings()
         await slot.mount(panel)
         for hint in self.query("DemoHint"):
             hint.show(way.kind)
+
+    def _other_ways_exist(self) -> bool:
+        return self.challenge is not None and any(w is not self.way for w in self.challenge.ways())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """^O is on offer (footer, key) only while another way is."""
+        if action == "other_way":
+            return self._other_ways_exist()
+        return True
 
     def action_other_way(self) -> None:
         from secconsole.tui.dialogs.ways import WaysDialog

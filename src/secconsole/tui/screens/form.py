@@ -15,7 +15,7 @@ from secconsole.errors import SecConsoleError, ValidationError
 from secconsole.tui.screens.base import CardScreen
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.fields import TextField, focus_to_correct
 
 
 def field(label: str, field_id: str, value: str = "", **options: Any) -> Iterator[Widget]:
@@ -82,4 +82,4 @@ class FormScreen(CardScreen):
 
     def show_error(self, message: str, field: str) -> None:
         self.query_one(ErrorLine).show(message)
-        self.query_one(f"#{field}").focus()
+        focus_to_correct(self.query_one(f"#{field}"))

@@ -14,7 +14,7 @@ from secconsole.core.views import SignInOutcome
 from secconsole.errors import SecConsoleError
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.widgets.fields import TextField, focus_to_correct
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.topbar import TopBar
 
@@ -133,7 +133,7 @@ class SignInScreen(Screen[None]):
             line = ErrorLine(id="signin-error")
             self.query_one("#signin-card").mount(line, before=".buttons")
             line.show(message)
-        self.query_one(focus).focus()
+        focus_to_correct(self.query_one(focus))
 
 
 class DemoAccountsPanel(Static):

@@ -16,3 +16,18 @@ class TextField(Input):
 
     def on_mount(self) -> None:
         self.cursor_blink = getattr(self.app, "cursor_blink_enabled", True)
+
+    def focus_to_correct(self) -> None:
+        """The cursor back here after an error about this field, its text selected so typing
+        replaces it. Input selects on focus, but a field that kept the focus (Enter in it) gets
+        no focus event: select here too."""
+        self.focus()
+        self.select_all()
+
+
+def focus_to_correct(widget) -> None:
+    """Focus the widget an error is about: a text field with its text selected."""
+    if isinstance(widget, TextField):
+        widget.focus_to_correct()
+    else:
+        widget.focus()
