@@ -14,10 +14,14 @@ if TYPE_CHECKING:
 def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides):
     from secconsole import config
 
-    keys = ("db", "data_dir", "policy", "issuer", "step_up_minutes", "smtp", "smtp_starttls", "smtp_user")
+    keys = ("db", "data_dir", "policy", "issuer", "step_up_minutes", "smtp", "smtp_starttls", "smtp_user",
+            "signup")
     values = {k: getattr(args, k, None) for k in keys}
     values.update(overrides)
-    return config.resolve(demo=demo, source=config.detect_source(), **values)
+    source = config.detect_source()
+    # A console reached over SSH (sshd's ForceCommand) is open to whoever reaches the host: no sign-up by default.
+    values.setdefault("signup_default", "closed" if source.startswith("ssh ") and not demo else "open")
+    return config.resolve(demo=demo, source=source, **values)
 
 
 @contextmanager
@@ -56,7 +60,8 @@ def read_new_password(args: argparse.Namespace) -> str:
 def console_args(args: argparse.Namespace) -> list[str]:
     """The options a server passes on to each console it starts."""
     forwarded = []
-    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer")):
+    for flag, key in (("--db", "db"), ("--data-dir", "data_dir"), ("--policy", "policy"), ("--issuer", "issuer"),
+                      ("--signup", "signup")):
         if getattr(args, key, None):
             forwarded += [flag, str(getattr(args, key))]
     return forwarded

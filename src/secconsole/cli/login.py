@@ -45,8 +45,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_SUPPORT
         spec = registry.get(args.method) if args.method else challenge.first()
         if spec.kind not in kinds:
-            reason = ("the email code is the last resort: give up every other way first"
-                      if spec.role is Role.LAST_RESORT else "not on for this sign-in")
+            if spec.capabilities.to_email and not account.email_verified:
+                reason = "the account's email address is not verified yet, so no code is emailed to it"
+            elif spec.role is Role.LAST_RESORT:
+                reason = "the email code is the last resort: give up every other way first"
+            else:
+                reason = "not on for this sign-in"
             raise ValidationError(f"{spec.kind}: {reason}. Ways now: {', '.join(kinds)}.")
         say(f"second step: {spec.kind}")
         step = _check_way(spec, args, answer, services, account, source)

@@ -47,6 +47,8 @@ class AccountView:
     recovery_codes_left: int = 0
     #: Counters of the account's ways (and identity details) that are locked (e.g. ``["totp"]``).
     locked_ways: list[str] = field(default_factory=list)
+    #: The owner proved the email address (``core.signup``); no code is emailed to it until then.
+    email_verified: bool = True
 
     @property
     def second_steps(self) -> list[str]:
