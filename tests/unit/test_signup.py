@@ -15,6 +15,7 @@ from secconsole.core import audit, throttle
 from secconsole.core.challenge import Challenge
 from secconsole.core.delivery import recent_outbox
 from secconsole.core.signup import RESEND_SECONDS, SIGNUP_CLOSED
+from secconsole.core.views import CodeSent
 from secconsole.errors import ValidationError
 from throttle_helpers import events, failures_of
 from tui_helpers import enroll_totp
@@ -81,7 +82,7 @@ def test_an_unverified_address_gets_no_sign_in_code_until_verified(services, eri
 
 
 def test_the_code_works_once_and_never_reaches_the_audit_trail(services, erin):
-    assert services.signup.send_code(erin.id, source=SRC) == "e•••n@example.com"
+    assert services.signup.send_code(erin.id, source=SRC) == CodeSent("e•••n@example.com", RESEND_SECONDS)
     code = verification_code(services, erin.id)
     assert services.signup.verify(erin.id, code, source=SRC).ok
     again = services.signup.verify(erin.id, code, source=SRC)

@@ -26,7 +26,7 @@ from secconsole.core.methods.base import Reason, StepResult
 from secconsole.core.methods.email import mask
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.totp import clean_code
-from secconsole.core.views import AccountView
+from secconsole.core.views import AccountView, CodeSent
 from secconsole.core.wording import duration, valid_for
 from secconsole.errors import ValidationError
 from secconsole.store.engine import Database
@@ -61,9 +61,9 @@ class SignUp:
     def _digest(self, account_id: int, email: str, code: str) -> str:
         return self.box.digest(code.encode(), f"verify email:{account_id}:{email}".encode())
 
-    def send_code(self, account_id: int, *, source: str) -> str:
+    def send_code(self, account_id: int, *, source: str) -> CodeSent:
         """Email a fresh code to the account's address (voiding earlier ones), at most once a
-        minute. Returns the masked address."""
+        minute."""
         now = self.clock.now()
         code = f"{secrets.randbelow(10**6):06d}"
         minutes = self.profile.email_code_minutes
@@ -96,7 +96,7 @@ class SignUp:
             "account, ignore this message.\n",
             account_id,
         ))
-        return mask(email)
+        return CodeSent(mask(email), RESEND_SECONDS)
 
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
         """Counted first; then the newest waiting code for the current address is compared and

@@ -65,6 +65,15 @@ class AccountView:
         return next((m for m in self.methods if m.kind == kind), MethodState(kind))
 
 
+@dataclass(frozen=True)
+class CodeSent:
+    """A code emailed to the account: where it went (masked) and in how many seconds another may
+    be asked for."""
+
+    to: str
+    resend_after: int
+
+
 class SignInOutcome(enum.Enum):
     OK = "ok"
     #: The password was right; the account's second step comes next.
