@@ -90,3 +90,22 @@ def test_recovery_code(tmp_path, secret):
     assert ok.returncode == 0 and "9 recovery codes left" not in ok.stderr and "signed in as dave" in ok.stdout
     again = login(tmp_path, "--method", "recovery", "--code", codes[0])
     assert again.returncode == 3 and "already used" in again.stdout
+
+
+def test_no_email_code_for_an_unverified_address(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.core.delivery import recent_outbox
+    from secconsole.services import open_services
+    from tui_helpers import enroll_totp
+
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    erin = services.signup.create("erin", "erin@example.com", STRONG, source="t")  # by sign-up: unverified
+    enroll_totp(services, "erin")
+    services.way("recovery").generate(erin.id, source="t")
+    services.close()
+    refused = run(tmp_path, "login", "erin", "--password-stdin", "--give-up", "totp", "--method", "email", stdin=STRONG)
+    assert refused.returncode == 1 and "not verified yet" in refused.stderr, refused.stderr
+    assert "can use recovery\n" in refused.stdout  # not the email code
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    assert not [m for m in recent_outbox(services.db, services.box, account_id=erin.id) if "code is" in m.body]
+    services.close()
