@@ -28,7 +28,7 @@ class HomeScreen(AccountScreen):
         Binding("p", "payments", "Payments", id="home.payments"),
         Binding("c", "change_password", "Change password", id="home.change_password"),
         Binding("o", "sign_out", "Sign out", id="home.sign_out"),
-        Binding("v", "verify_email", "Verify email", id="home.verify_email"),
+        Binding("v", "verify_email", "Verify email", id="home.verify_email", show=False),
     ]
 
     def compose(self) -> ComposeResult:
