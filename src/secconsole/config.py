@@ -37,6 +37,12 @@ class Config:
     #: The data folder's ``secret.key``, used instead of a missing `key_file` when its fingerprint
     #: is the database's: a database named with --db before its key moved beside it.
     earlier_key_file: Path | None = None
+    #: "open": anyone at the sign-in screen may create an account; "closed": only ``user add``.
+    signup: str = "open"
+
+    @property
+    def signup_open(self) -> bool:
+        return self.signup == "open"
 
     @property
     def error_log(self) -> Path:
@@ -125,6 +131,8 @@ def resolve(
     smtp: str | None = None,
     smtp_starttls: bool | None = None,
     smtp_user: str | None = None,
+    signup: str | None = None,
+    signup_default: str = "open",
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
@@ -149,7 +157,22 @@ def resolve(
         smtp=smtp or env.get("SECCONSOLE_SMTP") or None,
         smtp_starttls=bool(smtp_starttls) or env.get("SECCONSOLE_SMTP_STARTTLS", "") in ("1", "true", "yes"),
         smtp_user=smtp_user or env.get("SECCONSOLE_SMTP_USER") or None,
+        signup=signup or _signup(env.get("SECCONSOLE_SIGNUP")) or signup_default,
     )
+
+
+SIGNUP_CHOICES = ("open", "closed")
+
+
+def _signup(text: str | None) -> str | None:
+    """SECCONSOLE_SIGNUP: "open", "closed", or unset (empty)."""
+    if not text:
+        return None
+    if text not in SIGNUP_CHOICES:
+        from secconsole.errors import ValidationError
+
+        raise ValidationError(f"SECCONSOLE_SIGNUP must be open or closed, not {text!r}.")
+    return text
 
 
 #: The most --step-up-minutes may say: a year. "nan", "inf" and larger values would break the

@@ -23,6 +23,7 @@ from secconsole.core.passwords import PasswordHasher
 from secconsole.core.payments import Payments
 from secconsole.core.policy import PolicyProfile, get_profile
 from secconsole.core.signin import SignInService
+from secconsole.core.signup import SignUp
 from secconsole.core.support import Support
 from secconsole.errors import DatabaseError, DatabaseFault, KeyFileError
 from secconsole.store import faults
@@ -49,6 +50,8 @@ class Services:
     box: SecretBox
     accounts: AccountService
     signin: SignInService
+    #: Creating an account from the sign-in screen (when ``--signup open``) and email verification.
+    signup: SignUp
     passwords: PasswordChanges
     payments: Payments
     identity: Identity
@@ -104,6 +107,7 @@ def open_services(
         box=box,
         accounts=accounts,
         signin=SignInService(db, clock, profile, hasher, lock_notice=notices.lock),
+        signup=SignUp(db, clock, box, profile, sender, accounts, open=config.signup_open, lock_notice=notices.lock),
         passwords=PasswordChanges(db, clock, profile, hasher, notices),
         payments=Payments(db, clock),
         identity=Identity(db, clock, box, profile, lock_notice=notices.lock),

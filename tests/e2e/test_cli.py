@@ -341,3 +341,28 @@ def test_user_add_names_every_password_problem_at_once_in_the_checklists_words(t
     assert len(problems) >= 5  # length, uppercase, number, symbol, common, guessable
     for rule in problems:
         assert rule.label.lower() in result.stderr, rule.label
+
+
+def test_sign_up_setting_on_the_command_line(tmp_path):
+    refused = run(tmp_path, "--signup", "closed", "--open", "create-account")
+    assert refused.returncode == 1
+    assert_clean_error(refused, "--open create-account: this console has no such screen: sign-up is closed")
+    env_refused = run(tmp_path, "demo", "--open", "create-account", env_extra={"SECCONSOLE_SIGNUP": "closed"})
+    assert_clean_error(env_refused, "sign-up is closed")
+    assert_clean_error(run(tmp_path, "--signup", "maybe"), "invalid choice: 'maybe'")
+    bad_env = run(tmp_path, "user", "list", env_extra={"SECCONSOLE_SIGNUP": "maybe"})
+    assert bad_env.returncode == 1
+    assert_clean_error(bad_env, "SECCONSOLE_SIGNUP must be open or closed, not 'maybe'")
+
+
+def test_a_console_reached_over_ssh_defaults_to_closed_sign_up(monkeypatch):
+    from secconsole.cli.common import resolve_config
+    from secconsole.cli.parser import build_parser
+
+    monkeypatch.delenv("SECCONSOLE_SIGNUP", raising=False)
+    monkeypatch.setenv("SSH_CONNECTION", "198.51.100.7 50000 127.0.0.1 22")  # sshd's ForceCommand
+    assert resolve_config(build_parser().parse_args([])).signup == "closed"
+    assert resolve_config(build_parser().parse_args(["--signup", "open"])).signup == "open"
+    assert resolve_config(build_parser().parse_args(["demo"]), demo=True).signup == "open"
+    monkeypatch.delenv("SSH_CONNECTION")
+    assert resolve_config(build_parser().parse_args([])).signup == "open"

@@ -226,3 +226,22 @@ def test_without_a_terminal_or_password_stdin_it_says_how_and_exits_2(tmp_path, 
                                   "for: put it on the first line of standard input and add --password-stdin.")
     both = run(tmp_path, "login", "dave", "--answer-stdin", stdin=STRONG + "\n")
     assert both.returncode == 2 and "add --password-stdin" in both.stderr
+
+
+def test_no_email_code_for_an_unverified_address(tmp_path):
+    from secconsole.config import resolve
+    from secconsole.core.delivery import recent_outbox
+    from secconsole.services import open_services
+    from tui_helpers import enroll_totp
+
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    erin = services.signup.create("erin", "erin@example.com", STRONG, source="t")  # by sign-up: unverified
+    enroll_totp(services, "erin")
+    services.way("recovery").generate(erin.id, source="t")
+    services.close()
+    refused = run(tmp_path, "login", "erin", "--password-stdin", "--give-up", "totp", "--method", "email", stdin=STRONG)
+    assert refused.returncode == 1 and "not verified yet" in refused.stderr, refused.stderr
+    assert "can use recovery\n" in refused.stdout  # not the email code
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    assert not [m for m in recent_outbox(services.db, services.box, account_id=erin.id) if "code is" in m.body]
+    services.close()

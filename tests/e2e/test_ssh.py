@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from ssh_helpers import SshServer, alive, parent_of, read_until, ssh_command, wait_gone
+from ssh_helpers import SshServer, alive, flatten, parent_of, read_until, ssh_command, wait_gone
 from tmux_helpers import Tmux, have_tmux
 
 asyncssh = pytest.importorskip("asyncssh")
@@ -106,6 +106,36 @@ async def test_a_session_gets_the_sign_in_screen_with_the_name_pre_filled(tmp_pa
         assert result.exit_status == 0
         conn.close()
         assert f"spawn={spawn}" in server.session_lines()[0]
+    finally:
+        server.kill()
+
+
+async def _read_for(process, seconds: float) -> str:
+    """Whatever the session shows in the next `seconds`."""
+    seen = ""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            chunk = await asyncio.wait_for(process.stdout.read(65536), left)
+        except asyncio.TimeoutError:
+            break
+        seen += chunk.decode(errors="replace")
+    return seen
+
+
+@pytest.mark.parametrize("extra, open_", [((), False), (("--signup", "open"), True),
+                                          (("--demo",), True), (("--demo", "--signup", "closed"), False)])
+async def test_sign_up_is_closed_over_ssh_unless_asked_for_or_demo(tmp_path, extra, open_):
+    server = SshServer(tmp_path, *extra, demo=False)
+    try:
+        conn, process = await open_console(server.port, "zed")
+        seen = await read_until(process, SIGN_IN)
+        seen += await _read_for(process, 1.5)  # the rest of the first frame
+        assert ("createaccount" in flatten(seen).lower()) is open_
+        process.stdin.write(b"\x0e")  # ^N
+        seen = await _read_for(process, 2.0)
+        assert ("Createyouraccount" in flatten(seen)) is open_
+        conn.close()
     finally:
         server.kill()
 

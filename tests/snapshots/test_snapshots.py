@@ -70,6 +70,44 @@ def test_create_account_checklist(snap_compare, svc):
     assert snap_compare(make_app(svc), run_before=fill, terminal_size=SIZE)
 
 
+def test_signin_sign_up_closed(snap_compare, svc):
+    from dataclasses import replace
+
+    svc.config = replace(svc.config, signup="closed")
+    assert snap_compare(make_app(svc), terminal_size=SIZE)
+
+
+def test_verify_email_after_sign_up_in_demo(snap_compare, svc, monkeypatch):
+    import secconsole.core.signup as signup
+    from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
+    monkeypatch.setattr(signup.secrets, "randbelow", lambda n: 123456)
+
+    async def create(pilot):
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateAccountScreen))
+        await type_into(pilot, "#username", "erin")
+        await type_into(pilot, "#email", "erin@example.com")
+        await type_into(pilot, "#password", STRONG)
+        await type_into(pilot, "#confirm", STRONG)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, VerifyEmailScreen))
+        await wait_until(pilot, lambda: "123456" in str(pilot.app.screen.query_one("#demo-code").visual))
+        await pilot.pause(1.2)  # the welcome toast's first second, as the person sees it
+
+    assert snap_compare(make_app(svc, demo=True), run_before=create, terminal_size=SIZE)
+
+
+def test_home_email_unverified(snap_compare, svc):
+    async def enter(pilot):
+        services = await pilot.app.services()
+        pilot.app.signed_in(services.signup.create("erin", "erin@example.com", STRONG, source="test"))
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=enter, terminal_size=SIZE)
+
+
 def test_home(snap_compare, svc):
     async def enter(pilot):
         await start_on(pilot, "home", "alice", STRONG)

@@ -95,6 +95,10 @@ async def test_create_account_with_live_checklist(sqlite_services):
         await settle(pilot)
         assert "✗" not in text_of(app, "#checklist")
         await pilot.press("enter")
+        from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
+        await wait_until(pilot, lambda: isinstance(app.screen, VerifyEmailScreen))
+        await pilot.press("escape")  # later
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     assert sqlite_services.accounts.get("erin").email == "erin@example.com"
 

@@ -139,6 +139,22 @@ def test_the_same_code_from_every_process_wins_exactly_once(services, alice, rac
         services.accounts.unlock("alice", source="test")  # the losers counted as wrong answers
 
 
+def verify_email(services, account_id, code):
+    return services.signup.verify(account_id, code, source="race").ok
+
+
+def test_the_same_email_verification_code_from_every_process_wins_exactly_once(services, racers):
+    erin = services.signup.create("erin", "erin@example.com", STRONG, source="test")
+    services.signup.send_code(erin.id, source="test")
+    from secconsole.core.delivery import recent_outbox
+
+    code = re.search(r"code is (\d{6})", recent_outbox(services.db, services.box, account_id=erin.id, limit=1)[0].body).group(1)
+    answers = racers.race(services.clock.now(), [(verify_email, erin.id, code)] * RACERS)
+    assert sum(answers) == 1, answers
+    assert services.accounts.get("erin").email_verified
+    assert len(events(services, erin.id, audit.EMAIL_VERIFIED)) == 1
+
+
 # -- wrong guesses at the threshold ----------------------------------------------------------------
 
 

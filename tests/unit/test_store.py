@@ -108,6 +108,34 @@ def test_each_migration_upgrades_a_database_holding_data(db_url):
     db.dispose()
 
 
+def test_0009_marks_existing_accounts_verified_and_new_ones_as_written(db_url):
+    """Accounts made before email verification existed are trusted as verified; afterwards the
+    column holds what the application writes, and a downgrade and upgrade keep the data."""
+    from alembic import command
+
+    db = Database(db_url)
+    migrate.upgrade(db, "0008")
+    insert = ("INSERT INTO account (username, username_key, email, password_hash, password_changed_at, created_at, "
+              "identity_verified, email_fallback_enabled{col}) VALUES ('{n}', '{n}', '{n}@example.com', 'h', "
+              "'2026-01-01 00:00:00', '2026-01-01 00:00:00', false, true{val})")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(insert.format(n="old", col="", val=""))
+    migrate.upgrade(db, "0009")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(insert.format(n="new", col=", email_verified", val=", false"))
+        rows = dict(conn.exec_driver_sql("SELECT username, email_verified FROM account").all())
+    assert rows == {"old": True, "new": False}
+    cfg = migrate._config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    assert "email_verification" not in sa.inspect(db.engine).get_table_names()
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM account").scalar() == 2
+    db.dispose()
+
+
 def test_the_head_constant_is_alembics_head():
     """ensure_current trusts migrate.HEAD to skip Alembic at start-up: it must be the real head."""
     assert migrate.HEAD == migrate.head_revision()

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 #: The options every command takes (``parser._common``), by their namespace key.
 COMMON_OPTIONS = {"db": "--db", "data_dir": "--data-dir", "policy": "--policy", "issuer": "--issuer",
                   "step_up_minutes": "--step-up-minutes", "smtp": "--smtp", "smtp_starttls": "--smtp-starttls",
-                  "smtp_user": "--smtp-user"}
+                  "smtp_user": "--smtp-user", "signup": "--signup"}
 
 
 def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides):
@@ -22,7 +22,10 @@ def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides)
 
     values = {k: getattr(args, k, None) for k in COMMON_OPTIONS}
     values.update(overrides)
-    return config.resolve(demo=demo, source=config.detect_source(), **values)
+    source = config.detect_source()
+    # A console reached over SSH (sshd's ForceCommand) is open to whoever reaches the host: no sign-up by default.
+    values.setdefault("signup_default", "closed" if source.startswith("ssh ") and not demo else "open")
+    return config.resolve(demo=demo, source=source, **values)
 
 
 @contextmanager
@@ -93,7 +96,7 @@ def read_new_password(args: argparse.Namespace) -> str:
 
 def console_args(args: argparse.Namespace) -> list[str]:
     """The options a server passes on to each console it starts."""
-    return given_options(args, ("db", "data_dir", "policy", "issuer"))
+    return given_options(args, ("db", "data_dir", "policy", "issuer", "signup"))
 
 
 def log_to_stderr() -> None:

@@ -102,7 +102,19 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
     return config, throwaway
 
 
+def _check_open_screen(config, name: str | None) -> None:
+    """--open names a screen this console has (create-account needs sign-up open)."""
+    from secconsole.tui.routes import ROUTES
+
+    if name and not ROUTES[name].offered(config):
+        from secconsole.errors import ValidationError
+
+        why = "sign-up is closed (--signup closed)" if ROUTES[name].signup else "it exists only in demo mode"
+        raise ValidationError(f"--open {name}: this console has no such screen: {why}.")
+
+
 def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
+    _check_open_screen(config, open_screen)
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh -T` to an sshd whose ForceCommand is the console: say so instead of hanging
         from secconsole.errors import ValidationError

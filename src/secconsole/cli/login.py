@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             ref = services.signin.note_out_of_ways(account.id, source=source)
             say(f"nothing left: contact support and quote {ref}")
             return EXIT_SUPPORT
-        spec = _chosen_way(args, challenge)
+        spec = _chosen_way(args, challenge, account)
         say(f"second step: {spec.kind}")
         step = _check_way(spec, args, answer, services, account, source)
         if step is None:
@@ -82,7 +82,7 @@ def _ask(prompt: str, what: str) -> str:
     return typed
 
 
-def _chosen_way(args: argparse.Namespace, challenge):
+def _chosen_way(args: argparse.Namespace, challenge, account):
     from secconsole.core.methods import Role, registry
     from secconsole.errors import ValidationError
 
@@ -90,6 +90,9 @@ def _chosen_way(args: argparse.Namespace, challenge):
     spec = registry.get(args.method) if args.method else challenge.first()
     if spec.kind in kinds:
         return spec
+    if spec.capabilities.to_email and not account.email_verified:
+        raise ValidationError(f"{spec.kind}: the account's email address is not verified yet, so no code is emailed "
+                              f"to it. Ways now: {', '.join(kinds)}.")
     if spec.role is not Role.LAST_RESORT or spec.kind not in {s.kind for s in challenge.offered}:
         raise ValidationError(f"{spec.kind}: not on for this sign-in. Ways now: {', '.join(kinds)}.")
     before = [s.kind for s in challenge.ways() if s.role in (Role.METHOD, Role.BACKUP)]

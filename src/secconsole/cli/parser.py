@@ -10,7 +10,7 @@ import argparse
 
 from secconsole import __version__
 from secconsole.cli import EXIT_USAGE
-from secconsole.config import MINUTES_MAX, parse_minutes
+from secconsole.config import MINUTES_MAX, SIGNUP_CHOICES, parse_minutes
 from secconsole.core.methods import Role, registry
 from secconsole.tui.routes import ROUTES
 
@@ -32,6 +32,9 @@ def _common() -> argparse.ArgumentParser:
                         help="folder for the default database, key file and log (env SECCONSOLE_DATA_DIR)")
     common.add_argument("--policy", choices=("classic", "nist"), default=s,
                         help="policy profile (env SECCONSOLE_POLICY; default classic)")
+    common.add_argument("--signup", choices=SIGNUP_CHOICES, default=s,
+                        help="whether the sign-in screen lets anyone create an account (env SECCONSOLE_SIGNUP; "
+                        "default open, closed for serve-ssh without --demo)")
     common.add_argument("--issuer", metavar="NAME", default=s,
                         help="name shown in authenticator apps (env SECCONSOLE_ISSUER; default SecConsole)")
     common.add_argument("--smtp", metavar="HOST:PORT", default=s,

@@ -21,10 +21,13 @@ def serve_ssh(args: argparse.Namespace) -> int:
     from secconsole.errors import ValidationError
     from secconsole.ssh.server import ConsoleServer, SshSettings
 
-    config = resolve_config(args)
+    # Anyone who can reach the port gets a sign-in screen: sign-up is closed unless asked for (or demo).
+    config = resolve_config(args, signup_default="open" if args.demo else "closed")
     if args.demo:
         check_demo_target(args)
     forwarded = console_args(args)
+    if "--signup" not in forwarded:  # the default (or SECCONSOLE_SIGNUP) as this server resolved it
+        forwarded += ["--signup", config.signup]
     keys = Path(args.authorized_keys).expanduser() if args.authorized_keys else None
     if keys is not None and not keys.is_file():
         raise ValidationError(f"The authorized keys file {keys} does not exist.")

@@ -62,6 +62,7 @@ def view_of(session: Session, account: Account, clock: Clock, profile: PolicyPro
         preferred_method=account.preferred_method,
         recovery_codes_left=next((s.detail.get("left", 0) for s in states if s.kind == "recovery"), 0),
         locked_ways=_locked_ways(session, account.id, now, profile),
+        email_verified=account.email_verified,
     )
 
 
@@ -100,7 +101,10 @@ class AccountService(AccountJob):
         source: str,
         identity_verified: bool = False,
         email_fallback_enabled: bool = True,
+        email_verified: bool = True,
     ) -> AccountView:
+        """An account as an operator (``user add``) or the demo makes it: its email address counts
+        as verified. Sign-up goes through ``core.signup.SignUp.create``, which passes False."""
         name = validate_username(username)
         address = validate_email(email)
         verdict = check_password(password, self.profile, username=name, email=address)
@@ -121,12 +125,13 @@ class AccountService(AccountJob):
                     created_at=now,
                     identity_verified=identity_verified,
                     email_fallback_enabled=email_fallback_enabled,
+                    email_verified=email_verified,
                 )
                 session.add(account)
                 session.flush()
                 audit.record(
                     session, at=now, kind=audit.ACCOUNT_CREATED, source=source,
-                    account_id=account.id, username=name,
+                    account_id=account.id, username=name, **({} if email_verified else {"by": "sign-up"}),
                 )
                 return self.view(session, account)
         except sa.exc.IntegrityError:

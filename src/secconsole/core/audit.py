@@ -38,6 +38,9 @@ IDENTITY_RECORDED = "identity.recorded"
 TWO_STEP_RESET = "two_step.reset"
 SOURCE_UNLOCKED = "source.unlocked"
 SOURCE_LOCKED = "source.locked"
+EMAIL_VERIFICATION_SENT = "email.verification_sent"
+EMAIL_VERIFICATION_FAILED = "email.verification_failed"
+EMAIL_VERIFIED = "email.verified"
 
 #: What each kind means to a person reading the activity list.
 DESCRIPTIONS = {
@@ -68,6 +71,9 @@ DESCRIPTIONS = {
     TWO_STEP_RESET: "Two-step verification reset by support",
     SOURCE_UNLOCKED: "Failed sign-ins from a connection cleared by support",
     SOURCE_LOCKED: "A connection locked after too many failed sign-ins",
+    EMAIL_VERIFICATION_SENT: "Email verification code sent",
+    EMAIL_VERIFICATION_FAILED: "Wrong email verification code",
+    EMAIL_VERIFIED: "Email address verified",
 }
 
 

@@ -28,11 +28,13 @@ class Challenge:
     @classmethod
     def for_account(cls, account, *, question_allowed: bool = True) -> Challenge:
         """``account`` is an ``AccountView``; ``question_allowed`` is the profile's
-        ``question_counts`` (under nist, ways that do not count there are left out)."""
+        ``question_counts`` (under nist, ways that do not count there are left out). A way that
+        emails its code is left out while the account's address is unverified."""
         has = {m.kind for m in account.methods if m.enabled}
         specs = [
             s for s in registry.all_ways()
             if s.kind in has and s.available and (question_allowed or s.capabilities.counts_under_nist)
+            and (account.email_verified or not s.capabilities.to_email)
         ]
         offered = [s for role in _ORDER for s in
                    (registry.by_security([s for s in specs if s.role is role]) if role is Role.METHOD

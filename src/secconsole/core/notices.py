@@ -69,7 +69,7 @@ TEMPLATES: dict[str, NoticeTemplate] = {
 }
 
 #: Throttle counters that are not ways, in words (a way's counter is named by its registry line).
-_COUNTERS = {"signin": "password sign-in", "identity": "identity checks"}
+_COUNTERS = {"signin": "password sign-in", "identity": "identity checks", "verify_email": "email verification"}
 
 
 class Notices:

@@ -47,6 +47,8 @@ class AccountView:
     recovery_codes_left: int = 0
     #: Counters of the account's ways (and identity details) that are locked (e.g. ``["totp"]``).
     locked_ways: list[str] = field(default_factory=list)
+    #: The owner proved the email address (``core.signup``); no code is emailed to it until then.
+    email_verified: bool = True
 
     @property
     def second_steps(self) -> list[str]:
@@ -61,6 +63,15 @@ class AccountView:
 
     def method(self, kind: str) -> MethodState:
         return next((m for m in self.methods if m.kind == kind), MethodState(kind))
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """A code emailed to the account: where it went (masked) and in how many seconds another may
+    be asked for."""
+
+    to: str
+    resend_after: int
 
 
 class SignInOutcome(enum.Enum):

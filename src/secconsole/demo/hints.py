@@ -25,18 +25,33 @@ def _totp(services: Services, account_id: int) -> str:
     return f"the app would show {code[:half]} {code[half:]} · {left} s left"
 
 
-def _outbox(services: Services, account_id: int) -> str:
+def _outbox_code(services: Services, account_id: int, subject: str) -> str:
+    """The code line of the newest message with this subject among the account's last few."""
     from secconsole.core.delivery import recent_outbox
 
     for message in recent_outbox(services.db, services.box, account_id=account_id, limit=5):
+        if message.subject != subject:
+            continue
         for line in message.body.splitlines():
             if "code is" in line:
                 return f"outbox: {line.strip()}"
+        break
     return ""
+
+
+def _outbox(services: Services, account_id: int) -> str:
+    return _outbox_code(services, account_id, "Your SecConsole sign-in code")
+
+
+def _verification(services: Services, account_id: int) -> str:
+    return _outbox_code(services, account_id, "Verify your SecConsole email address")
 
 
 #: kind -> (services, account_id) -> one line ("" for nothing to show).
 HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _outbox}
+#: Hints for any account, seeded or not: only the signed-in owner sees them, and they prove nothing
+#: but an address (the code that verifies the email address of an account made in the demo).
+OWN_HINTS: dict[str, Callable[[Services, int], str]] = {"verify_email": _verification}
 
 
 def hint(services: Services, kind: str, account_id: int) -> str:
@@ -44,6 +59,8 @@ def hint(services: Services, kind: str, account_id: int) -> str:
     is not one of the seeded ones (someone may have created their own in the demo)."""
     if not services.config.demo:
         raise RuntimeError("demo hints outside demo mode")
+    if kind in OWN_HINTS:
+        return OWN_HINTS[kind](services, account_id)
     show = HINTS.get(kind)
     if show is None or not is_demo_name(services.accounts.get_by_id(account_id).username):
         return ""

@@ -30,6 +30,9 @@ class Account(SQLModel, table=True):
     #: Keyed hash of the legal name and date of birth on file (never the values themselves).
     identity_record: str | None = Field(default=None, max_length=64)
     email_fallback_enabled: bool = Field(default=True)
+    #: The owner proved the address with a code sent there (``core.signup``); until then no code
+    #: is emailed to it. Operators' accounts, demo accounts and those from before 0009 are verified.
+    email_verified: bool = Field(default=False)
     security_question: str | None = Field(default=None, max_length=200)
     security_answer_hash: str | None = Field(default=None, max_length=255)
     #: The method that last passed a challenge; the challenge starts there.
@@ -149,6 +152,20 @@ class EmailCode(SQLModel, table=True):
     __tablename__ = "email_code"
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class EmailVerification(SQLModel, table=True):
+    """A code that proves an account's email address: its keyed hash, the address it was sent to,
+    used once (a conditional update)."""
+
+    __tablename__ = "email_verification"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    email: str = Field(max_length=254)
     code_hash: str = Field(max_length=64)
     created_at: datetime = _utc()
     expires_at: datetime = _utc()

@@ -213,7 +213,7 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.routes import ROUTES
 
         route = ROUTES[name]
-        if route.screen is None or (route.demo_only and not self.config.demo):
+        if route.screen is None or not route.offered(self.config):
             return
         if not route.needs_account:
             self.push_screen(route.load()())
@@ -270,8 +270,7 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.routes import ROUTES
 
         for route in ROUTES.values():
-            if route.command and route.needs_account == (self.account is not None) and (
-                    self.config.demo or not route.demo_only):
+            if route.command and route.needs_account == (self.account is not None) and route.offered(self.config):
                 yield SystemCommand(route.command, route.summary[:1].upper() + route.summary[1:],
                                     lambda name=route.name: self.open_route(name))
         if self.account is not None:

@@ -21,6 +21,12 @@ class Route:
     demo_only: bool = False
     #: Its entry in the command palette (None: not listed there).
     command: str | None = None
+    #: Exists only while sign-up is open (``--signup``).
+    signup: bool = False
+
+    def offered(self, config) -> bool:
+        """Whether this console has the screen at all (demo mode, sign-up)."""
+        return (config.demo or not self.demo_only) and (config.signup_open or not self.signup)
 
     def load(self) -> type:
         module, _, name = self.screen.partition(":")
@@ -33,7 +39,7 @@ ROUTES = {
     for r in (
         Route("signin", "the sign-in screen, the default", False),
         Route("create-account", "create a new account", False, f"{_S}.create_account:CreateAccountScreen",
-              command="Create account"),
+              command="Create account", signup=True),
         Route("home", "the account home screen", True, f"{_S}.home:HomeScreen"),
         Route("change-password", "change the password", True, f"{_S}.change_password:ChangePasswordScreen",
               command="Change password"),

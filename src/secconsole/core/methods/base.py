@@ -81,6 +81,8 @@ class Capabilities:
     counts_under_nist: bool = True
     #: Needs a verified identity or a billing method first (the source text's rule for SMS).
     needs_identity_or_billing: bool = False
+    #: Sends its code to the account's email address: offered only once the address is verified.
+    to_email: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ RESEND_SECONDS = 60
 EMAIL_CODE_SENT = "email_code.sent"
 EMAIL_CODE_FAILED = "email_code.failed"
 EMAIL_CODE_USED = "email_code.used"
+UNVERIFIED = "This account's email address is not verified yet, so no code is emailed to it."
 
 
 def mask(email: str) -> str:
@@ -60,6 +61,8 @@ class EmailFallback:
             account = require_account(session, account_id)
             if not account.email_fallback_enabled:
                 raise ValidationError("Email codes are switched off for this account.")
+            if not account.email_verified:
+                raise ValidationError(UNVERIFIED)
             last = session.exec(
                 select(EmailCode).where(EmailCode.account_id == account_id).order_by(EmailCode.id.desc())
             ).first()

@@ -59,7 +59,7 @@ WAYS: tuple[WaySpec, ...] = (
     WaySpec(
         "email", "Email code", "Get a code by email", "the email code", Role.LAST_RESORT,
         f"{_PKG}.email:EmailFallback",
-        Capabilities(setup=Setup.NONE, start=Start.SEND_CODE),
+        Capabilities(setup=Setup.NONE, start=Start.SEND_CODE, to_email=True),
         lead="Every other way was used up, so we can email you a code as a last resort.",
         failures="email codes",
         ask="Enter the $digits-digit email code we sent you.", entry="An email code",
@@ -72,7 +72,7 @@ WAYS: tuple[WaySpec, ...] = (
 SECURITY = ("push", "totp", "sms")
 
 #: Throttled counters that are not ways (identity details on Payments), with what they are called.
-OTHER_THROTTLES = {"identity": "Identity verification"}
+OTHER_THROTTLES = {"identity": "Identity verification", "verify_email": "Email address verification"}
 
 _extra: dict[str, WaySpec] = {}
 _loaded: dict[str, type] = {}

@@ -1,4 +1,5 @@
-"""Create an account: username, email, password twice, with the live checklist beside them."""
+"""Create an account (sign-up, when ``--signup open``): username, email, password twice, with the
+live checklist beside them; then "Verify your email"."""
 
 from __future__ import annotations
 
@@ -46,11 +47,14 @@ class CreateAccountScreen(FormScreen):
             self.show_error("The two passwords do not match.", "confirm")
             return
         account = await self.attempt(
-            lambda s: s.accounts.create, self.value("username"), self.value("email"), self.value("password"),
+            lambda s: s.signup.create, self.value("username"), self.value("email"), self.value("password"),
             fallback="username",
         )
         if account is None:
             return
+        from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
         self.app.pop_screen()
         self.app.notify(f"Welcome, {account.username}. Your account is ready.", markup=False)
         self.app.signed_in(account)
+        self.app.push_screen(VerifyEmailScreen(account))

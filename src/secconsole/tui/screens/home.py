@@ -28,6 +28,7 @@ class HomeScreen(AccountScreen):
         Binding("p", "payments", "Payments", id="home.payments"),
         Binding("c", "change_password", "Change password", id="home.change_password"),
         Binding("o", "sign_out", "Sign out", id="home.sign_out"),
+        Binding("v", "verify_email", "Verify email", id="home.verify_email", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -36,13 +37,7 @@ class HomeScreen(AccountScreen):
             yield Static(id="home-greeting")
             yield Static(id="home-reminder", classes="banner")
             yield Static(id="home-summary", classes="card")
-            yield OptionList(
-                Option("Settings › Password and Security", id="settings"),
-                Option("Payments", id="payments"),
-                Option("Change password", id="change_password"),
-                Option("Sign out", id="sign_out"),
-                id="home-menu",
-            )
+            yield OptionList(*_menu(self.account), id="home-menu")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,9 +64,21 @@ class HomeScreen(AccountScreen):
             ("Billing methods", ", ".join(f"{b.brand} ending in {b.last4}" for b in a.billing_methods) or "None"),
             ("Password changed", f"{_when(a.password_changed_at)} ({days_ago(a.password_age_days)})"),
             ("Email fallback", "On" if a.email_fallback_enabled else "Off"),
+            ("Email address", "Verified" if a.email_verified else "Not verified: press v to verify it"),
         ]
         lines = [template("[$text-muted]$label[/]  $value", label=f"{k:<22}", value=v) for k, v in rows]
         self.query_one("#home-summary", Static).update(Content("\n").join(lines))
+        menu = self.query_one("#home-menu", OptionList)
+        options = _menu(a)
+        if [o.id for o in menu.options] != [o.id for o in options]:  # the address was verified meanwhile
+            menu.clear_options()
+            menu.add_options(options)
+            menu.highlighted = 0
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """v (verify the email address) only while it is unverified."""
+        return action != "verify_email" or not self.account.email_verified
 
     @on(OptionList.OptionSelected, "#home-menu")
     async def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -88,8 +95,24 @@ class HomeScreen(AccountScreen):
 
         self.app.push_screen(ChangePasswordScreen(self.account))
 
+    def action_verify_email(self) -> None:
+        from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
+        self.app.push_screen(VerifyEmailScreen(self.account))
+
     async def action_sign_out(self) -> None:
         await self.app.sign_out()
+
+
+def _menu(account: AccountView) -> list[Option]:
+    verify = [] if account.email_verified else [Option("Verify email address", id="verify_email")]
+    return [
+        *verify,
+        Option("Settings › Password and Security", id="settings"),
+        Option("Payments", id="payments"),
+        Option("Change password", id="change_password"),
+        Option("Sign out", id="sign_out"),
+    ]
 
 
 def _when(moment: datetime) -> str:

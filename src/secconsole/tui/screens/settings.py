@@ -27,6 +27,7 @@ from secconsole.tui.widgets.topbar import TopBar
 
 FALLBACK_HELP = "Used only after every other way to confirm it's you has failed."
 ACTIVITY_ROWS = 8
+UNVERIFIED = "Your email address is not verified yet: no code is emailed to it until it is"
 
 
 class SettingsScreen(SectionsScreen):
@@ -53,6 +54,8 @@ class SettingsScreen(SectionsScreen):
                 yield ActionButton("Make recovery codes", id="recovery")
             yield _row("Email fallback", "email-detail", Switch(id="switch-email", animate=False))
             yield Static(FALLBACK_HELP, classes="setting-help", markup=False)
+            with Horizontal(classes="row-buttons", id="verify-email-buttons"):
+                yield ActionButton("Verify email address", id="verify-email")
             yield Static("Password", classes="section")
             yield _row("Last changed", "password-detail")
             yield Static(id="password-reminder", classes="banner")
@@ -88,9 +91,11 @@ class SettingsScreen(SectionsScreen):
         with email.prevent(Switch.Changed):
             email.value = account.email_fallback_enabled
         self.query_one("#email-detail", Static).update(
-            "On: send a code to my email as a last resort" if account.email_fallback_enabled
+            UNVERIFIED if not account.email_verified
+            else "On: send a code to my email as a last resort" if account.email_fallback_enabled
             else "Off: support is the last resort"
         )
+        self.query_one("#verify-email-buttons").display = not account.email_verified
         self.query_one("#password-detail", Static).update(
             template("$when, $ago", when=f"{account.password_changed_at:%Y-%m-%d}", ago=days_ago(account.password_age_days))
         )
@@ -240,6 +245,12 @@ class SettingsScreen(SectionsScreen):
             return
         await self.app.push_screen_wait(RecoveryCodesDialog(codes))
         await self.reread()
+
+    @on(ActionButton.Pressed, "#verify-email")
+    def _verify_email(self) -> None:
+        from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
+        self.app.push_screen(VerifyEmailScreen(self.account))
 
     @on(ActionButton.Pressed, "#change-password")
     def action_change_password(self) -> None:

@@ -20,6 +20,7 @@ from secconsole.tui.widgets.topbar import TopBar
 
 
 _KEYS = "Enter sign in · Tab next field · ^N create account · ^P commands · ^Q quit"
+_KEYS_CLOSED = "Enter sign in · Tab next field · ^P commands · ^Q quit"
 
 
 class SignInScreen(Screen[None]):
@@ -32,7 +33,7 @@ class SignInScreen(Screen[None]):
         demo = self.app.config.demo
         yield TopBar("Sign in", demo=demo)
         # A fixed line instead of Footer: the first paint is what every session waits for.
-        yield Static(_KEYS, id="signin-keys", markup=False)
+        yield Static(_KEYS if self.app.config.signup_open else _KEYS_CLOSED, id="signin-keys", markup=False)
         card = self._card()
         if demo:
             with Horizontal(id="signin-body"):
@@ -46,15 +47,14 @@ class SignInScreen(Screen[None]):
         username.border_title = "Username"
         password = TextField(id="password", password=True, max_length=256)
         password.border_title = "Password"
+        buttons = [ActionButton("Sign in", id="signin", primary=True)]
+        if self.app.config.signup_open:  # closed: no way to sign up on this screen at all
+            buttons.append(ActionButton("Create account", id="create"))
         return Vertical(
             Static("Sign in to your account", classes="card-title"),
             username,
             password,
-            Horizontal(
-                ActionButton("Sign in", id="signin", primary=True),
-                ActionButton("Create account", id="create"),
-                classes="buttons",
-            ),
+            Horizontal(*buttons, classes="buttons"),
             id="signin-card",
             classes="card",
         )
@@ -119,11 +119,13 @@ class SignInScreen(Screen[None]):
             return
         self.app.signed_in(result.account)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """^N exists only while sign-up is open."""
+        return self.app.config.signup_open or action != "create_account"
+
     @on(ActionButton.Pressed, "#create")
     def action_create_account(self) -> None:
-        from secconsole.tui.screens.create_account import CreateAccountScreen
-
-        self.app.push_screen(CreateAccountScreen())
+        self.app.open_route("create-account")
 
     def _error(self, message: str, focus: str) -> None:
         errors = self.query("#signin-error")
