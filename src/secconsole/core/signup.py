@@ -22,7 +22,7 @@ from secconsole.core.clock import Clock
 from secconsole.core.crypto import SecretBox
 from secconsole.core.delivery import Message, Sender
 from secconsole.core.lookup import require_account
-from secconsole.core.methods.base import Reason, StepResult
+from secconsole.core.methods.base import Reason, Role, StepResult, WaySpec
 from secconsole.core.methods.email import mask
 from secconsole.core.policy import PolicyProfile
 from secconsole.core.totp import clean_code
@@ -36,6 +36,10 @@ RESEND_SECONDS = 60
 #: The throttle counter of verification codes (``registry.OTHER_THROTTLES``).
 COUNTER = "verify_email"
 SIGNUP_CLOSED = "Sign-up is closed on this console: ask the operator for an account."
+#: Not a way to confirm it's you (not in the registry): only what its code's messages call it.
+CODE_WORDS = WaySpec(COUNTER, "Verification code", "", "the verification code", Role.LAST_RESORT, None,
+                     ask="Enter the $digits-digit code we emailed to verify your address.",
+                     entry="A verification code")
 
 
 class SignUp:
@@ -103,7 +107,7 @@ class SignUp:
         claimed by a conditional update, which marks the address verified in the same transaction."""
         if not code_text.strip():
             raise ValidationError("Enter the 6-digit code we emailed you.", field="code")
-        code = clean_code(code_text, 6)
+        code = clean_code(code_text, 6, CODE_WORDS)
         now = self.clock.now()
         counter = throttle.Counter(throttle.way_key(COUNTER, account_id), self.profile.lockout)
         with self.db.transaction() as session:
