@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Switch
 
-from secconsole.core.views import AccountView
+from secconsole.core.views import AccountView, Backups
 from secconsole.errors import SecConsoleError
 from secconsole.core.methods import registry
 from secconsole.core.methods.base import WaySpec
@@ -138,8 +138,6 @@ class SettingsScreen(SectionsScreen):
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:
         spec = row.spec
-        second_steps = {s.kind for s in registry.methods()}
-        others = [m for m in self.account.methods if m.enabled and m.kind != spec.kind and m.kind in second_steps]
         first = await self.app.push_screen_wait(
             ConfirmDialog(
                 f"Turn off {spec.label}?",
@@ -149,13 +147,10 @@ class SettingsScreen(SectionsScreen):
         )
         if not first:
             return self._restore(row)
-        warning = "" if others else (
-            " It is your last second step: your account will be protected by your password alone."
-        )
         second = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Are you sure?",
-                f"{spec.label} and its secret will be deleted now.{warning}",
+                f"{spec.label} and its secret will be deleted now. {self.backups().turning_off(spec.kind)}",
                 confirm="Yes, delete and disable",
             )
         )
@@ -170,6 +165,11 @@ class SettingsScreen(SectionsScreen):
         else:
             self.notify(f"{spec.label} was deleted and turned off.", markup=False)
         await self.reread()
+
+    def backups(self, account: AccountView | None = None) -> Backups:
+        """What the account has to fall back on, as the core counts it (the warnings' wording)."""
+        counts = get_profile(self.app.config.policy).question_counts
+        return Backups.of(account or self.account, question_counts=counts)
 
     def _restore_row(self, row: MethodRow) -> None:
         row.show(self.account.method(row.kind), _method_detail(self.account, row.spec))
@@ -189,7 +189,7 @@ class SettingsScreen(SectionsScreen):
             await self.reread()
             return
         self.app.session.update(account)  # newer than any read still on its way
-        self.notify("Email fallback is on." if enabled else "Email fallback is off: support is the last resort.")
+        self.notify("Email fallback is on." if enabled else self.backups(account).fallback_off(), markup=False)
 
     # -- backups and password -------------------------------------------------------------
 
@@ -205,7 +205,7 @@ class SettingsScreen(SectionsScreen):
         sure = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Remove your security question?",
-                "Without it, the email code (or support) is the only backup when your other steps fail.",
+                self.backups().removing_question(),
                 confirm="Remove",
             )
         )
@@ -227,7 +227,7 @@ class SettingsScreen(SectionsScreen):
 
         if self.account.recovery_codes_left:
             sure = await self.app.push_screen_wait(ConfirmDialog(
-                "Make new recovery codes?", "Your current codes stop working as soon as the new ones exist.",
+                "Make new recovery codes?", self.backups().replacing_codes(),
                 confirm="Make new codes",
             ))
             if not sure:
