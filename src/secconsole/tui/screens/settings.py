@@ -22,7 +22,7 @@ from secconsole.tui.screens.base import SectionsScreen
 from secconsole.core.wording import days_ago
 from secconsole.tui.text import plain, template
 from secconsole.tui.widgets.action_button import ActionButton
-from secconsole.tui.widgets.method_row import MethodRow
+from secconsole.tui.widgets.method_row import MethodRow, focus_marker
 from secconsole.tui.widgets.topbar import TopBar
 
 FALLBACK_HELP = "Used only after every other way to confirm it's you has failed."
@@ -39,38 +39,44 @@ class SettingsScreen(SectionsScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar("Password and Security", username=self.account.username, demo=self.app.config.demo)
-        with VerticalScroll(id="settings-body"):
+        with ControlList(id="settings-body"):
             yield Static("Two-step verification", classes="section")
             for spec in registry.methods():
                 yield MethodRow(spec)
             yield Static("Backups", classes="section")
             yield _row("Security question", "question-detail")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Set question", id="question")
-                yield ActionButton("Remove question", id="remove-question")
+                yield _slot(ActionButton("Set question", id="question"))
+                yield _slot(ActionButton("Remove question", id="remove-question"))
             yield _row("Recovery codes", "recovery-detail")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Make recovery codes", id="recovery")
+                yield _slot(ActionButton("Make recovery codes", id="recovery"))
             yield _row("Email fallback", "email-detail", Switch(id="switch-email", animate=False))
             yield Static(FALLBACK_HELP, classes="setting-help", markup=False)
             yield Static("Password", classes="section")
             yield _row("Last changed", "password-detail")
             yield Static(id="password-reminder", classes="banner")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Change password", id="change-password")
+                yield _slot(ActionButton("Change password", id="change-password"))
             yield Static("Recent security activity", classes="section")
             yield Static(id="activity")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Switch).focus()
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        """The first control that can take the focus (a method that cannot be turned on cannot)."""
+        if self.focused is None and self.focus_chain:
+            self.focus_chain[0].focus()
 
     # -- rendering ------------------------------------------------------------------------
 
     def show_account(self, account: AccountView) -> None:
         self.load_activity()
         for row in self.query(MethodRow):
-            row.show(account.method(row.kind), _method_detail(account, row.spec))
+            row.show(account.method(row.kind), _method_detail(account, row.spec),
+                     can_turn_on=row.spec.unavailable_reason(account) is None)
         question = account.security_question
         counts = get_profile(self.app.config.policy).question_counts
         detail = plain(question) if question else Content.from_markup("[$text-muted]Not set[/]")
@@ -172,7 +178,8 @@ class SettingsScreen(SectionsScreen):
         return Backups.of(account or self.account, question_counts=counts)
 
     def _restore_row(self, row: MethodRow) -> None:
-        row.show(self.account.method(row.kind), _method_detail(self.account, row.spec))
+        row.show(self.account.method(row.kind), _method_detail(self.account, row.spec),
+                 can_turn_on=row.spec.unavailable_reason(self.account) is None)
 
     def _restore(self, row: MethodRow) -> None:
         self._restore_row(row)
@@ -265,9 +272,39 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+class ControlList(VerticalScroll, can_focus=False):
+    """The page's body. Up and down move the focus between its controls in order (each scrolled
+    into view) instead of scrolling; past the last one down shows the rest of the page, before the
+    first one up shows its top. Page keys and the mouse still scroll."""
+
+    BINDINGS = [
+        Binding("down", "step(1)", "Next", show=False, id="settings.next_control"),
+        Binding("up", "step(-1)", "Previous", show=False, id="settings.previous_control"),
+    ]
+
+    def action_step(self, delta: int) -> None:
+        controls = [w for w in self.screen.focus_chain if self in w.ancestors]
+        if not controls:
+            return
+        focused = self.screen.focused
+        index = controls.index(focused) + delta if focused in controls else 0
+        if index < 0:
+            self.scroll_home(animate=False)
+        elif index >= len(controls):
+            self.scroll_end(animate=False)
+        else:
+            controls[index].focus()
+
+
+def _slot(button: ActionButton) -> Horizontal:
+    """A button with the focus marker before it."""
+    return Horizontal(focus_marker(), button, classes="button-slot")
+
+
 def _row(name: str, detail_id: str, control: Widget | None = None) -> Horizontal:
-    """One setting: its control (or the space for one), its name and its detail."""
+    """One setting: the focus marker, its control (or the space for one), its name and its detail."""
     return Horizontal(
+        focus_marker(),
         control or Static(classes="setting-control"),
         Static(name, classes="setting-name", markup=False),
         Static(id=detail_id, classes="setting-detail"),
