@@ -66,6 +66,18 @@ async def test_down_and_up_move_the_focus_through_the_controls_in_order(svc, siz
         assert isinstance(app.screen, SettingsScreen)
 
 
+async def test_arrow_keys_in_a_burst_each_move_one_control(svc):
+    """A held arrow key sends keys faster than the screen refreshes."""
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, "settings", "alice", STRONG)
+        body = app.screen.query_one("#settings-body")
+        for _ in range(3):
+            body.action_step(1)
+        await pilot.pause()
+        assert app.focused.id == ORDER[3]
+
+
 @pytest.mark.parametrize("theme", THEMES)
 async def test_the_focused_row_is_marked_and_reversed_not_only_tinted(svc, theme):
     app = make_app(svc)

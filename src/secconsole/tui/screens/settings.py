@@ -293,7 +293,9 @@ class ControlList(VerticalScroll, can_focus=False):
         elif index >= len(controls):
             self.scroll_end(animate=False)
         else:
-            controls[index].focus()
+            # Now, not after the refresh as focus() does: keys arriving in a burst (a held arrow
+            # key) each step on from the one before.
+            self.screen.set_focus(controls[index])
 
 
 def _slot(button: ActionButton) -> Horizontal:
