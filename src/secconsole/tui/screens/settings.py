@@ -139,7 +139,14 @@ class SettingsScreen(SectionsScreen):
         if reason:
             self.notify(reason, title=row.spec.label, severity="warning", markup=False)
             return
-        self.app.push_screen(wizard(self.account))
+        first = not self.account.has_second_step
+        self.app.push_screen(wizard(self.account), callback=lambda on: self._enrolled(bool(on), first))
+
+    def _enrolled(self, on: bool, first: bool) -> None:
+        """Back from a method's wizard: the first second step on is when to offer recovery codes
+        (unless the account already has some)."""
+        if on and first and not self.account.recovery_codes_left:
+            self._offer_codes()
 
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:
@@ -230,8 +237,6 @@ class SettingsScreen(SectionsScreen):
     @on(ActionButton.Pressed, "#recovery")
     @work(group="confirm", exclusive=True)
     async def _recovery(self) -> None:
-        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog
-
         if self.account.recovery_codes_left:
             sure = await self.app.push_screen_wait(ConfirmDialog(
                 "Make new recovery codes?", self.backups().replacing_codes(),
@@ -239,14 +244,36 @@ class SettingsScreen(SectionsScreen):
             ))
             if not sure:
                 return
+        await self._make_codes()
+
+    async def _make_codes(self) -> None:
+        """Make new codes and show them once (in a local console they can also go to a file)."""
+        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog, is_local
+
+        config = self.app.config
         try:
             services = await self.app.services()
-            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=self.app.config.source)
+            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=config.source)
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        await self.app.push_screen_wait(RecoveryCodesDialog(codes))
+        await self.app.push_screen_wait(RecoveryCodesDialog(
+            codes, username=self.account.username, issuer=config.issuer, made=services.clock.now(),
+            can_save=is_local(config.source),
+        ))
         await self.reread()
+
+    @work(group="confirm", exclusive=True)
+    async def _offer_codes(self) -> None:
+        """Right after the first second step is on: codes for when the phone is away (skippable)."""
+        want = await self.app.push_screen_wait(ConfirmDialog(
+            "Make recovery codes now?",
+            "Your account now asks for a second step. Recovery codes let you in when your phone is "
+            "away: ten codes, each working once, shown only this once.",
+            confirm="Make recovery codes", cancel="Not now",
+        ))
+        if want:
+            await self._make_codes()
 
     @on(ActionButton.Pressed, "#change-password")
     def action_change_password(self) -> None:
