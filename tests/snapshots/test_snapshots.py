@@ -174,6 +174,22 @@ def test_settings(snap_compare, svc):
     assert snap_compare(make_app(svc), run_before=_settings, terminal_size=SIZE)
 
 
+def test_settings_light_theme(snap_compare, svc):
+    """Every switch visible (the app prompt's and text messages', which cannot be turned on, too)."""
+    _enroll_totp(svc)
+    assert snap_compare(make_app(svc), run_before=_settings, press=["ctrl+t"], terminal_size=SIZE)
+
+
+def test_settings_focus_moved_down_to_a_button(snap_compare, svc):
+    _enroll_totp(svc)
+    assert snap_compare(make_app(svc), run_before=_settings, press=["down", "down"], terminal_size=SIZE)
+
+
+def test_settings_focus_moved_down_to_a_button_light_theme(snap_compare, svc):
+    _enroll_totp(svc)
+    assert snap_compare(make_app(svc), run_before=_settings, press=["ctrl+t", "down", "down"], terminal_size=SIZE)
+
+
 def test_settings_delete_dialog(snap_compare, svc):
     from secconsole.tui.dialogs.confirm import ConfirmDialog
 

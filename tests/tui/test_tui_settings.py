@@ -93,15 +93,18 @@ async def test_rows_show_each_method_and_its_state(svc):
         assert switch_value(app, "totp") and not switch_value(app, "push")
 
 
-async def test_turning_on_a_method_without_a_wizard_changes_nothing(svc):
+async def test_a_method_that_cannot_be_turned_on_has_a_disabled_switch_and_says_why(svc):
     app = make_app(svc)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_settings(pilot)
+        switch = app.screen.query_one("#switch-push")
+        assert switch.disabled
         await focus_switch(pilot, "push")
-        await pilot.press("enter")
+        assert app.focused is not switch  # up/down and Tab pass it by
+        await pilot.click("#switch-push")
         await pilot.pause()
-        assert not switch_value(app, "push")
-        assert any("Not available" in str(n.message) for n in app._notifications)
+        assert not switch_value(app, "push") and isinstance(app.screen, SettingsScreen)
+        assert "Not available" in text_of(app, "#row-push .setting-detail")
     assert not svc.accounts.get("alice").has_second_step
 
 

@@ -38,6 +38,15 @@ async def open_wizard(pilot):
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, EnrollTotpScreen))
 
 
+async def not_now(pilot):
+    """The first second step is on: Settings offers recovery codes; say "Not now"."""
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+
+
 def enrollments(svc):
     with svc.db.transaction() as session:
         return session.exec(select(MethodEnrollment)).all()
@@ -65,7 +74,7 @@ async def test_the_settings_switch_runs_the_wizard_and_a_code_turns_it_on(svc):
         code = code_at(pending.secret, svc.clock.now(), pending.params)
         await type_into(pilot, "#code", f"{code[:3]}-{code[3:]}")  # pasted with a dash
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await not_now(pilot)
         await wait_until(pilot, lambda: text_of(app, "#row-totp .setting-detail").startswith("On since"))
     assert svc.accounts.get("carol").method("totp").enabled
 
@@ -106,7 +115,7 @@ async def test_advanced_settings_make_an_eight_digit_sha256_code(svc):
         await pilot.press("enter")
         await type_into(pilot, "#code", code_at(pending.secret, svc.clock.now(), pending.params))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await not_now(pilot)
     assert svc.accounts.get("carol").method("totp").detail["digits"] == 8
 
 

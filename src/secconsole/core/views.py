@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from secconsole.core.methods.base import MethodState, Role
-from secconsole.core.wording import duration
+from secconsole.core.wording import duration, plural
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,97 @@ class CodeSent:
 
     to: str
     resend_after: int
+
+
+@dataclass(frozen=True)
+class Backups:
+    """What an account really has to confirm it's you with: the second steps on and, for when they
+    fail, the backups. Settings' warnings (removing the question, turning a method or the email
+    fallback off, replacing the recovery codes) are worded from it, so none of them guesses.
+
+    ``of`` counts an ``AccountView``; ``without`` gives what is left once one way is gone."""
+
+    #: How a sentence names each second step that is on ("the authenticator app"), registry order.
+    methods: tuple[str, ...] = ()
+    method_kinds: tuple[str, ...] = ()
+    recovery_codes_left: int = 0
+    #: Set, and asked at sign-in under this policy.
+    question: bool = False
+    email_fallback: bool = False
+
+    @classmethod
+    def of(cls, account: AccountView, *, question_counts: bool = True) -> Backups:
+        from secconsole.core.methods import registry
+
+        kinds = tuple(account.second_steps)
+        return cls(
+            methods=tuple(registry.get(k).name for k in kinds), method_kinds=kinds,
+            recovery_codes_left=account.recovery_codes_left,
+            question=bool(account.security_question) and question_counts,
+            email_fallback=account.email_fallback_enabled,
+        )
+
+    def without(self, kind: str) -> Backups:
+        """What is left once ``kind`` (a method's kind, ``question``, ``recovery`` or ``email``) is gone."""
+        from dataclasses import replace
+
+        if kind in self.method_kinds:
+            keep = [i for i, k in enumerate(self.method_kinds) if k != kind]
+            return replace(self, methods=tuple(self.methods[i] for i in keep),
+                           method_kinds=tuple(self.method_kinds[i] for i in keep))
+        return replace(self, question=self.question and kind != "question",
+                       recovery_codes_left=0 if kind == "recovery" else self.recovery_codes_left,
+                       email_fallback=self.email_fallback and kind != "email")
+
+    @property
+    def backups(self) -> list[str]:
+        """The backups in the order a challenge reaches them (recovery codes work at any point)."""
+        ways = []
+        if self.recovery_codes_left:
+            ways.append(f"{plural(self.recovery_codes_left, 'recovery code')} left")
+        if self.question:
+            ways.append("your security question")
+        if self.email_fallback:
+            ways.append("a code by email")
+        return ways
+
+    @property
+    def fallbacks(self) -> str:
+        """"2 recovery codes left, your security question, then support" (support is always there)."""
+        return ", ".join(self.backups) + ", then support" if self.backups else "only support"
+
+    def _when_steps_fail(self) -> str:
+        return f"when you cannot use {_joined(self.methods, 'or')}"
+
+    def removing_question(self) -> str:
+        left = self.without("question")
+        if not left.methods:
+            return "No second step is on, so the question is not asked when you sign in now."
+        return f"Without it, {left._when_steps_fail()}, you have {left.fallbacks}."
+
+    def turning_off(self, kind: str) -> str:
+        """The second confirmation's warning when the method ``kind`` is turned off."""
+        left = self.without(kind)
+        if not left.methods:
+            return "It is your last second step: your account will be protected by your password alone."
+        return f"You keep {_joined(left.methods, 'and')}. {left._when_steps_fail().capitalize()}, you have {left.fallbacks}."
+
+    def fallback_off(self) -> str:
+        left = self.without("email")
+        if not left.methods:
+            return "Email fallback is off (no second step is on, so it is not needed now)."
+        return f"Email fallback is off: {left._when_steps_fail()}, you have {left.fallbacks}."
+
+    def replacing_codes(self) -> str:
+        codes = plural(self.recovery_codes_left, "code")
+        verb = "stops" if self.recovery_codes_left == 1 else "stop"
+        return f"Your {codes} left {verb} working as soon as the new ones exist."
+
+
+def _joined(items: tuple[str, ...] | list[str], word: str) -> str:
+    """"a", "a and b", "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 class SignInOutcome(enum.Enum):

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, Select, Static
 
 from secconsole.core.views import AccountView
-from secconsole.core.methods.question import PRESET_QUESTIONS, QUESTION_MAX
+from secconsole.core.methods.question import PRESET_QUESTIONS, QUESTION_MAX, QUESTION_MIN
 from secconsole.tui.screens.form import FormScreen, field, form_buttons
 from secconsole.tui.text import plain
 from secconsole.tui.widgets.error_line import ErrorLine
@@ -16,6 +16,8 @@ from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.widgets.topbar import TopBar
 
 OWN = "own"
+#: Shown in the empty field the cursor moves to when "Write my own question" is chosen.
+OWN_PLACEHOLDER = "Type your question here"
 
 
 class SecurityQuestionScreen(FormScreen):
@@ -39,8 +41,9 @@ class SecurityQuestionScreen(FormScreen):
                 )
                 yield Label("Question")
                 yield Select(options, prompt="Choose a question", value=preset, id="preset", compact=True)
-                yield Label("Your own question", id="own-label")
-                yield TextField(current if preset == OWN else "", id="own", max_length=QUESTION_MAX + 50, compact=True)
+                yield Label(f"Your own question ({QUESTION_MIN} to {QUESTION_MAX} characters)", id="own-label")
+                yield TextField(current if preset == OWN else "", id="own", max_length=QUESTION_MAX + 50, compact=True,
+                                placeholder=OWN_PLACEHOLDER)
                 yield from field("Answer", "answer", max_length=200)
                 yield ErrorLine(id="question-error")
                 yield form_buttons("Save")
@@ -52,11 +55,13 @@ class SecurityQuestionScreen(FormScreen):
 
     @on(Select.Changed, "#preset")
     def _show_own(self) -> None:
+        """Choosing "Write my own question" shows its labelled field and puts the cursor there
+        (the Select takes the focus back as its list closes: focus after that)."""
         own = self.query_one("#preset", Select).value == OWN
         self.query_one("#own-label").display = own
         self.query_one("#own").display = own
         if own:
-            self.query_one("#own").focus()
+            self.call_after_refresh(self.query_one("#own").focus)
 
     def _question(self) -> str:
         choice = self.query_one("#preset", Select).value

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Switch
 
-from secconsole.core.views import AccountView
+from secconsole.core.views import AccountView, Backups
 from secconsole.errors import SecConsoleError
 from secconsole.core.methods import registry
 from secconsole.core.methods.base import WaySpec
@@ -22,7 +22,7 @@ from secconsole.tui.screens.base import SectionsScreen
 from secconsole.core.wording import days_ago
 from secconsole.tui.text import plain, template
 from secconsole.tui.widgets.action_button import ActionButton
-from secconsole.tui.widgets.method_row import MethodRow
+from secconsole.tui.widgets.method_row import MethodRow, focus_marker
 from secconsole.tui.widgets.topbar import TopBar
 
 FALLBACK_HELP = "Used only after every other way to confirm it's you has failed."
@@ -40,18 +40,18 @@ class SettingsScreen(SectionsScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar("Password and Security", username=self.account.username, demo=self.app.config.demo)
-        with VerticalScroll(id="settings-body"):
+        with ControlList(id="settings-body"):
             yield Static("Two-step verification", classes="section")
             for spec in registry.methods():
                 yield MethodRow(spec)
             yield Static("Backups", classes="section")
             yield _row("Security question", "question-detail")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Set question", id="question")
-                yield ActionButton("Remove question", id="remove-question")
+                yield _slot(ActionButton("Set question", id="question"))
+                yield _slot(ActionButton("Remove question", id="remove-question"))
             yield _row("Recovery codes", "recovery-detail")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Make recovery codes", id="recovery")
+                yield _slot(ActionButton("Make recovery codes", id="recovery"))
             yield _row("Email fallback", "email-detail", Switch(id="switch-email", animate=False))
             yield Static(FALLBACK_HELP, classes="setting-help", markup=False)
             with Horizontal(classes="row-buttons", id="verify-email-buttons"):
@@ -60,20 +60,26 @@ class SettingsScreen(SectionsScreen):
             yield _row("Last changed", "password-detail")
             yield Static(id="password-reminder", classes="banner")
             with Horizontal(classes="row-buttons"):
-                yield ActionButton("Change password", id="change-password")
+                yield _slot(ActionButton("Change password", id="change-password"))
             yield Static("Recent security activity", classes="section")
             yield Static(id="activity")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Switch).focus()
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        """The first control that can take the focus (a method that cannot be turned on cannot)."""
+        if self.focused is None and self.focus_chain:
+            self.focus_chain[0].focus()
 
     # -- rendering ------------------------------------------------------------------------
 
     def show_account(self, account: AccountView) -> None:
         self.load_activity()
         for row in self.query(MethodRow):
-            row.show(account.method(row.kind), _method_detail(account, row.spec))
+            row.show(account.method(row.kind), _method_detail(account, row.spec),
+                     can_turn_on=row.spec.unavailable_reason(account) is None)
         question = account.security_question
         counts = get_profile(self.app.config.policy).question_counts
         detail = plain(question) if question else Content.from_markup("[$text-muted]Not set[/]")
@@ -138,13 +144,18 @@ class SettingsScreen(SectionsScreen):
         if reason:
             self.notify(reason, title=row.spec.label, severity="warning", markup=False)
             return
-        self.app.push_screen(wizard(self.account))
+        first = not self.account.has_second_step
+        self.app.push_screen(wizard(self.account), callback=lambda on: self._enrolled(bool(on), first))
+
+    def _enrolled(self, on: bool, first: bool) -> None:
+        """Back from a method's wizard: the first second step on is when to offer recovery codes
+        (unless the account already has some)."""
+        if on and first and not self.account.recovery_codes_left:
+            self._offer_codes()
 
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:
         spec = row.spec
-        second_steps = {s.kind for s in registry.methods()}
-        others = [m for m in self.account.methods if m.enabled and m.kind != spec.kind and m.kind in second_steps]
         first = await self.app.push_screen_wait(
             ConfirmDialog(
                 f"Turn off {spec.label}?",
@@ -154,13 +165,10 @@ class SettingsScreen(SectionsScreen):
         )
         if not first:
             return self._restore(row)
-        warning = "" if others else (
-            " It is your last second step: your account will be protected by your password alone."
-        )
         second = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Are you sure?",
-                f"{spec.label} and its secret will be deleted now.{warning}",
+                f"{spec.label} and its secret will be deleted now. {self.backups().turning_off(spec.kind)}",
                 confirm="Yes, delete and disable",
             )
         )
@@ -176,8 +184,14 @@ class SettingsScreen(SectionsScreen):
             self.notify(f"{spec.label} was deleted and turned off.", markup=False)
         await self.reread()
 
+    def backups(self, account: AccountView | None = None) -> Backups:
+        """What the account has to fall back on, as the core counts it (the warnings' wording)."""
+        counts = get_profile(self.app.config.policy).question_counts
+        return Backups.of(account or self.account, question_counts=counts)
+
     def _restore_row(self, row: MethodRow) -> None:
-        row.show(self.account.method(row.kind), _method_detail(self.account, row.spec))
+        row.show(self.account.method(row.kind), _method_detail(self.account, row.spec),
+                 can_turn_on=row.spec.unavailable_reason(self.account) is None)
 
     def _restore(self, row: MethodRow) -> None:
         self._restore_row(row)
@@ -194,7 +208,7 @@ class SettingsScreen(SectionsScreen):
             await self.reread()
             return
         self.app.session.update(account)  # newer than any read still on its way
-        self.notify("Email fallback is on." if enabled else "Email fallback is off: support is the last resort.")
+        self.notify("Email fallback is on." if enabled else self.backups(account).fallback_off(), markup=False)
 
     # -- backups and password -------------------------------------------------------------
 
@@ -210,7 +224,7 @@ class SettingsScreen(SectionsScreen):
         sure = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Remove your security question?",
-                "Without it, the email code (or support) is the only backup when your other steps fail.",
+                self.backups().removing_question(),
                 confirm="Remove",
             )
         )
@@ -228,22 +242,30 @@ class SettingsScreen(SectionsScreen):
     @on(ActionButton.Pressed, "#recovery")
     @work(group="confirm", exclusive=True)
     async def _recovery(self) -> None:
-        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog
-
         if self.account.recovery_codes_left:
             sure = await self.app.push_screen_wait(ConfirmDialog(
-                "Make new recovery codes?", "Your current codes stop working as soon as the new ones exist.",
+                "Make new recovery codes?", self.backups().replacing_codes(),
                 confirm="Make new codes",
             ))
             if not sure:
                 return
+        await self._make_codes()
+
+    async def _make_codes(self) -> None:
+        """Make new codes and show them once (in a local console they can also go to a file)."""
+        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog, is_local
+
+        config = self.app.config
         try:
             services = await self.app.services()
-            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=self.app.config.source)
+            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=config.source)
         except SecConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        await self.app.push_screen_wait(RecoveryCodesDialog(codes))
+        await self.app.push_screen_wait(RecoveryCodesDialog(
+            codes, username=self.account.username, issuer=config.issuer, made=services.clock.now(),
+            can_save=is_local(config.source),
+        ))
         await self.reread()
 
     @on(ActionButton.Pressed, "#verify-email")
@@ -251,6 +273,18 @@ class SettingsScreen(SectionsScreen):
         from secconsole.tui.screens.verify_email import VerifyEmailScreen
 
         self.app.push_screen(VerifyEmailScreen(self.account))
+
+    @work(group="confirm", exclusive=True)
+    async def _offer_codes(self) -> None:
+        """Right after the first second step is on: codes for when the phone is away (skippable)."""
+        want = await self.app.push_screen_wait(ConfirmDialog(
+            "Make recovery codes now?",
+            "Your account now asks for a second step. Recovery codes let you in when your phone is "
+            "away: ten codes, each working once, shown only this once.",
+            confirm="Make recovery codes", cancel="Not now",
+        ))
+        if want:
+            await self._make_codes()
 
     @on(ActionButton.Pressed, "#change-password")
     def action_change_password(self) -> None:
@@ -276,9 +310,41 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+class ControlList(VerticalScroll, can_focus=False):
+    """The page's body. Up and down move the focus between its controls in order (each scrolled
+    into view) instead of scrolling; past the last one down shows the rest of the page, before the
+    first one up shows its top. Page keys and the mouse still scroll."""
+
+    BINDINGS = [
+        Binding("down", "step(1)", "Next", show=False, id="settings.next_control"),
+        Binding("up", "step(-1)", "Previous", show=False, id="settings.previous_control"),
+    ]
+
+    def action_step(self, delta: int) -> None:
+        controls = [w for w in self.screen.focus_chain if self in w.ancestors]
+        if not controls:
+            return
+        focused = self.screen.focused
+        index = controls.index(focused) + delta if focused in controls else 0
+        if index < 0:
+            self.scroll_home(animate=False)
+        elif index >= len(controls):
+            self.scroll_end(animate=False)
+        else:
+            # Now, not after the refresh as focus() does: keys arriving in a burst (a held arrow
+            # key) each step on from the one before.
+            self.screen.set_focus(controls[index])
+
+
+def _slot(button: ActionButton) -> Horizontal:
+    """A button with the focus marker before it."""
+    return Horizontal(focus_marker(), button, classes="button-slot")
+
+
 def _row(name: str, detail_id: str, control: Widget | None = None) -> Horizontal:
-    """One setting: its control (or the space for one), its name and its detail."""
+    """One setting: the focus marker, its control (or the space for one), its name and its detail."""
     return Horizontal(
+        focus_marker(),
         control or Static(classes="setting-control"),
         Static(name, classes="setting-name", markup=False),
         Static(id=detail_id, classes="setting-detail"),
