@@ -128,3 +128,13 @@ async def start_on(pilot, route: str, username: str, password: str, *, method: s
     screen = ROUTES[route].load()
     await wait_until(pilot, lambda: isinstance(app.screen, screen))
     await settle(pilot)
+
+
+async def not_now(pilot):
+    """The first second step is on: Settings offers recovery codes; say "Not now"."""
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+    from secconsole.tui.screens.settings import SettingsScreen
+
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))

@@ -42,7 +42,7 @@ def markers_shown(screen) -> list[str]:
     return shown
 
 
-@pytest.mark.parametrize("size", [SIZE, (80, 14)], ids=["80x24", "80x14"])
+@pytest.mark.parametrize("size", [SIZE, (60, 20)], ids=["80x24", "60x20"])
 async def test_down_and_up_move_the_focus_through_the_controls_in_order(svc, size):
     app = make_app(svc)
     async with app.run_test(size=size) as pilot:

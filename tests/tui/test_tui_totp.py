@@ -18,7 +18,7 @@ from secconsole.tui.screens.signin import SignInScreen
 from secconsole.tui.widgets.qr import QrCode
 
 from conftest import STRONG
-from tui_helpers import enroll_totp, make_app, pass_challenge, sign_in, text_of, type_into, wait_until
+from tui_helpers import enroll_totp, make_app, not_now, pass_challenge, sign_in, text_of, type_into, wait_until
 
 SIZE = (80, 24)
 
@@ -36,15 +36,6 @@ async def open_wizard(pilot):
     pilot.app.screen.query_one("#switch-totp").focus()
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, EnrollTotpScreen))
-
-
-async def not_now(pilot):
-    """The first second step is on: Settings offers recovery codes; say "Not now"."""
-    from secconsole.tui.dialogs.confirm import ConfirmDialog
-
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
-    await pilot.press("n")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
 
 
 def enrollments(svc):
