@@ -433,7 +433,7 @@ def test_challenge_question_after_a_wrong_answer(snap_compare, svc):
         await wait_until(pilot, lambda: pilot.app.screen.way.kind == "question")
         await type_into(pilot, "#answer", "Rex")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "9 tries" in str(pilot.app.screen.query_one("#tries-left").visual))
+        await wait_until(pilot, lambda: "2 tries" in str(pilot.app.screen.query_one("#tries-left").visual))
 
     assert snap_compare(make_app(svc), run_before=wrong, terminal_size=SIZE)
 
