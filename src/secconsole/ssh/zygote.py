@@ -80,6 +80,9 @@ def preload() -> list[str]:
             importlib.import_module(name)
         except Exception as exc:  # an optional driver missing must not stop the server
             failed.append(f"{name}: {exc}")
+    from rich.cells import cell_len
+
+    cell_len("▶ •")  # Rich loads its table of wide characters on the first one measured
     return failed
 
 
