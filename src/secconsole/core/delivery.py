@@ -24,6 +24,8 @@ class Message:
     subject: str
     body: str
     account_id: int | None = None
+    #: The same for every try of one message, so a gateway delivers it once (``core.webhook``).
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,22 @@ class OutboxSender:
     def send(self, message: Message) -> None:
         with self.db.transaction() as session:
             add_to_outbox(session, self.box, message, self.clock.now())
+
+
+class ChannelSender:
+    """Routes each message by its channel (``email``, ``sms``) to that channel's sender."""
+
+    def __init__(self, senders: dict[str, Sender]) -> None:
+        self.senders = senders
+        #: Notices are queued in the outbox in their change's transaction; whether that row is the
+        #: delivery depends on the email channel (notices are email).
+        self.delivers_from_outbox = getattr(senders.get("email"), "delivers_from_outbox", False)
+
+    def send(self, message: Message) -> None:
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            raise DeliveryError(f"No way to deliver {message.channel} messages is set up.")
+        sender.send(message)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,17 @@ WAYS: tuple[WaySpec, ...] = (
         Capabilities(start=Start.PROMPT, answer=Answer.NONE),
     ),
     WaySpec(
-        "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD, None,
+        "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD,
+        f"{_PKG}.sms:TextMessages",
         Capabilities(start=Start.SEND_CODE, needs_identity_or_billing=True),
+        lead="Enter the 6-digit code we sent by text message.",
+        failures="text message codes",
+        audit={
+            "sms.sent": "Text message code sent",
+            "sms.send_failed": "A text message could not be sent",
+            "sms.failed": "Wrong text message code",
+            "sms.used": "Text message code used",
+        },
     ),
     WaySpec(
         "totp", "Authenticator app code", "Enter a code from your authenticator app", "the authenticator app",
