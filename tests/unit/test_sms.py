@@ -178,3 +178,43 @@ def test_an_enrollment_code_works_only_for_its_number(services, carded):
     other = way.check_number(carded.id, "+49 1522 3456780", "")
     assert not way.confirm(carded.id, other, code, source=SRC).ok
     assert not services.accounts.get_by_id(carded.id).method("sms").enabled
+
+
+def _send_and_die(config, when):
+    """In a forked child: send a code through a gateway that kills the process mid-send."""
+    import os
+    import signal
+    from dataclasses import replace
+
+    from db_helpers import cheap_hasher
+    from secconsole.core.clock import ManualClock
+    from secconsole.core.delivery import ChannelSender
+    from secconsole.core.methods.sms import TextMessages
+    from secconsole.services import open_services
+
+    class Dies:
+        def send(self, message):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    services = open_services(config, clock=ManualClock(when), hasher=cheap_hasher())
+    ctx = replace(services.way("sms").ctx, sender=ChannelSender({"email": services.sender, "sms": Dies()}))
+    TextMessages(ctx).begin(services.accounts.get("carol").id, source=SRC)
+
+
+def test_a_crash_during_the_send_leaves_a_pending_code_that_counts(services, carded, clock):
+    import multiprocessing
+    import signal
+
+    from sqlmodel import select
+
+    from secconsole.store.models import SmsCode
+
+    enroll(services, carded.id)
+    clock.advance(seconds=61)
+    child = multiprocessing.get_context("fork").Process(target=_send_and_die, args=(services.config, clock.now()))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    with services.db.transaction(readonly=True) as session:
+        assert [r.status for r in session.exec(select(SmsCode).order_by(SmsCode.id)).all()][-1] == "pending"
+    assert services.way("sms").resend_wait(carded.id) == 60  # it may have gone out: the cooldown holds
