@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from secconsole.core.methods import registry
 from secconsole.core.phone import CheckedNumber, Country, as_you_type, country, country_of_pasted, search
 from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
@@ -47,7 +48,7 @@ def locale_country() -> str:
 
 
 class EnrollSmsScreen(Screen[bool]):
-    CSS_PATH = [stylesheet("enroll")]
+    CSS_PATH = [stylesheet("sms")]
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="enroll_sms.cancel"),
     ]
@@ -62,6 +63,12 @@ class EnrollSmsScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield TopBar("Text message", username=self.account.username, demo=self.app.config.demo)
         with ContentSwitcher(initial="number-step", id="steps"):
+            with Vertical(id="prerequisite-step", classes="card step"):
+                yield Static("Get codes by text message", classes="card-title")
+                yield Static(id="missing", classes="warning")
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Go to Payments", id="to-payments", primary=True)
+                    yield ActionButton("Cancel", id="cancel-missing")
             with Vertical(id="number-step", classes="card step"):
                 yield Static("Get codes by text message", classes="card-title")
                 yield Static(INTRO, markup=False, classes="form-note")
@@ -92,6 +99,14 @@ class EnrollSmsScreen(Screen[bool]):
 
     async def on_mount(self) -> None:
         self.until: datetime | None = None
+        missing = registry.get("sms").prerequisite_missing(self.account)
+        if missing:
+            self.query_one("#missing", Static).update(plain(
+                "Text messages need a verified identity or a billing method first: add a card or verify "
+                "your identity on Payments, then come back here."))
+            self.query_one("#steps", ContentSwitcher).current = "prerequisite-step"
+            self.query_one("#to-payments").focus()
+            return
         self.set_interval(1, self._tick)
         self._fill_countries("")
         home = locale_country()
@@ -191,13 +206,17 @@ class EnrollSmsScreen(Screen[bool]):
         self._start_countdown(wait)
         self.query_one("#code").focus()
 
+    def _clock(self):
+        services = self.app.loaded_services
+        return services.clock if services is not None else None
+
     def _start_countdown(self, seconds: int) -> None:
-        clock = self.app.clock()
+        clock = self._clock()
         self.until = clock.now() + timedelta(seconds=seconds) if clock is not None and seconds else None
         self._tick()
 
     def _left(self) -> int:
-        clock = self.app.clock()
+        clock = self._clock()
         if self.until is None or clock is None:
             return 0
         return max(0, int((self.until - clock.now()).total_seconds() + 0.999))
@@ -254,7 +273,12 @@ class EnrollSmsScreen(Screen[bool]):
         self.dismiss(True)
         self.app.notify(result.message + " You will be asked for a code when you sign in.")
 
-    @on(ActionButton.Pressed, "#cancel, #cancel-code")
+    @on(ActionButton.Pressed, "#to-payments")
+    def _to_payments(self) -> None:
+        self.dismiss(False)
+        self.app.open_protected("payments")
+
+    @on(ActionButton.Pressed, "#cancel, #cancel-code, #cancel-missing")
     def action_cancel(self) -> None:
         self.checked = None
         self.dismiss(False)
