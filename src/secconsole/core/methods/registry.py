@@ -22,8 +22,10 @@ WAYS: tuple[WaySpec, ...] = (
         "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD,
         f"{_PKG}.sms:TextMessages",
         Capabilities(start=Start.SEND_CODE, needs_identity_or_billing=True),
-        lead="Enter the 6-digit code we sent by text message.",
+        lead="We can text a 6-digit code to your phone: send it (s), then enter it here.",
         failures="text message codes",
+        ask="Enter the $digits-digit code from the text message.", entry="A text message code",
+        field_label="Code from the text message",
         audit={
             "sms.sent": "Text message code sent",
             "sms.send_failed": "A text message could not be sent",

@@ -92,7 +92,7 @@ class TextMessages:
     def confirm(self, account_id: int, number: CheckedNumber, code_text: str, *, source: str) -> StepResult:
         """Turn text messages on with ``number`` if ``code_text`` is the code sent to it (counted
         first). An earlier number is replaced, and told after the commit."""
-        code = clean_code(code_text, 6)
+        code = clean_code(code_text, 6, self.spec)
         now = self.clock.now()
         index = sms_codes.number_index(self.box, number.e164)
         attempt = attempts.claim_own(self.ctx, self.spec, account_id, now)
@@ -153,7 +153,7 @@ class TextMessages:
 
     def verify(self, account_id: int, code_text: str, *, source: str) -> StepResult:
         """Counted first; the newest waiting codes are compared and one is claimed once."""
-        code = clean_code(code_text, 6)
+        code = clean_code(code_text, 6, self.spec)
         now = self.clock.now()
         attempt = attempts.claim_own(self.ctx, self.spec, account_id, now)
         if not attempt.allowed:

@@ -26,6 +26,7 @@ from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.fields import TextField
+from secconsole.tui.methods.panel import WayPanel
 from secconsole.tui.widgets.topbar import TopBar
 
 INTRO = ("When you sign in we text a 6-digit code to your phone. Mobile and landline numbers work; "
@@ -45,6 +46,85 @@ def locale_country() -> str:
             except SecConsoleError:
                 return ""
     return ""
+
+
+class ResendCountdown(Static):
+    """"You can ask for a new code in 42 s", counted on the services' clock (injected in tests);
+    the button that sends is disabled until then."""
+
+    def __init__(self, button: str, *, id: str) -> None:
+        super().__init__(id=id)
+        self.button = button
+        self.until: datetime | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1, self.tick)
+
+    def _clock(self):
+        services = self.app.loaded_services
+        return services.clock if services is not None else None
+
+    def start(self, seconds: int) -> None:
+        clock = self._clock()
+        self.until = clock.now() + timedelta(seconds=seconds) if clock is not None and seconds else None
+        self.tick()
+
+    def left(self) -> int:
+        clock = self._clock()
+        if self.until is None or clock is None:
+            return 0
+        return max(0, int((self.until - clock.now()).total_seconds() + 0.999))
+
+    def tick(self) -> None:
+        left = self.left()
+        self.update(plain(f"You can ask for a new code in {left} s." if left else ""))
+        buttons = self.screen.query(f"#{self.button}")
+        if buttons:
+            buttons.first().disabled = bool(left)
+
+
+class Panel(WayPanel):
+    """The challenge's text-message part: nothing is sent until the person asks (a code costs
+    the operator money and the caps are tight); then the code field and the resend countdown."""
+
+    def lead(self):
+        number = self.account.method("sms").detail.get("number", "your phone")
+        prefix = f"{self.reason} asks for a fresh check. " if self.reason else ""
+        return plain(f"{prefix}We can text a 6-digit code to {number}. Send it, then enter it below.")
+
+    def compose_extra(self) -> ComposeResult:
+        with Horizontal(classes="buttons"):
+            yield ActionButton("Text me a code", id="sms-send", primary=True)
+        yield ResendCountdown("sms-send", id="sms-countdown")
+
+    async def on_mount(self) -> None:
+        try:
+            services = await self.app.services()
+            wait = await self.app.run_core(services.way("sms").resend_wait, self.account.id)
+        except SecConsoleError:
+            wait = 0
+        if wait:  # a code went out moments ago (this challenge, or another): enter it
+            self.query_one("#sms-send", ActionButton).update("Send a new code")
+            self.query_one(ResendCountdown).start(wait)
+            self.focus_field()
+        else:
+            self.query_one("#sms-send").focus()
+
+    @on(ActionButton.Pressed, "#sms-send")
+    async def _send(self) -> None:
+        countdown = self.query_one(ResendCountdown)
+        try:
+            services = await self.app.services()
+            sent = await self.app.run_core(services.way("sms").send_code, self.account.id,
+                                           source=self.app.config.source)
+        except SecConsoleError as exc:
+            countdown.start(getattr(exc, "retry_after", 0))
+            self.post_message(self.Refused(self.spec.kind, str(exc)))
+            return
+        self.query_one("#challenge-lead", Static).update(plain(sent.message))
+        self.query_one("#sms-send", ActionButton).update("Send a new code")
+        countdown.start(sent.retry_after)
+        self.focus_field()
 
 
 class EnrollSmsScreen(Screen[bool]):
@@ -88,7 +168,7 @@ class EnrollSmsScreen(Screen[bool]):
                 yield Static(id="sent-to")
                 yield Label("6-digit code from the text message", id="code-label")
                 yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
-                yield Static(id="resend-countdown")
+                yield ResendCountdown("resend", id="resend-countdown")
                 yield ErrorLine(id="code-error")
                 with Horizontal(classes="buttons"):
                     yield ActionButton("Verify", id="check", primary=True)
@@ -98,7 +178,6 @@ class EnrollSmsScreen(Screen[bool]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.until: datetime | None = None
         missing = registry.get("sms").prerequisite_missing(self.account)
         if missing:
             self.query_one("#missing", Static).update(plain(
@@ -107,7 +186,6 @@ class EnrollSmsScreen(Screen[bool]):
             self.query_one("#steps", ContentSwitcher).current = "prerequisite-step"
             self.query_one("#to-payments").focus()
             return
-        self.set_interval(1, self._tick)
         self._fill_countries("")
         home = locale_country()
         if home:
@@ -206,28 +284,8 @@ class EnrollSmsScreen(Screen[bool]):
         self._start_countdown(wait)
         self.query_one("#code").focus()
 
-    def _clock(self):
-        services = self.app.loaded_services
-        return services.clock if services is not None else None
-
     def _start_countdown(self, seconds: int) -> None:
-        clock = self._clock()
-        self.until = clock.now() + timedelta(seconds=seconds) if clock is not None and seconds else None
-        self._tick()
-
-    def _left(self) -> int:
-        clock = self._clock()
-        if self.until is None or clock is None:
-            return 0
-        return max(0, int((self.until - clock.now()).total_seconds() + 0.999))
-
-    def _tick(self) -> None:
-        if not self.query("#resend-countdown"):
-            return
-        left = self._left()
-        self.query_one("#resend-countdown", Static).update(
-            plain(f"You can ask for a new code in {left} s." if left else "Didn't get it? Ask for a new code."))
-        self.query_one("#resend", ActionButton).disabled = bool(left)
+        self.query_one(ResendCountdown).start(seconds)
 
     @on(ActionButton.Pressed, "#resend")
     async def _resend(self) -> None:
