@@ -81,6 +81,11 @@ class WayPanel(Vertical):
             self.query_one(f"#{self.field_id}").focus()
 
     async def on_mount(self) -> None:
+        await self.shown()
+
+    async def shown(self) -> None:
+        """What the panel does once it is up (Textual calls every class's ``on_mount``, so a way
+        changes this, not ``on_mount``): by default, focus the field and ``start``."""
         self.focus_field()
         if self.spec.capabilities.start is not Start.NOTHING:
             await self.start()

@@ -97,7 +97,7 @@ class Panel(WayPanel):
             yield ActionButton("Text me a code", id="sms-send", primary=True)
         yield ResendCountdown("sms-send", id="sms-countdown")
 
-    async def on_mount(self) -> None:
+    async def shown(self) -> None:
         try:
             services = await self.app.services()
             wait = await self.app.run_core(services.way("sms").resend_wait, self.account.id)
