@@ -169,6 +169,10 @@ class EnrollSmsScreen(Screen[bool]):
                 yield Label("6-digit code from the text message", id="code-label")
                 yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
                 yield ResendCountdown("resend", id="resend-countdown")
+                if self.app.config.demo:
+                    from secconsole.tui.demo.hint import DemoHint
+
+                    yield DemoHint(self.account.id)
                 yield ErrorLine(id="code-error")
                 with Horizontal(classes="buttons"):
                     yield ActionButton("Verify", id="check", primary=True)
@@ -280,6 +284,8 @@ class EnrollSmsScreen(Screen[bool]):
 
     def _to_code_step(self, said: str, wait: int) -> None:
         self.query_one("#sent-to", Static).update(plain(said))
+        for hint in self.query("DemoHint"):
+            hint.show("sms")
         self.query_one("#steps", ContentSwitcher).current = "code-step"
         self._start_countdown(wait)
         self.query_one("#code").focus()
