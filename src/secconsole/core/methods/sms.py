@@ -87,7 +87,7 @@ class TextMessages:
 
     def send_enrollment_code(self, account_id: int, number: CheckedNumber, *, source: str) -> Sent:
         return self._send(account_id, ENROLL, number.e164, source=source,
-                          what="to add this number to your SecConsole account")
+                          what="to add this number to your SecConsole account", subject="Number check code")
 
     def confirm(self, account_id: int, number: CheckedNumber, code_text: str, *, source: str) -> StepResult:
         """Turn text messages on with ``number`` if ``code_text`` is the code sent to it (counted
@@ -144,7 +144,8 @@ class TextMessages:
         with self.db.transaction(readonly=True) as session:
             row = self._enrollment(session, account_id)
             e164 = self.box.open(row.secret, purpose(account_id)).decode()
-        return self._send(account_id, CHECK, e164, source=source, what="to confirm it's you on SecConsole")
+        return self._send(account_id, CHECK, e164, source=source, what="to confirm it's you on SecConsole",
+                          subject="Sign-in code")
 
     def resend_wait(self, account_id: int, *, enrolling: bool = False) -> int:
         with self.db.transaction(readonly=True) as session:
@@ -173,7 +174,7 @@ class TextMessages:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _send(self, account_id: int, why: str, e164: str, *, source: str, what: str) -> Sent:
+    def _send(self, account_id: int, why: str, e164: str, *, source: str, what: str, subject: str) -> Sent:
         now = self.clock.now()
         index = sms_codes.number_index(self.box, e164)
         shown = mask(e164)
@@ -183,10 +184,10 @@ class TextMessages:
                                              number_hash=index, source=source, now=now)
             name = account.username
         valid = valid_for(self.limits.code_minutes)
-        text = f"SecConsole code: {code}. It is {what} as {name}. Don't share this code with anyone. Valid {valid}."
+        text = f"SecConsole code: {code}. It is {what} as {name}. Don't share this code with anyone. It works for {valid}."
         status, problem = SENT, None
         try:
-            self.sender.send(Message("sms", e164, "Sign-in code", text, account_id, key=f"sms-{row_id}"))
+            self.sender.send(Message("sms", e164, subject, text, account_id, key=f"sms-{row_id}"))
         except DeliveryUncertain as exc:
             status, problem = UNKNOWN, exc
         except DeliveryError as exc:
@@ -201,7 +202,7 @@ class TextMessages:
         if status == UNKNOWN:
             return Sent(f"{problem} If no code reaches {shown} within a minute, ask for a new one in "
                         f"{duration(wait)}.", shown, wait)
-        return Sent(f"We sent a 6-digit code to {shown}. It works once, {valid}.", shown, wait)
+        return Sent(f"We sent a 6-digit code to {shown}. It works once, for {valid}.", shown, wait)
 
     def _wrong(self, session, attempt, now, account, source, found: sms_codes.Claim) -> StepResult:
         gate = attempts.wrong(self.ctx, self.spec, session, attempt, now, account, source=source, kind=SMS_FAILED)
@@ -220,6 +221,20 @@ class TextMessages:
         if row is None:
             raise ValidationError("Text messages are not on for this account.")
         return row
+
+    def waiting(self, account_id: int, code: str) -> bool:
+        """Whether ``code`` would be taken now (demo mode's hint shows only such a code)."""
+        from sqlmodel import select
+
+        from secconsole.store.models import SmsCode
+
+        digest = sms_codes.code_digest(self.box, account_id, code)
+        now = self.clock.now()
+        with self.db.transaction(readonly=True) as session:
+            return session.exec(select(SmsCode.id).where(
+                SmsCode.account_id == account_id, SmsCode.code_hash == digest, SmsCode.used_at.is_(None),
+                SmsCode.expires_at > now, SmsCode.status.in_(sms_codes.MAY_HAVE_ARRIVED),
+                SmsCode.failures < self.limits.tries_per_code)).first() is not None
 
     def number(self, account_id: int) -> str:
         """The enrolled number in E.164: for demo mode's "what the phone would show" and support."""

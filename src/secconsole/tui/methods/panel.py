@@ -44,6 +44,9 @@ class WayPanel(Vertical):
         #: None when the input was refused before any check (empty, malformed).
         result: StepResult | None = None
 
+    #: The panel has its own send button (text messages): the screen's "Send a new code" stays hidden.
+    sends_itself = False
+
     def __init__(self, spec: WaySpec, account: AccountView, *, reason: str = "") -> None:
         super().__init__(id="way-panel")
         self.spec = spec

@@ -29,9 +29,8 @@ from secconsole.tui.widgets.fields import TextField
 from secconsole.tui.methods.panel import WayPanel
 from secconsole.tui.widgets.topbar import TopBar
 
-INTRO = ("When you sign in we text a 6-digit code to your phone. Mobile and landline numbers work; "
-         "internet (VoIP) numbers such as Google Voice, toll-free and premium-rate numbers do not, and "
-         "we say so before sending anything.")
+INTRO = ("We text a 6-digit code to your phone when you sign in. Mobile and landline numbers work; "
+         "internet (VoIP), toll-free and premium-rate numbers do not.")
 PICKER_ROWS = 40
 
 
@@ -84,8 +83,15 @@ class ResendCountdown(Static):
 
 
 class Panel(WayPanel):
+    DEFAULT_CSS = """
+    Panel #sms-send-row { height: auto; }
+    Panel #sms-countdown { width: 1fr; padding: 0 2; color: $text-muted; }
+    """
+
     """The challenge's text-message part: nothing is sent until the person asks (a code costs
     the operator money and the caps are tight); then the code field and the resend countdown."""
+
+    sends_itself = True
 
     def lead(self):
         number = self.account.method("sms").detail.get("number", "your phone")
@@ -93,9 +99,9 @@ class Panel(WayPanel):
         return plain(f"{prefix}We can text a 6-digit code to {number}. Send it, then enter it below.")
 
     def compose_extra(self) -> ComposeResult:
-        with Horizontal(classes="buttons"):
+        with Horizontal(classes="buttons", id="sms-send-row"):
             yield ActionButton("Text me a code", id="sms-send", primary=True)
-        yield ResendCountdown("sms-send", id="sms-countdown")
+            yield ResendCountdown("sms-send", id="sms-countdown")
 
     async def shown(self) -> None:
         try:
@@ -139,6 +145,7 @@ class EnrollSmsScreen(Screen[bool]):
         self.country: Country | None = None
         self.checked: CheckedNumber | None = None
         self._formatting = False
+        self._choosing = False
 
     def compose(self) -> ComposeResult:
         yield TopBar("Text message", username=self.account.username, demo=self.app.config.demo)
@@ -152,10 +159,10 @@ class EnrollSmsScreen(Screen[bool]):
             with Vertical(id="number-step", classes="card step"):
                 yield Static("Get codes by text message", classes="card-title")
                 yield Static(INTRO, markup=False, classes="form-note")
-                yield Label("Country: type a name, a code (DE) or +49", id="country-label")
-                yield TextField(id="country-search", max_length=40, compact=True)
+                yield Label("Country", id="country-label")
+                yield TextField(id="country-search", max_length=40, compact=True,
+                                placeholder="Type a name, a code (DE) or +49")
                 yield OptionList(id="countries", compact=True)
-                yield Static(id="country-chosen")
                 yield Label("Phone number", id="number-label")
                 yield TextField(id="number", max_length=24, compact=True, restrict=r"[0-9+ ()\-./]*")
                 yield Static(id="sms-notices", classes="warning")
@@ -191,6 +198,7 @@ class EnrollSmsScreen(Screen[bool]):
             self.query_one("#to-payments").focus()
             return
         self._fill_countries("")
+        self._searching(False)
         home = locale_country()
         if home:
             self._choose(country(home))
@@ -210,7 +218,10 @@ class EnrollSmsScreen(Screen[bool]):
 
     @on(TextField.Changed, "#country-search")
     def _search(self, event: TextField.Changed) -> None:
+        if self._choosing:
+            return
         self._fill_countries(event.value)
+        self._searching(True)
 
     @on(TextField.Submitted, "#country-search")
     def _take_first(self) -> None:
@@ -225,15 +236,30 @@ class EnrollSmsScreen(Screen[bool]):
         self.query_one("#number").focus()
 
     def on_key(self, event) -> None:
-        """Down from the search moves into the list; Up at its top goes back to the search."""
+        """Down from the search opens the list and moves into it."""
         if self.focused is self.query_one("#country-search") and event.key == "down":
+            self._searching(True)
             self.query_one("#countries").focus()
             event.stop()
 
+    def on_descendant_focus(self, event) -> None:
+        """The list shows while a country is being chosen (the search or the list has the focus)."""
+        if event.widget.id not in ("country-search", "countries"):
+            self._searching(False)
+
     def _choose(self, chosen: Country) -> None:
         self.country = chosen
-        self.query_one("#country-chosen", Static).update(plain(f"Country: {chosen.label}"))
+        search = self.query_one("#country-search", TextField)
+        self._choosing = True
+        try:
+            search.value = chosen.label
+        finally:
+            self._choosing = False
+        self.query_one("#countries").display = False
         self._reformat()
+
+    def _searching(self, on: bool) -> None:
+        self.query_one("#countries").display = on
 
     @on(TextField.Changed, "#number")
     def _typed(self) -> None:

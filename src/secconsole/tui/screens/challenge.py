@@ -86,7 +86,7 @@ class ChallengeScreen(FormScreen):
         await slot.remove_children()
         panel = panel_class(way)(way, self.account, reason=self.reason)
         self.FIELDS = (panel.field_id,) if panel.field_id else ()
-        self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE
+        self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE and not panel.sends_itself
         give_up = self.query_one("#give-up", ActionButton)
         give_up.display = bool(way.give_up_label)
         give_up.update(way.give_up_label)
