@@ -61,7 +61,7 @@ def test_enroll_then_sign_in_once_and_not_twice(services, carded, clock):
     again = services.way("sms").verify(carded.id, code, source=SRC)
     assert not again.ok and "No code is waiting" in again.message
     message = texts(services, carded.id)[0]
-    assert message.to == checked.e164 and "Don't share this code" in message.body and "carol" in message.body
+    assert message.to == checked.masked and "Don't share this code" in message.body and "carol" in message.body
 
 
 def test_the_number_is_sealed_and_masked_in_audit_and_notices(services, carded):
@@ -78,6 +78,13 @@ def test_the_number_is_sealed_and_masked_in_audit_and_notices(services, carded):
 
         row = session.exec(select(MethodEnrollment).where(MethodEnrollment.kind == "sms")).one()
         assert b"15123456789" not in row.secret and "15123456789" not in row.detail
+    messages = recent_outbox(services.db, services.box, account_id=carded.id)
+    assert all("15123456789" not in m.to + m.body for m in messages)
+    if services.db.is_sqlite:  # not in any byte of the database's files either
+        from pathlib import Path
+
+        files = [Path(f"{services.db.file}{suffix}") for suffix in ("", "-wal")]
+        assert not any(b"15123456789" in f.read_bytes() for f in files if f.exists())
 
 
 def test_codes_expire_after_ten_minutes(services, carded, clock):
@@ -164,7 +171,8 @@ def test_a_new_number_replaces_the_old_one_and_tells_it(services, carded, clock)
     enroll(services, carded.id, ("+49 1522 3456780", ""))
     view = services.accounts.get_by_id(carded.id)
     assert view.method("sms").detail["number"] == "+49 ••• ••• 6780"
-    told = [m for m in texts(services, carded.id) if m.to == "+4915123456789"][0]
+    told = [m for m in texts(services, carded.id) if m.to == "+49 ••• ••• 6789"][-0]
+    assert "Number changed" == told.subject
     assert "changed to +49 ••• ••• 6780" in told.body
     kinds = [e.kind for e in services.accounts.recent_events("carol")]
     assert kinds.count(audit.METHOD_ENABLED) == 2

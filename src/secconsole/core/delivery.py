@@ -52,8 +52,13 @@ def add_to_outbox(session, box: SecretBox, message: Message, at: datetime):
     the change it tells about (``Notices.record``). No table holds a live code in plain text."""
     from secconsole.store.models import OutboxMessage
 
+    recipient = message.to
+    if message.channel == "sms":  # a phone number is shown masked everywhere, the outbox included
+        from secconsole.core.phone import mask
+
+        recipient = mask(message.to)
     row = OutboxMessage(at=at, account_id=message.account_id, channel=message.channel,
-                        recipient=message.to, subject=message.subject, sealed_body=b"")
+                        recipient=recipient, subject=message.subject, sealed_body=b"")
     session.add(row)
     session.flush()  # the row's id, which the seal is bound to
     row.sealed_body = box.seal(message.body.encode(), _purpose(row.id))

@@ -112,7 +112,8 @@ class TextMessages:
             row = MethodEnrollment(
                 account_id=account_id, kind=self.spec.kind, status=ACTIVE,
                 secret=self.box.seal(number.e164.encode(), purpose(account_id)),
-                detail=json.dumps({"number": number.masked, "country": number.region}), created_at=now, enabled_at=now,
+                detail=json.dumps({"number": number.masked, "country": number.region,
+                                   "summary": f"codes to {number.masked}"}), created_at=now, enabled_at=now,
             )
             session.add(row)
             session.flush()
