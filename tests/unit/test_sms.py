@@ -226,3 +226,13 @@ def test_a_crash_during_the_send_leaves_a_pending_code_that_counts(services, car
     with services.db.transaction(readonly=True) as session:
         assert [r.status for r in session.exec(select(SmsCode).order_by(SmsCode.id)).all()][-1] == "pending"
     assert services.way("sms").resend_wait(carded.id) == 60  # it may have gone out: the cooldown holds
+
+
+def test_a_used_code_does_not_hold_the_next_one_back(services, carded, clock):
+    enroll(services, carded.id)
+    clock.advance(seconds=61)
+    way = services.way("sms")
+    way.begin(carded.id, source=SRC)
+    assert way.verify(carded.id, sms_code(services, carded.id), source=SRC).ok
+    assert way.resend_wait(carded.id) == 0
+    way.begin(carded.id, source=SRC)  # a second sign-in moments later gets its code at once

@@ -81,10 +81,11 @@ def _count(session, *where) -> int:
 
 
 def resend_wait(session, account_id: int, purpose: str, now: datetime, limits: SmsLimits) -> int:
-    """Seconds until the account may be sent another code for ``purpose`` (the countdown)."""
+    """Seconds until the account may be sent another code for ``purpose`` (the countdown). A code
+    that was used does not hold the next one back (the hourly caps still count it)."""
     last = session.exec(
         select(SmsCode.created_at).where(SmsCode.account_id == account_id, SmsCode.purpose == purpose,
-                                         SmsCode.status.in_(MAY_HAVE_ARRIVED))
+                                         SmsCode.status.in_(MAY_HAVE_ARRIVED), SmsCode.used_at.is_(None))
         .order_by(SmsCode.created_at.desc())
     ).first()
     if last is None:

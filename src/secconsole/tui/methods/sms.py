@@ -110,6 +110,9 @@ class Panel(WayPanel):
         except SecConsoleError:
             wait = 0
         if wait:  # a code went out moments ago (this challenge, or another): enter it
+            number = self.account.method("sms").detail.get("number", "your phone")
+            self.query_one("#challenge-lead", Static).update(
+                plain(f"A code was texted to {number} a moment ago: enter it below, or ask for a new one."))
             self.query_one("#sms-send", ActionButton).update("Send a new code")
             self.query_one(ResendCountdown).start(wait)
             self.focus_field()
