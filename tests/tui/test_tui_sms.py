@@ -106,3 +106,32 @@ async def test_the_challenge_sends_only_when_asked_and_a_code_works_once(svc, mo
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     assert not svc.way("sms").verify(carol.id, code, source="t").ok
+
+
+async def test_the_wizard_offers_the_safer_authenticator_app_and_the_ways_list_names_the_number(svc, monkeypatch):
+    from secconsole.tui.dialogs.ways import WaysDialog
+    from secconsole.tui.methods.totp import EnrollTotpScreen
+
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    carded(svc)
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, "enroll-sms", "carol", STRONG)
+        app.screen.query_one("#to-totp").press()
+        await wait_until(pilot, lambda: isinstance(app.screen, EnrollTotpScreen))
+    carol = svc.accounts.get("carol")
+    way = svc.way("sms")
+    number = way.check_number(carol.id, "01512 3456789", "DE")
+    way.send_enrollment_code(carol.id, number, source="t")
+    assert way.confirm(carol.id, number, sms_code(svc, carol.id), source="t").ok
+    from tui_helpers import enroll_totp
+
+    enroll_totp(svc, "carol")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "carol", STRONG)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way is not None)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
+        choices = [str(o.prompt) for o in app.screen.query_one("#ways").options]
+        assert any("by text message to +49 ••• ••• 6789" in c for c in choices), choices

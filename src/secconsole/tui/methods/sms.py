@@ -172,6 +172,8 @@ class EnrollSmsScreen(Screen[bool]):
                 yield ErrorLine(id="number-error")
                 with Horizontal(classes="buttons"):
                     yield ActionButton("Send code", id="send", primary=True)
+                    if not self.account.method("totp").enabled:  # the safer method, offered here
+                        yield ActionButton("Authenticator app instead", id="to-totp")
                     yield ActionButton("Cancel", id="cancel")
             with Vertical(id="code-step", classes="card step"):
                 yield Static("Enter the code", classes="card-title")
@@ -365,6 +367,11 @@ class EnrollSmsScreen(Screen[bool]):
         self.checked = None
         self.dismiss(True)
         self.app.notify(result.message + " You will be asked for a code when you sign in.")
+
+    @on(ActionButton.Pressed, "#to-totp")
+    def _to_totp(self) -> None:
+        self.dismiss(False)
+        self.app.open_protected("enroll-totp")
 
     @on(ActionButton.Pressed, "#to-payments")
     def _to_payments(self) -> None:

@@ -117,7 +117,7 @@ class ChallengeScreen(FormScreen):
             if kind is not None:
                 await self._go(self.challenge.spec(kind))
 
-        self.app.push_screen(WaysDialog(ways), picked)
+        self.app.push_screen(WaysDialog(ways, self.account), picked)
 
     @on(ActionButton.Pressed, "#other-way")
     def _other_way_pressed(self) -> None:
