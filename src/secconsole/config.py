@@ -34,6 +34,12 @@ class Config:
     smtp_user: str | None = None
     #: The demo's data lives in a temporary folder deleted at exit.
     throwaway: bool = False
+    #: URL of the operator's text-message gateway (``core.webhook``); None keeps texts in the outbox.
+    sms_webhook: str | None = None
+    #: ISO codes of the countries text messages may go to ("DE,AT"); empty: every country.
+    sms_countries: str = ""
+    #: URL of a line-type lookup (``core.line_lookup``); None: phonenumbers' metadata only.
+    line_type_lookup: str | None = None
     #: The data folder's ``secret.key``, used instead of a missing `key_file` when its fingerprint
     #: is the database's: a database named with --db before its key moved beside it.
     earlier_key_file: Path | None = None
@@ -133,6 +139,9 @@ def resolve(
     smtp_user: str | None = None,
     signup: str | None = None,
     signup_default: str = "open",
+    sms_webhook: str | None = None,
+    sms_countries: str | None = None,
+    line_type_lookup: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
@@ -158,6 +167,9 @@ def resolve(
         smtp_starttls=bool(smtp_starttls) or env.get("SECCONSOLE_SMTP_STARTTLS", "") in ("1", "true", "yes"),
         smtp_user=smtp_user or env.get("SECCONSOLE_SMTP_USER") or None,
         signup=signup or _signup(env.get("SECCONSOLE_SIGNUP")) or signup_default,
+        sms_webhook=sms_webhook or env.get("SECCONSOLE_SMS_WEBHOOK") or None,
+        sms_countries=sms_countries or env.get("SECCONSOLE_SMS_COUNTRIES") or "",
+        line_type_lookup=line_type_lookup or env.get("SECCONSOLE_LINE_TYPE_LOOKUP") or None,
     )
 
 

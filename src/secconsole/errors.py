@@ -31,6 +31,10 @@ class DeliveryError(SecConsoleError):
     """A message (an email code, a notice) could not be handed over; nothing about a code was revealed."""
 
 
+class DeliveryUncertain(DeliveryError):
+    """The gateway did not answer in time: the message may or may not have been delivered."""
+
+
 class DatabaseError(SecConsoleError):
     """The database cannot be reached or is not in a usable state."""
 

@@ -13,7 +13,7 @@ from secconsole.config import Config
 from secconsole.core.accounts import AccountService
 from secconsole.core.clock import Clock, SystemClock
 from secconsole.core.crypto import SecretBox, fingerprint, load_key, read_key
-from secconsole.core.delivery import OutboxSender, Sender, SmtpSender, SmtpSettings, seal_plain_outbox
+from secconsole.core.delivery import ChannelSender, OutboxSender, Sender, SmtpSender, SmtpSettings, seal_plain_outbox
 from secconsole.core.identity import Identity
 from secconsole.core.methods import MethodContext, SecondStep, registry
 from secconsole.core.methods.enrollment import Enrollments
@@ -97,7 +97,8 @@ def open_services(
     notices = Notices(db, sender, box, clock)
     accounts = AccountService(db, clock, profile, hasher, notices)
     ctx = MethodContext(db=db, clock=clock, box=box, profile=profile, hasher=hasher, sender=sender,
-                        issuer=config.issuer, lock_notice=notices.lock, notices=notices)
+                        issuer=config.issuer, lock_notice=notices.lock, notices=notices,
+                        phone_rules=phone_rules(config))
     return Services(
         config=config,
         clock=clock,
@@ -129,14 +130,41 @@ def exposed_files(key_file: Path, db: Database) -> list[str]:
 
 
 def make_sender(config: Config, db: Database, clock: Clock, box: SecretBox) -> Sender:
-    """SMTP when ``--smtp`` is set (password from SECCONSOLE_SMTP_PASSWORD), else the outbox."""
-    if not config.smtp:
-        return OutboxSender(db, clock, box)
-    settings = SmtpSettings.parse(
-        config.smtp, starttls=config.smtp_starttls, username=config.smtp_user,
-        password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),
-    )
-    return SmtpSender(settings)
+    """Email: SMTP when ``--smtp`` is set (password from SECCONSOLE_SMTP_PASSWORD), else the outbox.
+    Text messages: the gateway when ``--sms-webhook`` is set (never in demo mode, whose numbers are
+    fictional), else the outbox."""
+    outbox = OutboxSender(db, clock, box)
+    email: Sender = outbox
+    if config.smtp:
+        email = SmtpSender(SmtpSettings.parse(
+            config.smtp, starttls=config.smtp_starttls, username=config.smtp_user,
+            password=os.environ.get("SECCONSOLE_SMTP_PASSWORD"),
+        ))
+    sms: Sender = outbox
+    if config.sms_webhook and not config.demo:
+        from secconsole.core.webhook import WebhookSender, WebhookSettings
+
+        sms = WebhookSender(WebhookSettings.parse(config.sms_webhook, os.environ.get("SECCONSOLE_SMS_WEBHOOK_SECRET")))
+    return ChannelSender({"email": email, "sms": sms})
+
+
+def phone_rules(config: Config):
+    """Which numbers text messages may go to: the allowed countries, the line-type lookup, and in
+    demo mode the fictional numbers of ``demo.phones``."""
+    from secconsole.core.phone import PhoneRules, country
+
+    allowed = frozenset(country(c).iso for c in config.sms_countries.replace(" ", "").split(",") if c)
+    lookup = None
+    if config.line_type_lookup and not config.demo:
+        from secconsole.core.line_lookup import HttpLineTypeLookup
+
+        lookup = HttpLineTypeLookup(config.line_type_lookup)
+    fixtures = None
+    if config.demo:
+        from secconsole.demo.phones import FICTIONAL
+
+        fixtures = FICTIONAL
+    return PhoneRules(allowed_countries=allowed, lookup=lookup, fixtures=fixtures)
 
 
 def claim_for_demo(db: Database) -> None:

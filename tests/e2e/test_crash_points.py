@@ -148,6 +148,7 @@ class Account:
     #: Codes that must no longer work.
     dead_codes: list[str] = field(default_factory=list)
     email_fallback: bool = True
+    sms: bool = False
 
 
 def run(config, clock, tmp_path: Path, job, kill_at=None, skip: int = 0) -> dict:
@@ -172,7 +173,8 @@ def check(services, account: Account) -> dict:
     view = services.accounts.get_by_id(account.id)
     out = {"password": services.signin.sign_in("carol", STRONG, source=SRC).ok,
            "totp": view.method("totp").enabled, "question": view.security_question,
-           "email_fallback": view.email_fallback_enabled, "recovery_left": view.recovery_codes_left}
+           "email_fallback": view.email_fallback_enabled, "recovery_left": view.recovery_codes_left,
+           "sms": view.method("sms").enabled}
     if out["totp"]:
         code = code_at(account.totp, services.clock.now(), TotpParams())
         out["totp_verifies"] = services.way("totp").verify(account.id, code, source=SRC).ok
@@ -192,7 +194,7 @@ def check(services, account: Account) -> dict:
 def expected(account: Account, *, sqlite: bool) -> dict:
     """What ``check`` says when everything is as ``account`` describes."""
     out = {"password": True, "totp": account.totp is not None, "question": account.question and account.question[0],
-           "email_fallback": account.email_fallback, "recovery_left": account.recovery_left}
+           "email_fallback": account.email_fallback, "recovery_left": account.recovery_left, "sms": account.sms}
     if account.totp:
         out["totp_verifies"] = True
     if account.question:
@@ -285,6 +287,17 @@ def totp_enroll(services, account: Account) -> Write:
     return Write(confirm, "method.enabled", lambda _: later(account, totp=pending.secret), skip=1)
 
 
+def sms_enroll(services, account: Account) -> Write:
+    from method_drivers import sms_code
+
+    services.payments.add_card(account.id, "Carol Kent", "4242 4242 4242 4242", "12/30", source=SRC)
+    number = services.way("sms").check_number(account.id, "01512 3456789", "DE")
+    services.way("sms").send_enrollment_code(account.id, number, source=SRC)
+    code = sms_code(services, account.id)
+    return Write(lambda s: s.way("sms").confirm(account.id, number, code, source=SRC).ok, "method.enabled",
+                 lambda _: later(account, sms=True), skip=1)
+
+
 def totp_disable(services, account: Account) -> Write:
     from secconsole.core.totp import code_at
 
@@ -317,7 +330,7 @@ def email_switch(services, account: Account) -> Write:
                  "email_fallback.changed", lambda _: later(account, email_fallback=False))
 
 
-@pytest.mark.parametrize("case", [totp_enroll, totp_disable, question_set, question_remove, recovery_again,
+@pytest.mark.parametrize("case", [totp_enroll, sms_enroll, totp_disable, question_set, question_remove, recovery_again,
                                   email_switch], ids=lambda case: case.__name__)
 def test_a_kill_anywhere_in_the_write_leaves_before_or_after(carol, clock, tmp_path, case):
     services, config, account = carol

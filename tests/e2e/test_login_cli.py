@@ -245,3 +245,34 @@ def test_no_email_code_for_an_unverified_address(tmp_path):
     services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
     assert not [m for m in recent_outbox(services.db, services.box, account_id=erin.id) if "code is" in m.body]
     services.close()
+
+
+def test_a_text_message_code_from_the_command_line(tmp_path):
+    """`login --method sms`: the first run texts the code (exit 4, the hint a whole command), the
+    second signs in with it, a third with the same code is refused; `user show` masks the number."""
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+    from method_drivers import Sms, sms_code
+
+    from datetime import datetime, timedelta, timezone
+
+    from secconsole.core.clock import ManualClock
+
+    run(tmp_path, "user", "add", "erin", "--email", "erin@example.com", "--password-stdin", stdin=STRONG)
+    earlier = ManualClock(datetime.now(timezone.utc) - timedelta(minutes=3))  # the enrollment, a while ago
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}), clock=earlier)
+    erin = services.accounts.get("erin")
+    Sms(services, erin.id).enroll()
+    services.close()
+    sent = run(tmp_path, "login", "erin", "--password-stdin", "--method", "sms", stdin=STRONG + "\n")
+    assert sent.returncode == 4, sent.stdout + sent.stderr
+    assert "We sent a 6-digit code to +49 ••• ••• 6789" in sent.stdout
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}))
+    code = sms_code(services, erin.id)
+    services.close()
+    done = follow(tmp_path, sent.stdout, stdin=STRONG + "\n", CODE=code)
+    assert done.returncode == 0 and "signed in as erin" in done.stdout, done.stdout + done.stderr
+    again = follow(tmp_path, sent.stdout, stdin=STRONG + "\n", CODE=code)
+    assert again.returncode == 3 and "No code is waiting" in again.stdout
+    shown = run(tmp_path, "user", "show", "erin")
+    assert "Text message       on (+49 ••• ••• 6789)" in shown.stdout and "15123456789" not in shown.stdout

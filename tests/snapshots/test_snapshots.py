@@ -491,3 +491,96 @@ def test_challenge_recovery_panel(snap_compare, svc):
         await pilot.pause()
 
     assert snap_compare(make_app(svc), run_before=recovery, terminal_size=SIZE)
+
+
+# -- text messages ----------------------------------------------------------------------------
+
+
+def _sms_code_fixed(monkeypatch):
+    import secconsole.core.methods.sms_codes as sms_codes
+
+    monkeypatch.setattr(sms_codes.secrets, "randbelow", lambda n: 424242)
+
+
+def _carded(svc):
+    alice = svc.accounts.get("alice")
+    svc.payments.add_card(alice.id, "Alice Liddell", "4242 4242 4242 4242", "12/30", source="t")
+
+
+def test_enroll_sms_without_a_card(snap_compare, svc, monkeypatch):
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+    async def opened(pilot):
+        await start_on(pilot, "enroll-sms", "alice", STRONG)
+
+    assert snap_compare(make_app(svc), run_before=opened, terminal_size=SIZE)
+
+
+def test_enroll_sms_number(snap_compare, svc, monkeypatch):
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    _carded(svc)
+
+    async def typed(pilot):
+        await start_on(pilot, "enroll-sms", "alice", STRONG)
+        await type_into(pilot, "#number", "015123456789", keys=True)
+        await pilot.pause()
+
+    assert snap_compare(make_app(svc), run_before=typed, terminal_size=SIZE)
+
+
+def test_enroll_sms_voip_refused(snap_compare, svc, monkeypatch):
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    _carded(svc)
+
+    async def refused(pilot):
+        await start_on(pilot, "enroll-sms", "alice", STRONG)
+        await type_into(pilot, "#number", "05612345678", keys=True)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "VoIP" in str(pilot.app.screen.query_one("#number-error").visual))
+
+    assert snap_compare(make_app(svc), run_before=refused, terminal_size=SIZE)
+
+
+def test_enroll_sms_code(snap_compare, svc, monkeypatch):
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    _sms_code_fixed(monkeypatch)
+    _carded(svc)
+
+    async def sent(pilot):
+        await start_on(pilot, "enroll-sms", "alice", STRONG)
+        await type_into(pilot, "#number", "015123456789", keys=True)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "We sent" in str(pilot.app.screen.query_one("#sent-to").visual))
+
+    assert snap_compare(make_app(svc), run_before=sent, terminal_size=SIZE)
+
+
+def _texting(svc):
+    from method_drivers import Sms
+
+    Sms(svc, svc.accounts.get("alice").id).enroll()
+
+
+def test_challenge_sms_panel(snap_compare, svc):
+    _texting(svc)
+
+    async def challenged(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#sms-send")))
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=challenged, terminal_size=SIZE)
+
+
+def test_challenge_sms_sent(snap_compare, svc, monkeypatch):
+    _texting(svc)
+    _sms_code_fixed(monkeypatch)
+
+    async def sent(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#sms-send")))
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "We sent" in str(pilot.app.screen.query_one("#challenge-lead").visual))
+
+    assert snap_compare(make_app(svc), run_before=sent, terminal_size=SIZE)

@@ -15,8 +15,8 @@ SIZE = (80, 24)
 
 #: What names each way in a message, and a malformed answer for it.
 NAMES = {"totp": "authenticator app", "email": "email code", "recovery": "recovery code",
-         "question": "security question", "pin": "PIN"}
-MALFORMED = {"totp": "12", "email": "12", "recovery": "abc", "question": "  ", "pin": "12"}
+         "question": "security question", "pin": "PIN", "sms": "text message"}
+MALFORMED = {"totp": "12", "email": "12", "recovery": "abc", "question": "  ", "pin": "12", "sms": "12"}
 
 
 @pytest.fixture(params=KINDS)

@@ -66,12 +66,24 @@ async def _change_password(pilot, svc):
     await pilot.press("enter")
 
 
+async def _card_from_the_sms_wizard(pilot, svc):
+    """carol has no card: the wizard's prerequisite step leads to Payments, where she adds one."""
+    from secconsole.tui.screens.payments import PaymentsScreen
+
+    app = pilot.app
+    assert app.focused.id == "to-payments"
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, PaymentsScreen))
+    await _add_card(pilot, svc)
+
+
 #: Per route that changes the account: how to change it there and leave, and what Home then says.
 CHANGES = {
     "enroll-totp": (_enroll_totp, "Two-step verification   Authenticator app code"),
     "settings": (_email_fallback_off, "Email fallback          Off"),
     "payments": (_add_card, "Billing methods         Visa ending in 4242"),
     "change-password": (_change_password, "(today)"),
+    "enroll-sms": (_card_from_the_sms_wizard, "Billing methods         Visa ending in 4242"),
 }
 
 

@@ -203,6 +203,11 @@ async def test_a_plain_screen_shown_after_every_other_screen_is_styled_as_before
         await app.push_screen(EnrollTotpScreen(app.account))
         await settle(pilot)
         app.pop_screen()
+        from secconsole.tui.methods.sms import EnrollSmsScreen
+
+        await app.push_screen(EnrollSmsScreen(app.account))
+        await settle(pilot)
+        app.pop_screen()
         await app.push_screen(ProblemScreen("a problem"))
         await settle(pilot)
         app.pop_screen()

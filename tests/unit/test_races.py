@@ -29,8 +29,8 @@ from tui_helpers import enroll_totp
 
 RACERS = 6
 ROUNDS = 3
-WRONG = {"password": "Wrong-Guess-1!", "totp": "000000", "question": "rex"}
-FAILED = {"password": audit.SIGNIN_FAILED, "totp": "totp.failed", "question": "question.failed"}
+WRONG = {"password": "Wrong-Guess-1!", "totp": "000000", "question": "rex", "sms": "000000"}
+FAILED = {"password": audit.SIGNIN_FAILED, "totp": "totp.failed", "question": "question.failed", "sms": "sms.failed"}
 
 
 # -- the racers ------------------------------------------------------------------------------------
@@ -119,15 +119,24 @@ def fresh_code(services, kind, account, made, r):
     if kind == "recovery":
         return made[r]
     services.clock.advance(seconds=61)  # past the resend wait
+    if kind == "sms":
+        from method_drivers import sms_code
+
+        services.way("sms").begin(account.id, source="test")
+        return sms_code(services, account.id)
     services.way("email").send_code(account.id, source="test")
     from secconsole.core.delivery import recent_outbox
 
     return re.search(r"code is (\d{6})", recent_outbox(services.db, services.box, account_id=account.id, limit=1)[0].body).group(1)
 
 
-@pytest.mark.parametrize("kind", ["totp", "recovery", "email"])
+@pytest.mark.parametrize("kind", ["totp", "recovery", "email", "sms"])
 def test_the_same_code_from_every_process_wins_exactly_once(services, alice, racers, kind):
     made = None  # the email fallback is on for a new account
+    if kind == "sms":
+        from method_drivers import Sms
+
+        Sms(services, alice.id).enroll()
     if kind == "totp":
         made = enroll_totp(services, "alice")
     elif kind == "recovery":
@@ -155,6 +164,34 @@ def test_the_same_email_verification_code_from_every_process_wins_exactly_once(s
     assert len(events(services, erin.id, audit.EMAIL_VERIFIED)) == 1
 
 
+def send_sms(services, account_id):
+    from secconsole.errors import SecConsoleError
+
+    try:
+        services.way("sms").begin(account_id, source="race")
+        return "sent"
+    except SecConsoleError as exc:
+        return str(exc)
+
+
+def test_sends_asked_for_at_once_stay_within_the_cooldown(services, alice, racers):
+    """N processes asking for a text message at the same moment: one is sent, the rest wait."""
+    from method_drivers import Sms
+
+    Sms(services, alice.id).enroll()
+    from secconsole.core.delivery import recent_outbox
+
+    def texts():
+        return sum(m.channel == "sms" for m in recent_outbox(services.db, services.box, account_id=alice.id, limit=100))
+
+    for r in range(ROUNDS):
+        services.clock.advance(seconds=61)
+        before = texts()
+        answers = racers.race(services.clock.now(), [(send_sms, alice.id)] * RACERS)
+        assert answers.count("sent") == 1, (r, answers)
+        assert texts() - before == 1, r
+
+
 # -- wrong guesses at the threshold ----------------------------------------------------------------
 
 
@@ -166,6 +203,11 @@ def gated(services, kind, account):
     secret = None
     if kind == "totp":
         secret = enroll_totp(services, "alice")
+    elif kind == "sms":
+        from method_drivers import Sms
+
+        Sms(services, account.id).enroll()
+        services.way("sms").begin(account.id, source="test")
     else:
         services.way("question").set(account.id, "What was the name of your first pet?", "Biscuit", source="test")
     return throttle.way_key(kind, account.id), (verify, kind, account.id, WRONG[kind]), secret
@@ -175,7 +217,7 @@ def checks(services, kind, account_id):
     return len(events(services, account_id, FAILED[kind]))
 
 
-@pytest.mark.parametrize("kind", ["password", "totp", "question"])
+@pytest.mark.parametrize("kind", ["password", "totp", "question", "sms"])
 def test_wrong_guesses_at_the_threshold_check_one_then_none(services, alice, racers, kind):
     key, wrong, _ = gated(services, kind, alice)
     limit = services.profile.signin_lockout.lock_after if kind == "password" else services.profile.lockout.lock_after

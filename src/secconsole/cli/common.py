@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 #: The options every command takes (``parser._common``), by their namespace key.
 COMMON_OPTIONS = {"db": "--db", "data_dir": "--data-dir", "policy": "--policy", "issuer": "--issuer",
                   "step_up_minutes": "--step-up-minutes", "smtp": "--smtp", "smtp_starttls": "--smtp-starttls",
-                  "smtp_user": "--smtp-user", "signup": "--signup"}
+                  "smtp_user": "--smtp-user", "signup": "--signup", "sms_webhook": "--sms-webhook",
+                  "sms_countries": "--sms-countries", "line_type_lookup": "--line-type-lookup"}
 
 
 def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides):
@@ -96,7 +97,8 @@ def read_new_password(args: argparse.Namespace) -> str:
 
 def console_args(args: argparse.Namespace) -> list[str]:
     """The options a server passes on to each console it starts."""
-    return given_options(args, ("db", "data_dir", "policy", "issuer", "signup"))
+    return given_options(args, ("db", "data_dir", "policy", "issuer", "signup", "smtp", "smtp_starttls", "smtp_user",
+                                "sms_webhook", "sms_countries", "line_type_lookup"))
 
 
 def log_to_stderr() -> None:

@@ -42,6 +42,16 @@ def _common() -> argparse.ArgumentParser:
                         "SECCONSOLE_SMTP_PASSWORD); without it messages go to the outbox")
     common.add_argument("--smtp-starttls", action="store_true", default=s, help="use STARTTLS with --smtp")
     common.add_argument("--smtp-user", metavar="NAME", default=s, help="log in to the SMTP server as NAME")
+    common.add_argument("--sms-webhook", metavar="URL", default=s,
+                        help="send text messages to this gateway as signed JSON POSTs (env SECCONSOLE_SMS_WEBHOOK; "
+                        "the signing secret in SECCONSOLE_SMS_WEBHOOK_SECRET; docs/sms-webhook.md); without it "
+                        "they go to the outbox")
+    common.add_argument("--sms-countries", metavar="CC,CC", default=s,
+                        help="text messages only to numbers in these countries, e.g. DE,AT,CH (env "
+                        "SECCONSOLE_SMS_COUNTRIES; default every country)")
+    common.add_argument("--line-type-lookup", metavar="URL", default=s,
+                        help="ask this service whether a number is mobile, landline or VoIP before sending "
+                        "(env SECCONSOLE_LINE_TYPE_LOOKUP; docs/sms-webhook.md)")
     common.add_argument("--step-up-minutes", metavar="N", type=_minutes, default=s,
                         help="settings and payments ask to confirm it's you after N minutes "
                         "(env SECCONSOLE_STEP_UP_MINUTES; default 10)")

@@ -55,7 +55,8 @@ def show(args: argparse.Namespace) -> int:
     cards = ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"]) or "none"
     say(f"  billing methods    {cards}")
     for kind, state in data["methods"].items():
-        say(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}")
+        shown = state["detail"].get("number") if state["enabled"] else None  # masked: +49 ••• ••• 4242
+        say(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}{f' ({shown})' if shown else ''}")
     say(f"  sign-in state      {_lock_state(account.locked, account.lock_retry_after)} "
         f"({account.failures} failed attempts)")
     for name in data["locked_ways"]:

@@ -24,6 +24,8 @@ class Message:
     subject: str
     body: str
     account_id: int | None = None
+    #: The same for every try of one message, so a gateway delivers it once (``core.webhook``).
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,13 @@ def add_to_outbox(session, box: SecretBox, message: Message, at: datetime):
     the change it tells about (``Notices.record``). No table holds a live code in plain text."""
     from secconsole.store.models import OutboxMessage
 
+    recipient = message.to
+    if message.channel == "sms":  # a phone number is shown masked everywhere, the outbox included
+        from secconsole.core.phone import mask
+
+        recipient = mask(message.to)
     row = OutboxMessage(at=at, account_id=message.account_id, channel=message.channel,
-                        recipient=message.to, subject=message.subject, sealed_body=b"")
+                        recipient=recipient, subject=message.subject, sealed_body=b"")
     session.add(row)
     session.flush()  # the row's id, which the seal is bound to
     row.sealed_body = box.seal(message.body.encode(), _purpose(row.id))
@@ -72,6 +79,22 @@ class OutboxSender:
     def send(self, message: Message) -> None:
         with self.db.transaction() as session:
             add_to_outbox(session, self.box, message, self.clock.now())
+
+
+class ChannelSender:
+    """Routes each message by its channel (``email``, ``sms``) to that channel's sender."""
+
+    def __init__(self, senders: dict[str, Sender]) -> None:
+        self.senders = senders
+        #: Notices are queued in the outbox in their change's transaction; whether that row is the
+        #: delivery depends on the email channel (notices are email).
+        self.delivers_from_outbox = getattr(senders.get("email"), "delivers_from_outbox", False)
+
+    def send(self, message: Message) -> None:
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            raise DeliveryError(f"No way to deliver {message.channel} messages is set up.")
+        sender.send(message)
 
 
 @dataclass(frozen=True)

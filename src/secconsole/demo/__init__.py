@@ -20,6 +20,8 @@ class DemoAccount:
     #: A security question and its answer, as a backup step.
     question: tuple[str, str] | None = None
     totp: bool = False
+    #: A fictional number (``demo.phones``) that text messages go to.
+    sms: str | None = None
 
     @property
     def email(self) -> str:
@@ -28,7 +30,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     # Stories say what each account has today; they grow as each method lands (alice: every
-    # method; bob: authenticator app only; dave: text message and app prompts, not the app code).
+    # method; bob: authenticator app only; dave: text message and app prompts besides the app code).
     DemoAccount(
         "alice", "Tulip-Harbor-42!", "app code, pet: Biscuit", identity_verified=True,
         question=("What was the name of your first pet?", "Biscuit"), totp=True,
@@ -36,8 +38,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("bob", "Maple-Rocket-17?", "authenticator app", totp=True),
     DemoAccount("carol", "Cobalt-Meadow-88#", "no second step yet"),
     DemoAccount(
-        "dave", "Granite-Owl-63$!", "app code, no email fallback", identity_verified=True,
-        email_fallback_enabled=False, totp=True,
+        "dave", "Granite-Owl-63$!", "app code, text message, no email fallback", identity_verified=True,
+        email_fallback_enabled=False, totp=True, sms="+447700900123",
     ),
 )
 

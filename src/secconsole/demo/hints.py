@@ -47,8 +47,22 @@ def _verification(services: Services, account_id: int) -> str:
     return _outbox_code(services, account_id, "Verify your SecConsole email address")
 
 
+def _text_message(services: Services, account_id: int) -> str:
+    """The newest text message to the account, as its phone would show it."""
+    from secconsole.core.delivery import recent_outbox
+
+    for message in recent_outbox(services.db, services.box, account_id=account_id, limit=10):
+        if message.channel != "sms":
+            continue
+        code = message.body.partition("code: ")[2][:6]
+        if code and services.way("sms").waiting(account_id, code):
+            return f"the phone {message.to} got: {message.body}"
+        return ""  # the newest text's code was used or expired: nothing to show
+    return ""
+
+
 #: kind -> (services, account_id) -> one line ("" for nothing to show).
-HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _outbox}
+HINTS: dict[str, Callable[[Services, int], str]] = {"totp": _totp, "email": _outbox, "sms": _text_message}
 #: Hints for any account, seeded or not: only the signed-in owner sees them, and they prove nothing
 #: but an address (the code that verifies the email address of an account made in the demo).
 OWN_HINTS: dict[str, Callable[[Services, int], str]] = {"verify_email": _verification}

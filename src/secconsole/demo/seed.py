@@ -38,6 +38,8 @@ def seed(services: Services) -> list[str]:
             services.way("question").set(account.id, *demo.question, source=DEMO_SOURCE)
         if demo.totp:
             enroll_totp(services, account.id, demo.username)
+        if demo.sms:
+            enroll_sms(services, account.id, demo.sms)
         created.append(demo.username)
     return created
 
@@ -49,6 +51,25 @@ def enroll_totp(services: Services, account_id: int, username: str) -> None:
     pending = app.start(account_id, username)
     earlier = services.clock.now() - timedelta(seconds=pending.params.period)
     result = app.confirm(pending, code_at(pending.secret, earlier, pending.params), source=DEMO_SOURCE)
+    if not result.ok:
+        raise RuntimeError(result.message)
+
+
+def enroll_sms(services: Services, account_id: int, number: str) -> None:
+    """Seed text messages the way a person turns them on: the number checked, a code sent (to the
+    outbox: demo mode never uses a gateway) and entered."""
+    from secconsole.core.delivery import recent_outbox
+
+    from secconsole.core.phone import PhoneRules
+    from secconsole.demo.phones import FICTIONAL
+
+    way = services.way("sms")
+    checked = PhoneRules(fixtures=FICTIONAL).check(number, "")  # fictional: demo mode's rules, whatever the config
+    way.send_enrollment_code(account_id, checked, source=DEMO_SOURCE)
+    text = next(m for m in recent_outbox(services.db, services.box, account_id=account_id, limit=5)
+                if m.channel == "sms")
+    code = text.body.split("code: ")[1][:6]
+    result = way.confirm(account_id, checked, code, source=DEMO_SOURCE)
     if not result.ok:
         raise RuntimeError(result.message)
 

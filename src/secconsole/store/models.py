@@ -181,3 +181,37 @@ class RecoveryCode(SQLModel, table=True):
     code_hash: str = Field(max_length=64)
     created_at: datetime = _utc()
     used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class SmsState(SQLModel, table=True):
+    """Text messages' own state, one row per enrollment (gone with it): the number's blind index.
+    The number itself is the enrollment's sealed secret."""
+
+    __tablename__ = "sms_state"
+    enrollment_id: int = Field(primary_key=True, foreign_key="method_enrollment.id", ondelete="CASCADE")
+    #: Keyed hash of the E.164 number (``core.methods.sms_codes.number_index``): per-number caps
+    #: and look-ups without opening the number.
+    number_hash: str = Field(max_length=64, index=True)
+
+
+class SmsCode(SQLModel, table=True):
+    """A text-message code: its keyed hash, who and what it is for, and how its send went.
+
+    Written ``pending`` before the send (no transaction waits on the network), then ``sent``,
+    ``failed`` (the gateway refused: it burns nothing) or ``unknown`` (timed out: it may have
+    arrived, so it counts toward the caps). Used once, by a conditional update."""
+
+    __tablename__ = "sms_code"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    #: ``enroll`` (proving a new number) or ``check`` (sign-in and step-up).
+    purpose: str = Field(max_length=16)
+    number_hash: str = Field(max_length=64, index=True)
+    source: str = Field(default="", max_length=120, index=True)
+    code_hash: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    #: Wrong tries against this code; at the limit it is dead.
+    failures: int = Field(default=0)
+    created_at: datetime = _utc(index=True)
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None, nullable=True)

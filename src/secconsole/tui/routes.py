@@ -49,6 +49,8 @@ ROUTES = {
               command="Payments"),
         Route("enroll-totp", "turn on the authenticator app", True, "secconsole.tui.methods.totp:EnrollTotpScreen",
               protected=True),
+        Route("enroll-sms", "turn on text messages", True, "secconsole.tui.methods.sms:EnrollSmsScreen",
+              protected=True),
     )
 }
 

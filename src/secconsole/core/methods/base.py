@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from secconsole.core.delivery import Sender
     from secconsole.core.notices import Notices
     from secconsole.core.passwords import PasswordHasher
+    from secconsole.core.phone import PhoneRules
     from secconsole.core.policy import PolicyProfile
     from secconsole.core.views import AccountView
     from secconsole.store.engine import Database
@@ -264,6 +265,8 @@ class MethodContext:
     lock_notice: Callable[..., None] | None = None
     #: ``core.notices.Notices``: ``record`` audits a change and queues the owner's notice with it.
     notices: Notices | None = None
+    #: Which numbers text messages may go to (countries, line-type lookup, demo fixtures).
+    phone_rules: PhoneRules | None = None
 
 
 class SecondStep(Protocol):

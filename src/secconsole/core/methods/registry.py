@@ -19,8 +19,19 @@ WAYS: tuple[WaySpec, ...] = (
         Capabilities(start=Start.PROMPT, answer=Answer.NONE),
     ),
     WaySpec(
-        "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD, None,
+        "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD,
+        f"{_PKG}.sms:TextMessages",
         Capabilities(start=Start.SEND_CODE, needs_identity_or_billing=True),
+        lead="We can text a 6-digit code to your phone: send it (s), then enter it here.",
+        failures="text message codes",
+        ask="Enter the $digits-digit code from the text message.", entry="A text message code",
+        field_label="Code from the text message",
+        audit={
+            "sms.sent": "Text message code sent",
+            "sms.send_failed": "A text message could not be sent",
+            "sms.failed": "Wrong text message code",
+            "sms.used": "Text message code used",
+        },
     ),
     WaySpec(
         "totp", "Authenticator app code", "Enter a code from your authenticator app", "the authenticator app",

@@ -44,6 +44,9 @@ class WayPanel(Vertical):
         #: None when the input was refused before any check (empty, malformed).
         result: StepResult | None = None
 
+    #: The panel has its own send button (text messages): the screen's "Send a new code" stays hidden.
+    sends_itself = False
+
     def __init__(self, spec: WaySpec, account: AccountView, *, reason: str = "") -> None:
         super().__init__(id="way-panel")
         self.spec = spec
@@ -81,6 +84,11 @@ class WayPanel(Vertical):
             self.query_one(f"#{self.field_id}").focus()
 
     async def on_mount(self) -> None:
+        await self.shown()
+
+    async def shown(self) -> None:
+        """What the panel does once it is up (Textual calls every class's ``on_mount``, so a way
+        changes this, not ``on_mount``): by default, focus the field and ``start``."""
         self.focus_field()
         if self.spec.capabilities.start is not Start.NOTHING:
             await self.start()

@@ -25,8 +25,8 @@ class QuestionPanel(WayPanel):
         yield from super().compose()
         yield Static(id="tries-left")
 
-    async def on_mount(self) -> None:
-        await super().on_mount()
+    async def shown(self) -> None:
+        await super().shown()
         services = await self.app.services()
         prompt = await self.app.run_core(services.way("question").prompt, self.account.id)
         self.query_one("#question-text", Static).update(plain(prompt.question or ""))

@@ -86,7 +86,7 @@ class ChallengeScreen(FormScreen):
         await slot.remove_children()
         panel = panel_class(way)(way, self.account, reason=self.reason)
         self.FIELDS = (panel.field_id,) if panel.field_id else ()
-        self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE
+        self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE and not panel.sends_itself
         give_up = self.query_one("#give-up", ActionButton)
         give_up.display = bool(way.give_up_label)
         give_up.update(way.give_up_label)
@@ -117,7 +117,7 @@ class ChallengeScreen(FormScreen):
             if kind is not None:
                 await self._go(self.challenge.spec(kind))
 
-        self.app.push_screen(WaysDialog(ways), picked)
+        self.app.push_screen(WaysDialog(ways, self.account), picked)
 
     @on(ActionButton.Pressed, "#other-way")
     def _other_way_pressed(self) -> None:
