@@ -135,3 +135,21 @@ async def test_the_wizard_offers_the_safer_authenticator_app_and_the_ways_list_n
         await wait_until(pilot, lambda: isinstance(app.screen, WaysDialog))
         choices = [str(o.prompt) for o in app.screen.query_one("#ways").options]
         assert any("by text message to +49 ••• ••• 6789" in c for c in choices), choices
+
+
+async def test_a_new_number_replaces_the_old_one_from_the_wizard(svc, monkeypatch):
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    carol = svc.accounts.get("carol")
+    Sms(svc, carol.id).enroll()
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, "enroll-sms", "carol", STRONG, method="sms")
+        assert "Codes go to +49 ••• ••• 6789 now" in text_of(app, "#sms-intro")
+        await type_into(pilot, "#number", "015223456780", keys=True)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "We sent" in text_of(app, "#sent-to"))
+        await type_into(pilot, "#code", sms_code(svc, carol.id), keys=True)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    assert svc.accounts.get("carol").method("sms").detail["number"] == "+49 ••• ••• 6780"
+    assert any(m.subject == "Number changed" and m.to == "+49 ••• ••• 6789" for m in texts(svc, carol.id))

@@ -49,8 +49,8 @@ ROUTES = {
               command="Payments"),
         Route("enroll-totp", "turn on the authenticator app", True, "secconsole.tui.methods.totp:EnrollTotpScreen",
               protected=True),
-        Route("enroll-sms", "turn on text messages", True, "secconsole.tui.methods.sms:EnrollSmsScreen",
-              protected=True),
+        Route("enroll-sms", "turn on text messages, or change their number", True,
+              "secconsole.tui.methods.sms:EnrollSmsScreen", protected=True, command="Text messages: set the number"),
     )
 }
 

@@ -161,7 +161,11 @@ class EnrollSmsScreen(Screen[bool]):
                     yield ActionButton("Cancel", id="cancel-missing")
             with Vertical(id="number-step", classes="card step"):
                 yield Static("Get codes by text message", classes="card-title")
-                yield Static(INTRO, markup=False, classes="form-note")
+                current = self.account.method("sms").detail.get("number") if self.account.method("sms").enabled else None
+                intro = INTRO if current is None else (
+                    f"Codes go to {current} now. A new number replaces it once its code is entered, "
+                    "and the old number is told.")
+                yield Static(intro, markup=False, classes="form-note", id="sms-intro")
                 yield Label("Country", id="country-label")
                 yield TextField(id="country-search", max_length=40, compact=True,
                                 placeholder="Type a name, a code (DE) or +49")
