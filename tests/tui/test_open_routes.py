@@ -35,6 +35,10 @@ async def _enroll_totp(pilot, svc):
     await pilot.press("enter")  # Next: enter a code
     await type_into(pilot, "#code", code_at(pending.secret, svc.clock.now(), pending.params))
     await pilot.press("enter")
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # recovery codes offered
+    await pilot.press("n")
 
 
 async def _email_fallback_off(pilot, svc):

@@ -146,3 +146,30 @@ async def test_a_bad_path_says_what_is_wrong_and_writes_nothing(svc, tmp_path, w
         assert isinstance(app.screen, RecoveryCodesDialog)
     assert (tmp_path / "taken.txt").read_text() == "mine"
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("route", ["enroll-totp", "enroll-sms"])
+async def test_a_wizard_opened_by_its_route_offers_them_too(svc, route):
+    """``--open enroll-totp`` (or the palette) then the wizard: the same offer as from Settings."""
+    from secconsole.tui.screens.home import HomeScreen
+
+    carol = svc.accounts.get("carol")
+    if route == "enroll-sms":
+        svc.payments.add_card(carol.id, "Carol Kent", "4242 4242 4242 4242", "12/30", source="test")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, route, "carol", STRONG)
+        wizard = app.screen
+        if route == "enroll-totp":
+            enroll_totp(svc, "carol")
+        else:
+            from method_drivers import sms_code
+
+            way = svc.way("sms")
+            number = way.check_number(carol.id, "01512 3456789", "DE")
+            way.send_enrollment_code(carol.id, number, source="t")
+            assert way.confirm(carol.id, number, sms_code(svc, carol.id), source="t").ok
+        wizard.dismiss(True)
+        await wait_until(pilot, lambda: offered(app))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))

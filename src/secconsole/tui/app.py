@@ -246,20 +246,34 @@ class SecConsoleApp(App[None]):
         if self.account is None:
             return
         screen = ROUTES[name].load()
+        show = self.push_wizard if name.startswith("enroll-") else self.push_screen
         if self.step_up_is_fresh():
-            self.push_screen(screen(self.account))
+            show(screen(self.account))
             return
 
         def confirmed(result) -> None:
             if result:
                 self.session.verified(self._services.clock.now())
-                self.push_screen(screen(self.account))
+                show(screen(self.account))
 
         purpose = PURPOSES.get(name, DEFAULT_PURPOSE)
         if self.account.has_second_step:
             self.push_screen(ChallengeScreen(self.account, purpose=STEP_UP, reason=purpose), confirmed)
         else:
             self.push_screen(StepUpScreen(self.account, purpose), confirmed)
+
+    def push_wizard(self, wizard) -> None:
+        """A method's wizard; if it turns on the account's first second step, recovery codes are
+        offered next (``recovery_offer``), wherever the wizard was opened from."""
+        from secconsole.tui.recovery_offer import offer_codes, wants_offer
+
+        before = self.account
+
+        def done(turned_on) -> None:
+            if before is not None and wants_offer(before, bool(turned_on)):
+                self.run_worker(offer_codes(self, self.account or before), group="recovery-offer", exclusive=True)
+
+        self.push_screen(wizard, done)
 
     # -- actions --------------------------------------------------------------------------
 

@@ -144,14 +144,7 @@ class SettingsScreen(SectionsScreen):
         if reason:
             self.notify(reason, title=row.spec.label, severity="warning", markup=False)
             return
-        first = not self.account.has_second_step
-        self.app.push_screen(wizard(self.account), callback=lambda on: self._enrolled(bool(on), first))
-
-    def _enrolled(self, on: bool, first: bool) -> None:
-        """Back from a method's wizard: the first second step on is when to offer recovery codes
-        (unless the account already has some)."""
-        if on and first and not self.account.recovery_codes_left:
-            self._offer_codes()
+        self.app.push_wizard(wizard(self.account))
 
     @work(group="confirm", exclusive=True)
     async def _turn_off(self, row: MethodRow) -> None:
@@ -252,20 +245,9 @@ class SettingsScreen(SectionsScreen):
         await self._make_codes()
 
     async def _make_codes(self) -> None:
-        """Make new codes and show them once (in a local console they can also go to a file)."""
-        from secconsole.tui.dialogs.recovery_codes import RecoveryCodesDialog, is_local
+        from secconsole.tui.recovery_offer import make_codes
 
-        config = self.app.config
-        try:
-            services = await self.app.services()
-            codes = await self.app.run_core(services.way("recovery").generate, self.account.id, source=config.source)
-        except SecConsoleError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        await self.app.push_screen_wait(RecoveryCodesDialog(
-            codes, username=self.account.username, issuer=config.issuer, made=services.clock.now(),
-            can_save=is_local(config.source),
-        ))
+        await make_codes(self.app, self.account)
         await self.reread()
 
     @on(ActionButton.Pressed, "#verify-email")
@@ -273,18 +255,6 @@ class SettingsScreen(SectionsScreen):
         from secconsole.tui.screens.verify_email import VerifyEmailScreen
 
         self.app.push_screen(VerifyEmailScreen(self.account))
-
-    @work(group="confirm", exclusive=True)
-    async def _offer_codes(self) -> None:
-        """Right after the first second step is on: codes for when the phone is away (skippable)."""
-        want = await self.app.push_screen_wait(ConfirmDialog(
-            "Make recovery codes now?",
-            "Your account now asks for a second step. Recovery codes let you in when your phone is "
-            "away: ten codes, each working once, shown only this once.",
-            confirm="Make recovery codes", cancel="Not now",
-        ))
-        if want:
-            await self._make_codes()
 
     @on(ActionButton.Pressed, "#change-password")
     def action_change_password(self) -> None:
