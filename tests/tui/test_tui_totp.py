@@ -319,3 +319,20 @@ async def test_make_recovery_codes_in_settings_then_sign_in_with_one(svc, alice)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     assert svc.way("recovery").remaining(svc.accounts.get("alice").id) == 9
+
+
+async def test_in_demo_mode_the_verify_step_shows_what_the_phone_would_and_the_box_is_labelled(sqlite_services):
+    """The demo has no phone: its wizard shows the code for the key on screen, like the challenge."""
+    from secconsole.demo.seed import seed
+
+    seed(sqlite_services)
+    app = make_app(sqlite_services, demo=True, start_as="carol", open_screen="enroll-totp")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EnrollTotpScreen))
+        await pilot.press("enter")  # Continue
+        await wait_until(pilot, lambda: bool(app.screen.query("#qr")))
+        await pilot.press("enter")  # Next: enter a code
+        pending = app.screen.pending
+        code = code_at(pending.secret, sqlite_services.clock.now(), pending.params)
+        await wait_until(pilot, lambda: f"the app would show {code[:3]} {code[3:]}" in text_of(app, "#demo-code"))
+        assert text_of(app, "#code-label") == "Code from your app"

@@ -4,7 +4,7 @@ The secret lives only in this screen until the code is verified; Escape at any s
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -96,7 +96,10 @@ class EnrollTotpScreen(Screen[bool]):
             with Vertical(id="verify", classes="card step"):
                 yield Static("Enter the code from your app", classes="card-title")
                 yield Static(id="verify-hint")
+                yield Label("Code from your app", id="code-label")
                 yield TextField(id="code", max_length=12, compact=True, restrict=r"[0-9 \-]*")
+                if self.app.config.demo:
+                    yield Static(id="demo-code", classes="demo-hint")
                 yield ErrorLine(id="verify-error")
                 with Horizontal(classes="buttons"):
                     yield ActionButton("Verify", id="check", primary=True)
@@ -191,6 +194,25 @@ class EnrollTotpScreen(Screen[bool]):
         ))
         self._show("verify")
         self.query_one("#code").focus()
+        if self.app.config.demo:
+            self._demo_code()
+            self.set_interval(1, self._demo_code)
+
+    @work(thread=True, exclusive=True, group="demo-code")
+    def _demo_code(self) -> None:
+        """Demo mode only: the code the phone would show for the key on screen (the demo has no
+        phone), computed in a thread like every other demo hint."""
+        from secconsole.core.totp import code_at
+
+        services, pending = self.app.loaded_services, self.pending
+        if services is None or pending is None:
+            return
+        now = services.clock.now()
+        code = code_at(pending.secret, now, pending.params)
+        left = pending.params.period - int(now.timestamp()) % pending.params.period
+        half = len(code) // 2
+        line = f"DEMO · the app would show {code[:half]} {code[half:]} · {left} s left"
+        self.app.call_from_thread(lambda: self.query_one("#demo-code", Static).update(line))
 
     @on(ActionButton.Pressed, "#cancel, #cancel-scan, #cancel-verify")
     def action_cancel(self) -> None:
