@@ -123,3 +123,34 @@ async def test_a_switch_that_cannot_be_turned_on_is_disabled_and_still_visible(s
             cells = [shown_colour(app, x, region.y) for x in range(region.x, region.right)]
             # Both halves (the knob and the track) stand out from the row: the switch is seen.
             assert min(distance(c, background) for c in cells) >= 60, (kind, theme, background, cells)
+
+
+def _luminance(color) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = color.rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(fg, bg) -> float:
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_a_focused_button_reads_clearly_in_both_themes(svc, theme):
+    """Text on the accent colour: at least WCAG's 4.5:1 (it was light grey on orange, 1.5:1)."""
+    from textual.color import Color
+
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = theme
+        await start_on(pilot, "settings", "alice", STRONG)
+        button = app.screen.query_one("#question")
+        button.focus()
+        await pilot.pause()
+        style = button.rich_style
+        fg, bg = Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)
+        assert contrast(fg, bg) >= 4.5, (theme, fg, bg)

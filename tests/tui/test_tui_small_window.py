@@ -59,6 +59,31 @@ async def test_every_screen_is_usable_at_the_minimum(svc, name):
         cut = [w for w in screen.query("*") if w.region.width and w.region.right > screen.region.right
                and not any(isinstance(a, Footer) for a in w.ancestors)]
         assert not cut, f"cut off at the right: {cut}"
+        assert not clipped_buttons(screen)
+
+
+def clipped_buttons(screen) -> list:
+    """Buttons wider than what their row shows: "Create account     Cance"."""
+    from secconsole.tui.widgets.action_button import ActionButton
+
+    return [b for b in screen.query(ActionButton) if b.display and b.region.width
+            and b.region.right > b.parent.content_region.right]
+
+
+async def test_the_challenge_fits_the_minimum_with_every_button_whole(svc):
+    from secconsole.tui.screens.challenge import ChallengeScreen
+    from tui_helpers import sign_in
+
+    app = make_app(svc, demo=True)
+    async with app.run_test(size=MINIMUM) as pilot:
+        await sign_in(pilot, "alice", "Tulip-Harbor-42!")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way is not None)
+        await settle(pilot)
+        assert not clipped_buttons(app.screen)
+        app.screen.query_one("#give-up").press()  # on to the question: "I don't know the answer"
+        await wait_until(pilot, lambda: app.screen.way.kind == "question")
+        await settle(pilot)
+        assert not clipped_buttons(app.screen)
 
 
 async def test_below_the_minimum_one_line_asks_for_a_bigger_window(svc):

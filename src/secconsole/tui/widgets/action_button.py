@@ -26,6 +26,9 @@ class ActionButton(Static, can_focus=True):
         &:hover { background: $primary 70%; }
         &:focus {
             background: $accent;
+            /* Black or white, whichever stands out on the accent: readable in both themes and
+               when colours are reduced to greys (NO_COLOR). */
+            color: auto 95%;
             text-style: bold;
         }
         &:disabled { color: $text-disabled; }
