@@ -1,6 +1,7 @@
 """The command line, run as a user runs it: a real process, real files, exit codes, stderr."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -293,8 +294,11 @@ def test_user_show_names_a_locked_way_and_unlock_clears_it(tmp_path):
         services.identity.verify(kim.id, "Kim Park", "1991-01-01", source="test")
     services.close()
     shown = run(tmp_path, "user", "show", "kim").stdout
-    assert "sign-in state      ok (0 failed attempts)" in shown
-    assert "Identity verification LOCKED until support unlocks it" in shown
+    assert re.search(r"\n  sign-in state +ok \(0 failed attempts\)\n", shown)
+    assert re.search(r"\n  Identity verification +LOCKED until support unlocks it\n", shown)
+    rows = [line for line in shown.splitlines()[1:] if line.startswith("  ") and not line.startswith("    ")][:-1]
+    columns = {re.match(r"  (\S.*?)  +(\S)", line).start(2) for line in rows}
+    assert len(columns) == 1, f"the values stand in one column: {rows}"
     assert json.loads(run(tmp_path, "user", "show", "kim", "--json").stdout)["locked_ways"] == ["identity"]
     done = run(tmp_path, "user", "unlock", "kim")
     assert done.returncode == 0 and "cleared the failed attempts of identity checks" in done.stdout

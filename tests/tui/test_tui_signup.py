@@ -176,3 +176,26 @@ async def test_verified_accounts_see_no_verify_prompt(sqlite_services, verified)
         await settle(pilot)
         bindings = {b.binding.key for b in app.active_bindings.values()}
         assert ("v" in bindings) is (not verified)
+
+
+async def test_an_account_made_on_a_screen_opened_at_start_goes_home_not_back_to_the_form(sqlite_services):
+    """``--open create-account``: once the account exists, Esc on "Verify your email" is Home, not
+    a second, empty sign-up form (the route was opened again at sign-in)."""
+    from secconsole.tui.screens.create_account import CreateAccountScreen
+    from secconsole.tui.screens.home import HomeScreen
+    from secconsole.tui.screens.verify_email import VerifyEmailScreen
+
+    app = make_app(sqlite_services, open_screen="create-account")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, CreateAccountScreen))
+        await type_into(pilot, "#username", "zed")
+        await type_into(pilot, "#email", "zed@example.com")
+        await type_into(pilot, "#password", STRONG)
+        await type_into(pilot, "#confirm", STRONG)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, VerifyEmailScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, VerifyEmailScreen))
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen), app.screen
+        assert not any(isinstance(s, CreateAccountScreen) for s in app.screen_stack)

@@ -85,6 +85,7 @@ def test_the_problems_sentence_names_every_broken_rule_in_the_checklists_words()
     assert sentence.startswith("Password must meet: at least 10 characters; an uppercase letter; a number; a symbol")
     assert all(rule.label.lower() in sentence for rule in verdict.problems) and len(verdict.problems) >= 5
     assert check_password("Tulip-harbor", CLASSIC).problems_sentence() == "Password must meet: a number."
+    assert ".)" not in check_password("password", CLASSIC).problems_sentence()  # a hint's own stop dropped
     assert check_password("Tulip-Harbor-42!", CLASSIC).problems_sentence() == ""
 
 

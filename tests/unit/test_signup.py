@@ -129,7 +129,7 @@ def test_wrong_codes_are_counted_first_back_off_and_lock(services, erin, clock):
     rules = services.profile.lockout
     for _ in range(rules.free_failures):
         result = services.signup.verify(erin.id, wrong, source=SRC)
-        assert not result.ok and result.message == "That code is not right."
+        assert not result.ok and result.message == "That verification code is not right."
     result = services.signup.verify(erin.id, wrong, source=SRC)
     assert result.retry_after > 0
     blocked = services.signup.verify(erin.id, code, source=SRC)  # backing off: not even looked at

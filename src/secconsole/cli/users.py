@@ -46,21 +46,25 @@ def show(args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     say(f"{account.username} <{account.email}>")
-    say(f"  created            {data['created_at']}")
-    say(f"  password changed   {data['password_changed_at']}")
-    say(f"  last sign-in       {data['last_sign_in_at'] or 'never'}")
-    say(f"  identity verified  {'yes' if account.identity_verified else 'no'}")
-    say(f"  email fallback     {'on' if account.email_fallback_enabled else 'off'}")
-    say(f"  security question  {'set' if account.security_question else 'not set'}")
-    cards = ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"]) or "none"
-    say(f"  billing methods    {cards}")
-    for kind, state in data["methods"].items():
+    rows = [
+        ("created", data["created_at"]),
+        ("password changed", data["password_changed_at"]),
+        ("last sign-in", data["last_sign_in_at"] or "never"),
+        ("identity verified", "yes" if account.identity_verified else "no"),
+        ("email fallback", "on" if account.email_fallback_enabled else "off"),
+        ("security question", "set" if account.security_question else "not set"),
+        ("billing methods", ", ".join(f"{b['brand']} ending in {b['last4']}" for b in data["billing_methods"])
+         or "none"),
+    ]
+    for state in data["methods"].values():
         shown = state["detail"].get("number") if state["enabled"] else None  # masked: +49 ••• ••• 4242
-        say(f"  {state['label']:<18} {'on' if state['enabled'] else 'off'}{f' ({shown})' if shown else ''}")
-    say(f"  sign-in state      {_lock_state(account.locked, account.lock_retry_after)} "
-        f"({account.failures} failed attempts)")
-    for name in data["locked_ways"]:
-        say(f"  {registry.throttle_label(name):<18} {_lock_state(True, 0)}")
+        rows.append((state["label"], ("on" if state["enabled"] else "off") + (f" ({shown})" if shown else "")))
+    rows.append(("sign-in state", f"{_lock_state(account.locked, account.lock_retry_after)} "
+                                  f"({account.failures} failed attempts)"))
+    rows += [(registry.throttle_label(name), _lock_state(True, 0)) for name in data["locked_ways"]]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:  # one column for the values, however long a way's name
+        say(f"  {name:<{width}}  {value}")
     say("  recent events (newest first):")
     for e in data["recent_events"]:
         say(f"    {e['at']}  {e['ref']}  {e['kind']:<22} {e['source']}")

@@ -88,7 +88,7 @@ class PasswordCheck:
     def problems_sentence(self) -> str:
         """One sentence naming every broken rule in the checklist's own words, for error messages
         (``user add``, the sign-up and change-password forms); "" when there is none."""
-        named = [rule.label.lower() + (f" ({rule.hint})" if rule.hint else "") for rule in self.problems]
+        named = [rule.label.lower() + (f" ({rule.hint.rstrip('.')})" if rule.hint else "") for rule in self.problems]
         if not named:
             return ""
         listed = named[0] if len(named) == 1 else "; ".join(named[:-1]) + "; and " + named[-1]

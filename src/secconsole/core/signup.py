@@ -137,7 +137,7 @@ class SignUp:
                     kind=audit.EMAIL_VERIFICATION_FAILED, what="email verification codes", notice=self.lock_notice,
                 )
                 if row is not None:
-                    return StepResult.refused(Reason.WRONG, "That code is not right.", gate=gate)
+                    return StepResult.refused(Reason.WRONG, "That verification code is not right.", gate=gate)
                 return StepResult.refused(Reason.EXPIRED, "That code has expired or was used: ask for a new one.",
                                           gate=gate)
             session.execute(sa.update(Account).where(Account.id == account_id, Account.email == row.email)

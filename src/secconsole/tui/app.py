@@ -126,7 +126,9 @@ class SecConsoleApp(App[None]):
         if self._start_as:
             self.run_worker(self._demo_start(self._start_as), group="start")
         elif self._pending_route and not self._route_needs_account(self._pending_route):
-            self.open_route(self._pending_route)
+            # Opened now, and only once: a sign-in later (say the account made there) goes Home.
+            route, self._pending_route = self._pending_route, None
+            self.open_route(route)
 
     async def _demo_start(self, username: str) -> None:
         from secconsole.demo.seed import sign_in_as

@@ -64,7 +64,7 @@ WAYS: tuple[WaySpec, ...] = (
         lead="Enter one of the recovery codes you saved (like abcde-23456). Each works once.",
         failures="recovery codes",
         ask="Enter one of your recovery codes.", entry="A recovery code", field_label="Recovery code",
-        audit={"recovery.generated": "New recovery codes made (the old ones stopped working)",
+        audit={"recovery.generated": "Recovery codes made (any earlier ones stopped working)",
                "recovery.used": "A recovery code was used", "recovery.failed": "Wrong recovery code"},
     ),
     WaySpec(

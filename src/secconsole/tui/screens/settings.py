@@ -27,7 +27,7 @@ from secconsole.tui.widgets.topbar import TopBar
 
 FALLBACK_HELP = "Used only after every other way to confirm it's you has failed."
 ACTIVITY_ROWS = 8
-UNVERIFIED = "Your email address is not verified yet: no code is emailed to it until it is"
+UNVERIFIED = "Your email address is not verified yet: no code is emailed to it until it is."
 
 
 class SettingsScreen(SectionsScreen):
