@@ -54,6 +54,15 @@ TEMPLATES: dict[str, NoticeTemplate] = {
         "Your security question was $replaced", "Your security question and its answer were $replaced.",
         words={"replaced": ("set", "changed")}),
     audit.QUESTION_REMOVED: NoticeTemplate("Your security question was removed", "Your security question was removed."),
+    "push.paired": NoticeTemplate("A device was paired for mobile app prompts",
+                                  "A device was paired to answer your sign-in prompts: $device."),
+    "push.removed": NoticeTemplate("A device was removed from mobile app prompts",
+                                   "$device no longer answers your sign-in prompts."),
+    "push.reported": NoticeTemplate(
+        "A sign-in prompt was reported as not you",
+        "A sign-in prompt was denied on $device as \"It wasn't me\". Whoever caused it knew your password: prompts are "
+        "paused until you sign in another way, and then you will be asked to change your password.",
+        closing="Contact support, quoting the reference, if you did not expect any of this."),
     audit.EMAIL_FALLBACK_CHANGED: NoticeTemplate(
         "Email codes were switched $enabled", "Email codes, the last resort when every other way is used up, were "
         "switched $enabled.", words={"enabled": ("off", "on")}),

@@ -215,3 +215,63 @@ class SmsCode(SQLModel, table=True):
     created_at: datetime = _utc(index=True)
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class PushDevice(SQLModel, table=True):
+    """A phone or tablet paired for mobile app prompts (docs/push-protocol.md): its public key,
+    never a secret; removing the row signs the device out."""
+
+    __tablename__ = "push_device"
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=60)
+    alg: str = Field(max_length=16)
+    public_key: bytes = Field(sa_type=sa.LargeBinary)
+    #: False when the device said it cannot be prompted (notifications off).
+    notifications: bool = Field(default=True)
+    created_at: datetime = _utc()
+    last_used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class PushPairing(SQLModel, table=True):
+    """A pairing code shown in Settings: its keyed hash, used once, for 10 minutes."""
+
+    __tablename__ = "push_pairing"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64, index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class PushPrompt(SQLModel, table=True):
+    """One prompt to an account's devices: what it asks, the number shown on the console, and
+    its one decision (taken by a conditional update: the first answer counts)."""
+
+    __tablename__ = "push_prompt"
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(max_length=16)
+    for_what: str = Field(default="", max_length=60)
+    source: str = Field(default="", max_length=120)
+    host: str = Field(default="", max_length=120)
+    number: int
+    #: JSON list of the numbers a device offers (empty when the number is typed).
+    offered: str = Field(default="[]")
+    entry: str = Field(max_length=8)
+    created_at: datetime = _utc(index=True)
+    expires_at: datetime = _utc()
+    #: pending, approved, denied, reported, expired; ``used`` once an approval signed someone in.
+    status: str = Field(max_length=16)
+    decided_at: datetime | None = _utc(default=None, nullable=True)
+    device_id: str | None = Field(default=None, max_length=32)
+
+
+class PushNonce(SQLModel, table=True):
+    """Nonces of signed device requests, each accepted once (kept past the clock window)."""
+
+    __tablename__ = "push_nonce"
+    device_id: str = Field(primary_key=True, max_length=32)
+    nonce: str = Field(primary_key=True, max_length=64)
+    at: datetime = _utc(index=True)

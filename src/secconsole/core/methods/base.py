@@ -174,10 +174,12 @@ class Reason(str, enum.Enum):
     BACKING_OFF = "backing_off"
     #: Locked until support unlocks it (the answer was not looked at).
     LOCKED = "locked"
+    #: A prompt is out and not answered yet (the answer was not looked at: nothing counted).
+    PENDING = "pending"
 
 
 #: Refusals that did not look at the answer: they do not count as a wrong answer.
-UNCHECKED = frozenset({Reason.BACKING_OFF, Reason.LOCKED})
+UNCHECKED = frozenset({Reason.BACKING_OFF, Reason.LOCKED, Reason.PENDING})
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ class StepResult:
             Reason.EXPIRED: "no code waiting: expired, used or never sent",
             Reason.BACKING_OFF: f"backing off for {duration(p.get('seconds', 0))}",
             Reason.LOCKED: "locked until support unlocks it",
+            Reason.PENDING: "waiting for an answer on the mobile app",
         }[self.reason]
 
 

@@ -15,8 +15,16 @@ _PKG = "secconsole.core.methods"
 #: In the order Settings lists them (the source text's); the challenge orders by ``SECURITY``.
 WAYS: tuple[WaySpec, ...] = (
     WaySpec(
+        # Its service (core/methods/push.py) is built and tested; the API and the console's screens
+        # come next (issue 14), then this line names it.
         "push", "Mobile app prompt", "Get a prompt in the mobile app", "app prompts", Role.METHOD, None,
         Capabilities(start=Start.PROMPT, answer=Answer.NONE),
+        failures="mobile app prompts",
+        audit={"push.paired": "A device was paired for mobile app prompts",
+               "push.removed": "A device was removed from mobile app prompts",
+               "push.sent": "Mobile app prompt sent", "push.approved": "Mobile app prompt approved",
+               "push.denied": "Mobile app prompt denied", "push.reported": "Mobile app prompt reported: it wasn't me",
+               "push.refused": "A device request was refused"},
     ),
     WaySpec(
         "sms", "Text message", "Get a code by text message", "text messages", Role.METHOD,

@@ -1,0 +1,180 @@
+"""Mobile app prompts in the core, on SQLite and PostgreSQL, driven by a device that signs as
+docs/push-protocol.md says: pairing, signed requests (clock, nonce, signature, removal), signed
+prompts, number matching, the first answer deciding, reports, and the anti-fatigue limits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from secconsole.core import push_protocol as proto
+from secconsole.core.delivery import recent_outbox
+from secconsole.core.methods.base import Reason
+from secconsole.core.methods.push import HOURLY_CAP, MobilePrompts, PushRefused
+
+from conftest import STRONG
+from test_push_protocol import Device
+
+SRC = "test"
+API = "http://127.0.0.1:8765"
+
+
+class Phone:
+    """A paired device: its key, its id, and requests signed as the protocol says."""
+
+    def __init__(self, prompts: MobilePrompts, account_id: int, name: str = "Pixel 8", alg: str = "ed25519"):
+        self.p, self.key = prompts, Device(alg)
+        offer = prompts.start_pairing(account_id, API)
+        self.paired = prompts.device_side.pair(offer.grouped.lower(), name, alg, self.key.public, source="phone")
+        self.id = self.paired["device_id"]
+
+    def request(self, method: str, path: str, body: bytes = b"", *, stamp=None, nonce=None, sign=None):
+        stamp = str(int(self.p.clock.now().timestamp()) if stamp is None else stamp)
+        nonce = nonce or proto.b64u(secrets.token_bytes(16))
+        signature = sign or self.key.sign(proto.request_string(method, path, stamp, nonce, body))
+        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature)
+
+    def prompts(self) -> list[dict]:
+        return self.p.device_side.prompts(self.request("GET", "/v1/prompts?wait=0"))
+
+    def answer(self, prompt: dict, decision: str, number=None) -> str:
+        body = json.dumps({"decision": decision, "number": number}).encode()
+        device = self.request("POST", f"/v1/prompts/{prompt['id']}/answer", body)
+        return self.p.device_side.answer(device, prompt["id"], decision, number, source="phone")
+
+
+@pytest.fixture
+def push(services):
+    from secconsole.core.methods.push import MobilePrompts
+
+    return MobilePrompts(services.way("totp").ctx)
+
+
+@pytest.fixture
+def alice(services):
+    return services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
+
+
+def test_pair_then_approve_with_the_right_number_signs_in_once(services, push, alice):
+    phone = Phone(push, alice.id)
+    assert phone.paired["account"] == "alice" and phone.paired["server_alg"] == "ed25519"
+    assert [d.name for d in push.devices(alice.id)] == ["Pixel 8"]
+    said = push.begin(alice.id, source="ssh 203.0.113.9", host="console.example")
+    shown = push.prompt(alice.id).number
+    assert f"tap {shown}" in said
+    (prompt,) = phone.prompts()
+    assert proto.server_signature_ok(phone.paired["server_key"], prompt)
+    assert prompt["account"] == "alice" and prompt["source"] == "ssh 203.0.113.9" and shown in prompt["numbers"]
+    assert push.verify(alice.id, source=SRC).reason is Reason.PENDING
+    assert phone.answer(prompt, "approve", shown) == "approved"
+    assert push.verify(alice.id, source=SRC).ok
+    assert not push.verify(alice.id, source=SRC).ok  # used once
+    subjects = [m.subject for m in recent_outbox(services.db, services.box, account_id=alice.id)]
+    assert "A device was paired for mobile app prompts" in subjects
+
+
+def test_a_wrong_number_is_a_denial_and_the_first_answer_decides(services, push, alice):
+    phone, tablet = Phone(push, alice.id), Phone(push, alice.id, "iPad", alg="p256")
+    push.begin(alice.id, source=SRC)
+    shown = push.prompt(alice.id).number
+    (prompt,) = tablet.prompts()
+    wrong = next(n for n in prompt["numbers"] if n != shown)
+    assert tablet.answer(prompt, "approve", wrong) == "denied"
+    with pytest.raises(PushRefused) as late:
+        phone.answer(prompt, "approve", shown)
+    assert late.value.status == 409
+    result = push.verify(alice.id, source=SRC)
+    assert not result.ok and "Denied" in result.message
+    kinds = [e.kind for e in services.accounts.recent_events("alice")]
+    assert "push.denied" in kinds
+
+
+def test_it_wasnt_me_pauses_prompts_and_tells_the_owner(services, push, alice, clock):
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    assert phone.answer(prompt, "report") == "reported"
+    assert "reported" in push.verify(alice.id, source=SRC).message
+    clock.advance(minutes=10)
+    with pytest.raises(Exception, match="paused"):
+        push.begin(alice.id, source=SRC)
+    subjects = [m.subject for m in recent_outbox(services.db, services.box, account_id=alice.id)]
+    assert "A sign-in prompt was reported as not you" in subjects
+
+
+@pytest.mark.parametrize("change,code", [
+    ({"stamp": 1}, "stale_timestamp"),
+    ({"sign": "AAAA"}, "bad_signature"),
+    ({"nonce": "short"}, "bad_nonce"),
+])
+def test_bad_requests_are_refused(push, alice, change, code):
+    phone = Phone(push, alice.id)
+    with pytest.raises(PushRefused) as refused:
+        phone.request("GET", "/v1/prompts", **change)
+    assert refused.value.code == code and refused.value.status == 401
+
+
+def test_a_nonce_is_accepted_once_and_a_removed_device_is_refused(push, alice):
+    phone = Phone(push, alice.id)
+    nonce = proto.b64u(secrets.token_bytes(16))
+    phone.request("GET", "/v1/prompts", nonce=nonce)
+    with pytest.raises(PushRefused, match="replay"):
+        phone.request("GET", "/v1/prompts", nonce=nonce)
+    push.remove_device(alice.id, phone.id, source=SRC)
+    with pytest.raises(PushRefused) as gone:
+        phone.request("GET", "/v1/prompts")
+    assert gone.value.code == "device_removed"
+
+
+def test_a_pairing_code_works_once_and_expires(push, alice, clock):
+    offer = push.start_pairing(alice.id, API)
+    key = Device("ed25519")
+    push.device_side.pair(offer.code, "Pixel", "ed25519", key.public, source="phone")
+    with pytest.raises(PushRefused) as again:
+        push.device_side.pair(offer.code, "Pixel", "ed25519", key.public, source="phone")
+    assert again.value.code == "pairing_code_invalid"
+    late = push.start_pairing(alice.id, API)
+    clock.advance(minutes=11)
+    with pytest.raises(PushRefused, match="not valid"):
+        push.device_side.pair(late.code, "Pixel", "ed25519", key.public, source="phone")
+
+
+def test_one_pending_prompt_growing_waits_and_an_hourly_cap(push, alice, clock):
+    Phone(push, alice.id)
+    first = push.send(alice.id, source=SRC)
+    assert push.send(alice.id, source=SRC).id == first.id  # the same prompt while it waits
+    clock.advance(seconds=61)
+    assert push.verify(alice.id, source=SRC).reason is Reason.EXPIRED
+    with pytest.raises(Exception, match="send another in 4 seconds|send another in 5 seconds"):
+        push.send(alice.id, source=SRC)
+    sent = 1
+    while sent < HOURLY_CAP:
+        clock.advance(minutes=5, seconds=1)
+        push.send(alice.id, source=SRC, again=True)
+        sent += 1
+    clock.advance(minutes=5, seconds=1)
+    with pytest.raises(Exception, match="prompts were sent in the last hour|send another"):
+        push.send(alice.id, source=SRC, again=True)
+
+
+def test_no_device_means_no_prompt_and_says_so(push, alice):
+    with pytest.raises(Exception, match="No paired device can answer"):
+        push.begin(alice.id, source=SRC)
+
+
+def test_the_test_prompt_approved_turns_the_method_on(services, push, alice):
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC, purpose="test")
+    (prompt,) = phone.prompts()
+    phone.answer(prompt, "approve", push.prompt(alice.id).number)
+    assert push.confirm(alice.id, source=SRC).ok
+    assert services.accounts.get_by_id(alice.id).method("push").enabled
+
+
+def test_every_api_host_shares_the_server_key(services, push, alice):
+    from secconsole.core.methods.push import MobilePrompts
+
+    other = MobilePrompts(services.way("totp").ctx)
+    assert other.keys.get().public == push.keys.get().public
