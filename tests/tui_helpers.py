@@ -130,11 +130,12 @@ async def start_on(pilot, route: str, username: str, password: str, *, method: s
     await settle(pilot)
 
 
-async def not_now(pilot):
-    """The first second step is on: Settings offers recovery codes; say "Not now"."""
+async def not_now(pilot, then=None):
+    """The first second step is on: recovery codes are offered; say "Not now" and wait for
+    ``then`` (a screen type; Settings by default)."""
     from secconsole.tui.dialogs.confirm import ConfirmDialog
     from secconsole.tui.screens.settings import SettingsScreen
 
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
     await pilot.press("n")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, then or SettingsScreen))

@@ -53,6 +53,8 @@ def test_enroll_by_scanning_the_screen_then_the_code_is_spent(tmp_path):
         code = code_at(match.group(1), datetime.now(timezone.utc), TotpParams())
         term.type(code)
         term.keys("Enter")
+        term.wait_for("Make recovery codes now?")  # offered after the first second step
+        term.keys("n")
         term.wait_for("Signed in as carol")
         term.keys("s")
         term.wait_for("Authenticator app code On since")
