@@ -255,3 +255,56 @@ def test_two_api_processes_share_one_postgresql(push, alice, api, config, tmp_pa
         assert phone.request("GET", "/v1/device", headers=signed).body["error"] == "nonce_reused"
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--host", "0.0.0.0"], "needs HTTPS"),
+    (["--tls-cert", "cert.pem"], "go together"),
+    (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "does not exist"),
+    (["--public-url", "ftp://x"], "--public-url takes"),
+])
+def test_serve_api_refuses_plain_http_off_loopback_and_bad_options(tmp_path, args, fragment):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
+    done = subprocess.run([sys.executable, "-m", "secconsole", "serve-api", "--data-dir", str(tmp_path), *args],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=30)
+    assert done.returncode == 1 and fragment in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    return tmp_path / "cert.pem", tmp_path / "key.pem"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_serve_api_over_https(push, alice, config, tmp_path):
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    server = ApiProcess(config, tmp_path, "--tls-cert", str(cert), "--tls-key", str(key))
+    try:
+        assert server.url.startswith("https://127.0.0.1:") and push.api_url() == server.url
+        trust = ssl.create_default_context(cafile=str(cert))
+        phone = ScriptedDevice.pair(link=push.start_pairing(alice.id, server.url).link, context=trust)
+        push.begin(alice.id, source=SRC)
+        (prompt,) = phone.prompts()
+        assert phone.answer(prompt, "deny").body == {"result": "denied"}
+    finally:
+        server.stop()
