@@ -192,7 +192,11 @@ def test_a_device_reads_itself_turns_prompts_off_and_signs_itself_out(services, 
     with pytest.raises(PushRefused) as bad:
         side.set_notifications(phone.request("POST", "/v1/device"), "no")
     assert bad.value.status == 400
+    polling = phone.request("GET", "/v1/prompts?wait=25")
     side.unpair(phone.request("DELETE", "/v1/device"), source="phone")
+    with pytest.raises(PushRefused) as removed:  # a long poll that began before the removal
+        side.prompts(polling)
+    assert removed.value.code == "device_removed"
     assert push.devices(alice.id) == []
     with pytest.raises(PushRefused) as gone:
         phone.request("GET", "/v1/device")

@@ -14,7 +14,7 @@ from collections import deque
 from aiohttp import web
 
 from secconsole.core.methods.push import MobilePrompts, PushRefused
-from secconsole.errors import SecConsoleError
+from secconsole.errors import SecConsoleError, ValidationError
 
 log = logging.getLogger("secconsole.api")
 
@@ -52,9 +52,14 @@ async def errors(request: web.Request, handler):
             raise
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "bad_request")
         return refusal(exc.status, code, exc.reason)
+    except ValidationError as exc:
+        return refusal(400, "bad_request", str(exc))
     except SecConsoleError as exc:  # a database fault, say: the device may try again
         log.warning("refused %s %s: %s", request.method, request.path, exc)
         return refusal(503, "unavailable", "The server cannot answer now: try again shortly.")
+    except Exception:
+        log.exception("failed %s %s", request.method, request.path)
+        return refusal(500, "internal", "Something went wrong on the server.")
 
 
 async def core(request: web.Request, method: str, *args, **kwargs):

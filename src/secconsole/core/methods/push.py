@@ -386,6 +386,8 @@ class DeviceSide:
         """The pending prompts of the device's account, each signed by the server."""
         now = self.clock.now()
         with self.db.transaction(readonly=True) as session:
+            if session.get(PushDevice, device.id) is None:  # removed while it long-polled
+                raise PushRefused(401, "device_removed", "This device is not paired (any more).")
             account = require_account(session, device.account_id)
             rows = session.exec(select(PushPrompt).where(
                 PushPrompt.account_id == device.account_id, PushPrompt.status == PENDING,
