@@ -308,3 +308,17 @@ def test_serve_api_over_https(push, alice, config, tmp_path):
         assert phone.answer(prompt, "deny").body == {"result": "denied"}
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sigterm_does_not_wait_for_long_polls(push, alice, config, tmp_path):
+    server = ApiProcess(config, tmp_path)
+    phone = paired(push, alice, server)
+    poller = threading.Thread(target=lambda: pytest.raises(Exception, phone.prompts, wait=30), daemon=True)
+    poller.start()
+    time.sleep(1.0)
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(20) == 0 and time.monotonic() - started < 5
+    server.stop()
+    poller.join(10)

@@ -47,7 +47,8 @@ def url_for(host: str, port: int, tls: bool) -> str:
 
 async def start(services: Services, settings: ApiSettings) -> tuple[web.AppRunner, str]:
     """Listen and record the public URL for pairing links; returns the runner and that URL."""
-    runner = web.AppRunner(make_app(services.push()), access_log=None, handle_signals=False)
+    # On stop, long polls in flight get 2 s, then are cut (the device polls again elsewhere).
+    runner = web.AppRunner(make_app(services.push()), access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
     context = tls_context(settings)
     try:
