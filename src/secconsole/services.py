@@ -63,6 +63,18 @@ class Services:
     ways: dict[str, SecondStep]
     #: Files holding secrets that other users can read (shown on stderr or as a notice).
     warnings: list[str] = field(default_factory=list)
+    _push: object = field(default=None, repr=False)
+
+    def push(self):
+        """Mobile app prompts (``core.methods.push.MobilePrompts``): the registry's service once it
+        is listed there, else one built here and kept (the API and the console share it)."""
+        if "push" in self.ways:
+            return self.ways["push"]
+        if self._push is None:
+            from secconsole.core.methods.push import MobilePrompts
+
+            self._push = MobilePrompts(self.way("totp").ctx)
+        return self._push
 
     def way(self, kind: str):
         """The service of one way, e.g. ``way("totp").start(...)``."""

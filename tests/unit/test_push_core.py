@@ -178,3 +178,44 @@ def test_every_api_host_shares_the_server_key(services, push, alice):
 
     other = MobilePrompts(services.way("totp").ctx)
     assert other.keys.get().public == push.keys.get().public
+
+
+def test_a_device_reads_itself_turns_prompts_off_and_signs_itself_out(services, push, alice):
+    phone = Phone(push, alice.id)
+    side = push.device_side
+    info = side.info(phone.request("GET", "/v1/device"))
+    assert info["device_id"] == phone.id and info["account"] == "alice" and info["name"] == "Pixel 8"
+    assert info["notifications"] is True and info["paused"] is False and isinstance(info["paired"], int)
+    assert side.set_notifications(phone.request("POST", "/v1/device"), False)["notifications"] is False
+    with pytest.raises(Exception, match="No paired device can answer"):
+        push.begin(alice.id, source=SRC)
+    with pytest.raises(PushRefused) as bad:
+        side.set_notifications(phone.request("POST", "/v1/device"), "no")
+    assert bad.value.status == 400
+    polling = phone.request("GET", "/v1/prompts?wait=25")
+    side.unpair(phone.request("DELETE", "/v1/device"), source="phone")
+    with pytest.raises(PushRefused) as removed:  # a long poll that began before the removal
+        side.prompts(polling)
+    assert removed.value.code == "device_removed"
+    assert push.devices(alice.id) == []
+    with pytest.raises(PushRefused) as gone:
+        phone.request("GET", "/v1/device")
+    assert gone.value.code == "device_removed"
+    subjects = [m.subject for m in recent_outbox(services.db, services.box, account_id=alice.id)]
+    assert "A device was removed from mobile app prompts" in subjects
+
+
+def test_a_reported_prompt_shows_the_device_paused(push, alice):
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    phone.answer(prompt, "report")
+    assert push.device_side.info(phone.request("GET", "/v1/device"))["paused"] is True
+
+
+def test_the_api_url_is_kept_for_pairing_links_and_services_share_one_push(services, push):
+    assert push.api_url() is None
+    push.set_api_url("https://push.example")
+    push.set_api_url("https://push.example:8443")
+    assert services.push().api_url() == "https://push.example:8443"
+    assert services.push() is services.push()

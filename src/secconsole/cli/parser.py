@@ -230,6 +230,18 @@ def _add_server_commands(commands: _Commands) -> None:
                      help="a reverse proxy's IP address whose X-Forwarded-For names the client; repeatable. "
                      "Each tab's client address is its console's source (audit trail, per-source lockout)")
 
+    api = commands.add(
+        "serve-api", "serve:serve_api", help="serve the HTTP API mobile apps use to answer sign-in prompts",
+        description="The push API of docs/push-protocol.md: devices pair with a code shown in Settings, then "
+        "long-poll for prompts and answer them with number matching. Every request after pairing is signed "
+        "by the device. Plain HTTP only on loopback: another address needs --tls-cert and --tls-key.",
+    )
+    _listen_options(api, port=8765)
+    api.add_argument("--public-url", metavar="URL",
+                     help="the address devices use, put in pairing links (default http(s)://HOST:PORT)")
+    api.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
+    api.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+
 
 def _add_support_commands(commands: _Commands) -> None:
     unlock_source = commands.add(

@@ -1,4 +1,5 @@
-"""`secconsole serve-ssh` and `secconsole serve-web`: one console per SSH session or browser tab."""
+"""`secconsole serve-ssh` and `secconsole serve-web`: one console per SSH session or browser tab;
+`secconsole serve-api`: the HTTP API of mobile app prompts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secconsole.cli.common import console_args, log_to_stderr, resolve_config
+from secconsole.cli.common import console_args, log_to_stderr, opened, resolve_config
 from secconsole.cli.console import check_demo_target
 
 if TYPE_CHECKING:
@@ -104,4 +105,34 @@ def serve_web(args: argparse.Namespace) -> int:
     server = make_server(settings)
     print(f"Serving the {'demo ' if settings.demo else ''}console on {server.public_url}", flush=True)
     server.serve()
+    return 0
+
+
+def serve_api(args: argparse.Namespace) -> int:
+    from secconsole.api.server import ApiSettings, serve
+    from secconsole.errors import ValidationError
+    from secconsole.web.gate import origin_of
+    from secconsole.web.server import is_loopback
+
+    if not 0 <= args.port < 65536:
+        raise ValidationError("--port takes a number from 0 to 65535 (0: any free port).")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValidationError("--tls-cert and --tls-key go together: give both, or neither.")
+    for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if path and not Path(path).expanduser().is_file():
+            raise ValidationError(f"{option}: the file {path} does not exist.")
+    if not is_loopback(args.host) and not args.tls_cert:
+        raise ValidationError(f"Serving on {args.host}, not loopback, needs HTTPS: give --tls-cert and --tls-key "
+                              "(devices send their answers over it).")
+    if args.public_url and origin_of(args.public_url) is None:
+        raise ValidationError(f"--public-url takes an http or https address, not {args.public_url!r}.")
+    settings = ApiSettings(host=args.host, port=args.port, public_url=args.public_url and args.public_url.rstrip("/"),
+                           tls_cert=args.tls_cert and str(Path(args.tls_cert).expanduser()),
+                           tls_key=args.tls_key and str(Path(args.tls_key).expanduser()))
+    with opened(args) as services:
+        log_to_stderr()  # after the migrations, whose log is not the server's
+        try:
+            serve(services, settings, lambda url: print(f"Serving the push API on {url}", flush=True))
+        except OSError as exc:
+            raise ValidationError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror or exc}.") from None
     return 0

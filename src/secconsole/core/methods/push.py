@@ -30,6 +30,8 @@ PAIRING_MINUTES = 10
 HOURLY_CAP = 10
 BACKOFF_FIRST, BACKOFF_MAX = 5, 300
 SERVER_KEY = "push_server_key"
+#: In ``meta``: the address devices reach the API at (``serve-api --public-url``), for pairing links.
+API_URL = "push_api_url"
 PENDING, APPROVED, DENIED, REPORTED, EXPIRED, USED = "pending", "approved", "denied", "reported", "expired", "used"
 
 PUSH_PAIRED = "push.paired"
@@ -155,6 +157,16 @@ class MobilePrompts:
             self.ctx.notices.record(session, account, at=self.clock.now(), kind=PUSH_REMOVED, source=source,
                                     device=name)
 
+    def api_url(self) -> str | None:
+        """Where devices reach the API, as the last ``serve-api`` started said (None: not served)."""
+        with self.db.transaction(readonly=True) as session:
+            row = session.get(Meta, API_URL)
+            return row.value if row else None
+
+    def set_api_url(self, url: str) -> None:
+        with self.db.transaction() as session:
+            session.merge(Meta(key=API_URL, value=url[:255]))
+
     # -- the challenge -----------------------------------------------------------------------
 
     def begin(self, account_id: int, *, source: str, purpose: str = "sign-in", for_what: str = "",
@@ -268,10 +280,15 @@ class MobilePrompts:
         row = self._newest(session, account_id)
         return row if row is not None and row.status == PENDING and row.expires_at > now else None
 
-    def _check_limits(self, session, account: Account, now: datetime) -> None:
+    @staticmethod
+    def _paused(session, account: Account) -> bool:
+        """A prompt was reported and the owner has not signed in another way since."""
         reported = session.exec(select(func.max(PushPrompt.decided_at)).where(
             PushPrompt.account_id == account.id, PushPrompt.status == REPORTED)).one()
-        if reported is not None and (account.last_sign_in_at is None or account.last_sign_in_at < reported):
+        return reported is not None and (account.last_sign_in_at is None or account.last_sign_in_at < reported)
+
+    def _check_limits(self, session, account: Account, now: datetime) -> None:
+        if self._paused(session, account):
             raise ValidationError("Prompts to this account are paused because one was reported as not you: "
                                   "sign in another way to turn them back on.")
         hour = session.exec(select(func.count()).select_from(PushPrompt).where(
@@ -369,6 +386,8 @@ class DeviceSide:
         """The pending prompts of the device's account, each signed by the server."""
         now = self.clock.now()
         with self.db.transaction(readonly=True) as session:
+            if session.get(PushDevice, device.id) is None:  # removed while it long-polled
+                raise PushRefused(401, "device_removed", "This device is not paired (any more).")
             account = require_account(session, device.account_id)
             rows = session.exec(select(PushPrompt).where(
                 PushPrompt.account_id == device.account_id, PushPrompt.status == PENDING,
@@ -409,6 +428,32 @@ class DeviceSide:
                 audit.record(session, at=now, kind=kind, source=source, account_id=account.id,
                              username=account.username, **detail)
         return {APPROVED: "approved", DENIED: "denied", REPORTED: "reported"}[status]
+
+    def info(self, device: PushDevice) -> dict:
+        """``GET /v1/device``: the device as the console knows it."""
+        with self.db.transaction(readonly=True) as session:
+            row = session.get(PushDevice, device.id)
+            if row is None:
+                raise PushRefused(401, "device_removed", "This device is not paired (any more).")
+            account = require_account(session, row.account_id)
+            return {"device_id": row.id, "account": account.username, "name": row.name,
+                    "paired": int(row.created_at.timestamp()),
+                    "last_used": int(row.last_used_at.timestamp()) if row.last_used_at else None,
+                    "notifications": row.notifications, "paused": self.p._paused(session, account)}
+
+    def set_notifications(self, device: PushDevice, on) -> dict:
+        """``POST /v1/device``: whether the device can be prompted (notifications on)."""
+        if not isinstance(on, bool):
+            raise PushRefused(400, "bad_request", "notifications must be true or false.")
+        with self.db.transaction() as session:
+            session.execute(sa.update(PushDevice).where(PushDevice.id == device.id).values(notifications=on))
+        return self.info(device)
+
+    def unpair(self, device: PushDevice, *, source: str) -> None:
+        """``DELETE /v1/device``: the device signs itself out, as Settings › Remove does."""
+        self.p.remove_device(device.account_id, device.id, source=source)
+        with self.db.transaction() as session:
+            session.execute(sa.delete(PushNonce).where(PushNonce.device_id == device.id))
 
 
 def _insert_nonce(session, device_id: str, nonce: str, now: datetime):
