@@ -129,6 +129,38 @@ def sms_code(services, account_id: int) -> str:
     return re.search(r"code: (\d{6})", sms[0].body).group(1)
 
 
+class Push(Driver):
+    """A phone paired through the core, the test prompt approved, then ``confirm``. Nothing is
+    typed: the right answer is the phone approving with the number the console shows, the wrong
+    one the phone denying; both return "" (what the console submits)."""
+
+    def enroll(self):
+        from push_helpers import Phone
+
+        self.way = self.s.way("push")
+        self.phone = Phone(self.way, self.account_id)
+        self._prompt()
+        self.phone.approve(self.way.prompt(self.account_id).number)
+        assert self.way.confirm(self.account_id, source="t").ok
+
+    def _prompt(self):
+        """A new prompt, after any wait a denial set off (5 s, doubling, at most 5 min)."""
+        from secconsole.core.methods.push import BACKOFF_MAX
+
+        self.s.clock.advance(seconds=BACKOFF_MAX + 1)
+        self.way.begin(self.account_id, source="t", again=True)
+
+    def right(self):
+        self._prompt()
+        self.phone.approve(self.way.prompt(self.account_id).number)
+        return ""
+
+    def wrong(self):
+        self._prompt()
+        self.phone.deny()
+        return ""
+
+
 class Pin(Driver):
     def enroll(self):
         self.s.way("pin").enroll(self.account_id, "4711", source="t")
@@ -140,7 +172,7 @@ class Pin(Driver):
         return "1234"
 
 
-DRIVERS = {"totp": Totp, "sms": Sms, "question": Question, "recovery": Recovery, "email": Email, "pin": Pin}
+DRIVERS = {"push": Push, "totp": Totp, "sms": Sms, "question": Question, "recovery": Recovery, "email": Email, "pin": Pin}
 KINDS = [s.kind for s in registry.all_ways() if s.available] + ["pin"]
 #: The ways a Settings switch turns on (a wizard) and off (the two-step dialog).
 WIZARD_KINDS = [k for k in KINDS if k == "pin" or registry.get(k).capabilities.setup is Setup.WIZARD]

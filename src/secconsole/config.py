@@ -40,6 +40,9 @@ class Config:
     sms_countries: str = ""
     #: URL of a line-type lookup (``core.line_lookup``); None: phonenumbers' metadata only.
     line_type_lookup: str | None = None
+    #: Base URL of the push API (``secconsole serve-api``) that paired devices reach; None: not
+    #: running, so Settings cannot pair a device for mobile app prompts.
+    push_api_url: str | None = None
     #: The data folder's ``secret.key``, used instead of a missing `key_file` when its fingerprint
     #: is the database's: a database named with --db before its key moved beside it.
     earlier_key_file: Path | None = None
@@ -142,6 +145,7 @@ def resolve(
     sms_webhook: str | None = None,
     sms_countries: str | None = None,
     line_type_lookup: str | None = None,
+    push_api_url: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Flags win over ``SECCONSOLE_*`` variables, which win over the defaults."""
@@ -170,6 +174,7 @@ def resolve(
         sms_webhook=sms_webhook or env.get("SECCONSOLE_SMS_WEBHOOK") or None,
         sms_countries=sms_countries or env.get("SECCONSOLE_SMS_COUNTRIES") or "",
         line_type_lookup=line_type_lookup or env.get("SECCONSOLE_LINE_TYPE_LOOKUP") or None,
+        push_api_url=push_api_url or env.get("SECCONSOLE_PUSH_API_URL") or None,
     )
 
 

@@ -584,3 +584,44 @@ def test_challenge_sms_sent(snap_compare, svc, monkeypatch):
         await wait_until(pilot, lambda: "We sent" in str(pilot.app.screen.query_one("#challenge-lead").visual))
 
     assert snap_compare(make_app(svc), run_before=sent, terminal_size=SIZE)
+
+
+def _push_fixed(monkeypatch, svc):
+    """A fixed pairing code and prompt numbers (push_protocol draws them with ``secrets``), and
+    a push API address."""
+    import itertools
+    from dataclasses import replace
+
+    import secconsole.core.push_protocol as proto
+    from push_helpers import API
+
+    letters, numbers = itertools.cycle("7KQ4M2XD9WRT"), itertools.cycle([37, 2, 75, 61, 20])
+    monkeypatch.setattr(proto.secrets, "choice", lambda seq: next(letters))
+    monkeypatch.setattr(proto.secrets, "randbelow", lambda n: next(numbers) % n)
+    svc.config = replace(svc.config, push_api_url=API)
+
+
+def test_enroll_push_pairing(snap_compare, svc, monkeypatch):
+    _push_fixed(monkeypatch, svc)
+
+    async def opened(pilot):
+        await start_on(pilot, "enroll-push", "alice", STRONG)
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")))
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=opened, terminal_size=SIZE)
+
+
+def test_challenge_push_panel(snap_compare, svc, monkeypatch):
+    from method_drivers import Push
+
+    _push_fixed(monkeypatch, svc)
+    Push(svc, svc.accounts.get("alice").id).enroll()
+    svc.clock.advance(seconds=301)
+
+    async def challenged(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: "Waiting" in str(pilot.app.screen.query_one("#push-status").visual))
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=challenged, terminal_size=SIZE)

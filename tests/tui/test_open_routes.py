@@ -18,8 +18,12 @@ NEW_PASSWORD = "Quartz-Falcon-2026%"
 
 @pytest.fixture
 def svc(sqlite_services):
+    from dataclasses import replace
+
+    from push_helpers import API
     from secconsole.demo.seed import seed
 
+    sqlite_services.config = replace(sqlite_services.config, push_api_url=API)  # a push API is running
     seed(sqlite_services)
     sqlite_services.clock.advance(days=3)  # so a password changed now shows as "today"
     return sqlite_services
@@ -81,12 +85,29 @@ async def _card_from_the_sms_wizard(pilot, svc):
     await _add_card(pilot, svc)
 
 
+async def _pair_a_phone(pilot, svc):
+    """A phone pairs with the code on screen, then approves the test prompt."""
+    from push_helpers import Phone
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.screen.offer is not None)
+    phone = Phone(svc.way("push"), code=app.screen.offer.code)
+    await wait_until(pilot, lambda: app.screen.query_one("#test").display)
+    await pilot.click("#test")
+    await wait_until(pilot, lambda: app.screen.testing is not None)
+    phone.approve(svc.way("push").prompt(svc.accounts.get("carol").id).number)
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # recovery codes offered
+    await pilot.press("n")
+
+
 #: Per route that changes the account: how to change it there and leave, and what Home then says.
 CHANGES = {
     "enroll-totp": (_enroll_totp, "Two-step verification   Authenticator app code"),
     "settings": (_email_fallback_off, "Email fallback          Off"),
     "payments": (_add_card, "Billing methods         Visa ending in 4242"),
     "change-password": (_change_password, "(today)"),
+    "enroll-push": (_pair_a_phone, "Two-step verification   Mobile app prompt"),
     "enroll-sms": (_card_from_the_sms_wizard, "Billing methods         Visa ending in 4242"),
 }
 

@@ -208,6 +208,11 @@ async def test_a_plain_screen_shown_after_every_other_screen_is_styled_as_before
         await app.push_screen(EnrollSmsScreen(app.account))
         await settle(pilot)
         app.pop_screen()
+        from secconsole.tui.methods.push import EnrollPushScreen
+
+        await app.push_screen(EnrollPushScreen(app.account))
+        await settle(pilot)
+        app.pop_screen()
         await app.push_screen(ProblemScreen("a problem"))
         await settle(pilot)
         app.pop_screen()

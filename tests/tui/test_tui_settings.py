@@ -88,7 +88,7 @@ async def test_rows_show_each_method_and_its_state(svc):
     async with app.run_test(size=SIZE) as pilot:
         await open_settings(pilot)
         assert text_of(app, "#row-totp .setting-detail").startswith("On since 2026-01-15")
-        assert text_of(app, "#row-push .setting-detail") == "Off · Not available in this version yet."
+        assert text_of(app, "#row-push .setting-detail") == "Off"
         assert "verify your identity or add a billing method" in text_of(app, "#row-sms .setting-detail").lower()
         assert switch_value(app, "totp") and not switch_value(app, "push")
 
@@ -97,14 +97,14 @@ async def test_a_method_that_cannot_be_turned_on_has_a_disabled_switch_and_says_
     app = make_app(svc)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_settings(pilot)
-        switch = app.screen.query_one("#switch-push")
+        switch = app.screen.query_one("#switch-sms")
         assert switch.disabled
-        await focus_switch(pilot, "push")
+        await focus_switch(pilot, "sms")
         assert app.focused is not switch  # up/down and Tab pass it by
-        await pilot.click("#switch-push")
+        await pilot.click("#switch-sms")
         await pilot.pause()
-        assert not switch_value(app, "push") and isinstance(app.screen, SettingsScreen)
-        assert "Not available" in text_of(app, "#row-push .setting-detail")
+        assert not switch_value(app, "sms") and isinstance(app.screen, SettingsScreen)
+        assert "Verify your identity or add a billing method first" in text_of(app, "#row-sms .setting-detail")
     assert not svc.accounts.get("alice").has_second_step
 
 

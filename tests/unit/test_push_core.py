@@ -15,34 +15,9 @@ from secconsole.core.methods.base import Reason
 from secconsole.core.methods.push import HOURLY_CAP, MobilePrompts, PushRefused
 
 from conftest import STRONG
-from test_push_protocol import Device
+from push_helpers import API, Device, Phone
 
 SRC = "test"
-API = "http://127.0.0.1:8765"
-
-
-class Phone:
-    """A paired device: its key, its id, and requests signed as the protocol says."""
-
-    def __init__(self, prompts: MobilePrompts, account_id: int, name: str = "Pixel 8", alg: str = "ed25519"):
-        self.p, self.key = prompts, Device(alg)
-        offer = prompts.start_pairing(account_id, API)
-        self.paired = prompts.device_side.pair(offer.grouped.lower(), name, alg, self.key.public, source="phone")
-        self.id = self.paired["device_id"]
-
-    def request(self, method: str, path: str, body: bytes = b"", *, stamp=None, nonce=None, sign=None):
-        stamp = str(int(self.p.clock.now().timestamp()) if stamp is None else stamp)
-        nonce = nonce or proto.b64u(secrets.token_bytes(16))
-        signature = sign or self.key.sign(proto.request_string(method, path, stamp, nonce, body))
-        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature)
-
-    def prompts(self) -> list[dict]:
-        return self.p.device_side.prompts(self.request("GET", "/v1/prompts?wait=0"))
-
-    def answer(self, prompt: dict, decision: str, number=None) -> str:
-        body = json.dumps({"decision": decision, "number": number}).encode()
-        device = self.request("POST", f"/v1/prompts/{prompt['id']}/answer", body)
-        return self.p.device_side.answer(device, prompt["id"], decision, number, source="phone")
 
 
 @pytest.fixture

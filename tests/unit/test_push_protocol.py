@@ -4,32 +4,9 @@ the way a device makes them (the cryptography package standing in for a phone's 
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from secconsole.core import push_protocol as p
-
-
-class Device:
-    """A device's key pair, signing as the protocol page says."""
-
-    def __init__(self, alg: str) -> None:
-        self.alg = alg
-        if alg == "ed25519":
-            self.key = ed25519.Ed25519PrivateKey.generate()
-            raw = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        else:
-            self.key = ec.generate_private_key(ec.SECP256R1())
-            raw = self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-        self.public = p.b64u(raw)
-
-    def sign(self, message: bytes) -> str:
-        if self.alg == "ed25519":
-            return p.b64u(self.key.sign(message))
-        r, s = decode_dss_signature(self.key.sign(message, ec.ECDSA(hashes.SHA256())))
-        return p.b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+from push_helpers import Device
 
 
 @pytest.mark.parametrize("alg", p.ALGS)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 COMMON_OPTIONS = {"db": "--db", "data_dir": "--data-dir", "policy": "--policy", "issuer": "--issuer",
                   "step_up_minutes": "--step-up-minutes", "smtp": "--smtp", "smtp_starttls": "--smtp-starttls",
                   "smtp_user": "--smtp-user", "signup": "--signup", "sms_webhook": "--sms-webhook",
-                  "sms_countries": "--sms-countries", "line_type_lookup": "--line-type-lookup"}
+                  "sms_countries": "--sms-countries", "line_type_lookup": "--line-type-lookup",
+                  "push_api_url": "--push-api-url"}
 
 
 def resolve_config(args: argparse.Namespace, *, demo: bool = False, **overrides):
@@ -98,7 +99,7 @@ def read_new_password(args: argparse.Namespace) -> str:
 def console_args(args: argparse.Namespace) -> list[str]:
     """The options a server passes on to each console it starts."""
     return given_options(args, ("db", "data_dir", "policy", "issuer", "signup", "smtp", "smtp_starttls", "smtp_user",
-                                "sms_webhook", "sms_countries", "line_type_lookup"))
+                                "sms_webhook", "sms_countries", "line_type_lookup", "push_api_url"))
 
 
 def log_to_stderr() -> None:

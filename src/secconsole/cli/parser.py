@@ -52,6 +52,9 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--line-type-lookup", metavar="URL", default=s,
                         help="ask this service whether a number is mobile, landline or VoIP before sending "
                         "(env SECCONSOLE_LINE_TYPE_LOOKUP; docs/sms-webhook.md)")
+    common.add_argument("--push-api-url", metavar="URL", default=s,
+                        help="the push API's address as paired phones reach it, e.g. https://push.example.com "
+                        "(env SECCONSOLE_PUSH_API_URL; docs/push-protocol.md); without it no device can be paired")
     common.add_argument("--step-up-minutes", metavar="N", type=_minutes, default=s,
                         help="settings and payments ask to confirm it's you after N minutes "
                         "(env SECCONSOLE_STEP_UP_MINUTES; default 10)")

@@ -51,6 +51,9 @@ ROUTES = {
               protected=True),
         Route("enroll-sms", "turn on text messages, or change their number", True,
               "secconsole.tui.methods.sms:EnrollSmsScreen", protected=True, command="Text messages: set the number"),
+        Route("enroll-push", "pair a phone for mobile app prompts, or manage the paired devices", True,
+              "secconsole.tui.methods.push:EnrollPushScreen", protected=True,
+              command="Mobile app prompts: paired devices"),
     )
 }
 

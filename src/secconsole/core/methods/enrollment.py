@@ -65,6 +65,9 @@ class Enrollments:
             if target is None:
                 raise ValidationError(f"{spec.label} is already off.")
             session.delete(target)
+            forget = getattr(registry.service_class(spec), "forget", None) if spec.available else None
+            if forget is not None:  # what the way keeps beside its enrollment (paired devices)
+                forget(session, account_id)
             remaining = [r.kind for r in rows if r is not target and r.status == ACTIVE]
             self.notices.record(session, account, at=self.clock.now(), kind=audit.METHOD_DISABLED, source=source,
                                 method=kind, remaining=remaining)

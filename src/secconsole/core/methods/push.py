@@ -265,6 +265,14 @@ class MobilePrompts:
                                         method=self.spec.kind)
         return StepResult.accepted("Mobile app prompts are on.")
 
+    @staticmethod
+    def forget(session, account_id: int) -> None:
+        """Turning the method off (``Enrollments.disable``): the paired devices go, a pending prompt
+        stops; the prompts' history stays (the hourly cap and the pause after a report count it)."""
+        session.execute(sa.update(PushPrompt).where(PushPrompt.account_id == account_id,
+                                                    PushPrompt.status == PENDING).values(status=EXPIRED))
+        session.execute(sa.delete(PushDevice).where(PushDevice.account_id == account_id))
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _can_answer(self, session, account_id: int) -> bool:

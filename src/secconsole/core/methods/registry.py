@@ -15,11 +15,13 @@ _PKG = "secconsole.core.methods"
 #: In the order Settings lists them (the source text's); the challenge orders by ``SECURITY``.
 WAYS: tuple[WaySpec, ...] = (
     WaySpec(
-        # Its service (core/methods/push.py) is built and tested; the API and the console's screens
-        # come next (issue 14), then this line names it.
-        "push", "Mobile app prompt", "Get a prompt in the mobile app", "app prompts", Role.METHOD, None,
+        "push", "Mobile app prompt", "Get a prompt in the mobile app", "app prompts", Role.METHOD,
+        f"{_PKG}.push:MobilePrompts",
         Capabilities(start=Start.PROMPT, answer=Answer.NONE),
+        lead="We sent a prompt to your mobile app: open it and tap the number shown here.",
         failures="mobile app prompts",
+        ask="Open the prompt in your mobile app and tap the number shown here.", entry="A mobile app prompt",
+        field_label="Number to tap in the app",
         audit={"push.paired": "A device was paired for mobile app prompts",
                "push.removed": "A device was removed from mobile app prompts",
                "push.sent": "Mobile app prompt sent", "push.approved": "Mobile app prompt approved",

@@ -46,6 +46,8 @@ class WayPanel(Vertical):
 
     #: The panel has its own send button (text messages): the screen's "Send a new code" stays hidden.
     sends_itself = False
+    #: The answer comes from elsewhere (an app prompt): the screen's "Verify" stays hidden.
+    answers_itself = False
 
     def __init__(self, spec: WaySpec, account: AccountView, *, reason: str = "") -> None:
         super().__init__(id="way-panel")
@@ -78,6 +80,11 @@ class WayPanel(Vertical):
         text = template(self.spec.lead, digits=detail.get("digits", 6), issuer=self.app.config.issuer,
                         user=self.account.username)
         return plain(prefix) + text
+
+    @property
+    def error_focus(self) -> str:
+        """The id of what takes the focus when the screen shows an error about this way."""
+        return self.field_id or "submit"
 
     def focus_field(self) -> None:
         if self.field_id:

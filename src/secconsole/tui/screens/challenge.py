@@ -87,6 +87,7 @@ class ChallengeScreen(FormScreen):
         panel = panel_class(way)(way, self.account, reason=self.reason)
         self.FIELDS = (panel.field_id,) if panel.field_id else ()
         self.query_one("#resend").display = way.capabilities.start is Start.SEND_CODE and not panel.sends_itself
+        self.query_one("#submit").display = not panel.answers_itself
         give_up = self.query_one("#give-up", ActionButton)
         give_up.display = bool(way.give_up_label)
         give_up.update(way.give_up_label)
@@ -150,7 +151,7 @@ class ChallengeScreen(FormScreen):
         if event.result is not None and self.challenge.record(event.kind, event.result):
             await self._used_up(event.kind)
             return
-        self.show_error(event.message, self.panel.field_id or "submit")
+        self.show_error(event.message, self.panel.error_focus)
 
     async def _used_up(self, kind: str) -> None:
         nxt = self.challenge.first()
@@ -160,7 +161,7 @@ class ChallengeScreen(FormScreen):
         await self._go(nxt)
         self.show_error(
             f"That was the last try with {self.challenge.spec(kind).name} for this sign-in. Try this way instead.",
-            self.panel.field_id or "submit",
+            self.panel.error_focus,
         )
 
     @on(WayPanel.Passed)
@@ -177,7 +178,7 @@ class ChallengeScreen(FormScreen):
                 )
                 account = await self.app.run_core(services.accounts.get_by_id, self.account.id)
         except SecConsoleError as exc:
-            self.show_error(str(exc), self.panel.field_id or "submit")
+            self.show_error(str(exc), self.panel.error_focus)
             return
         note = event.result.note
         if note:
