@@ -278,3 +278,47 @@ def test_a_text_message_code_from_the_command_line(tmp_path):
     assert again.returncode == 3 and "No code is waiting" in again.stdout
     shown = run(tmp_path, "user", "show", "erin")
     assert re.search(r"\n  Text message +on \(\+49 ••• ••• 6789\)\n", shown.stdout) and "15123456789" not in shown.stdout
+
+
+def test_a_mobile_app_prompt_from_the_command_line(tmp_path):
+    """`login --method push` prompts the devices, shows the number and waits for the answer."""
+    import subprocess
+    import sys
+    import time
+
+    from secconsole.config import resolve
+    from secconsole.services import open_services
+    from push_helpers import Phone
+
+    from datetime import datetime, timezone
+
+    from secconsole.core.clock import ManualClock
+
+    run(tmp_path, "user", "add", "fay", "--email", "fay@example.com", "--password-stdin", stdin=STRONG)
+    from datetime import timedelta
+
+    clock = ManualClock(datetime.now(timezone.utc) - timedelta(hours=1))  # the enrollment, earlier
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}), clock=clock)
+    fay = services.accounts.get("fay")
+    from method_drivers import Push
+
+    Push(services, fay.id).enroll()
+    phone = Phone(services.push(), fay.id, name="Fay's phone")
+    password = tmp_path / "password"
+    password.write_text(STRONG + "\n")
+    with password.open() as stdin:
+        login = subprocess.Popen([sys.executable, "-m", "secconsole", "login", "fay", "--password-stdin", "--method",
+                                  "push"], env=cli_env(tmp_path), stdin=stdin, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    prompts = []
+    while not prompts and time.monotonic() < deadline:
+        clock.set(datetime.now(timezone.utc))
+        prompts = phone.prompts()
+        time.sleep(0.2)
+    assert prompts, "no prompt reached the phone"
+    phone.answer(prompts[0], "approve", services.push().prompt(fay.id).number)
+    out, err = login.communicate(timeout=30)
+    services.close()
+    assert login.returncode == 0, out + err
+    assert "push: Open the prompt from your mobile app and tap " in out and "signed in as fay" in out

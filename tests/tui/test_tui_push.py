@@ -166,3 +166,36 @@ async def test_no_device_says_so_at_once(svc, phone):
         await wait_until(pilot, lambda: app.screen.query_one("#challenge-error").display)
         assert "No paired device can answer" in text_of(app, "#challenge-error")
         assert app.screen.query_one("#give-up").display  # "I can't use this" leads on
+
+
+async def test_in_demo_mode_a_device_pairs_and_approves_over_the_consoles_own_api(sqlite_services):
+    """Demo mode starts its push API on a loopback port; a device written from the protocol page
+    pairs from the link the wizard shows and approves the test prompt over real HTTP."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from push_device import ScriptedDevice
+    from secconsole.demo.seed import seed
+    from secconsole.tui.dialogs.confirm import ConfirmDialog
+
+    sqlite_services.clock.set(datetime.now(timezone.utc))  # the device signs with the real time
+    seed(sqlite_services)
+    app = make_app(sqlite_services, demo=True, start_as="carol", open_screen="enroll-push")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EnrollPushScreen) and app.screen.offer is not None)
+        link = app.screen.offer.link
+        assert link.startswith("secconsole-push://pair?v=1&url=http%3A%2F%2F127.0.0.1%3A")
+        device = await asyncio.to_thread(ScriptedDevice.pair, link=link, name="Test phone")
+        await wait_until(pilot, lambda: bool(app.screen.query(".device-line")))
+        assert "Test phone" in text_of(app, ".device-line")
+        await pilot.click("#test")
+        (prompt,) = await asyncio.to_thread(device.prompts, 5)
+        number = sqlite_services.push().prompt(device_account_id(sqlite_services)).number
+        reply = await asyncio.to_thread(device.answer, prompt, "approve", number)
+        assert reply.status == 200 and reply.body["result"] == "approved"
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # on; recovery codes offered
+    assert sqlite_services.accounts.get("carol").method("push").enabled
+
+
+def device_account_id(services) -> int:
+    return services.accounts.get("carol").id

@@ -55,6 +55,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+def _wait_for_prompt(spec, way, account, source: str):
+    """A prompt to the account's devices, then its answer (polled; the prompt expires on its own)."""
+    import time
+
+    from secconsole.core.methods.base import Reason
+
+    say(f"{spec.kind}: {way.begin(account.id, source=source)}")
+    while True:
+        result = way.verify(account.id, source=source)
+        if result.reason is not Reason.PENDING:
+            return result
+        time.sleep(0.5)
+
+
 def _secrets(args: argparse.Namespace) -> tuple[str, str | None]:
     """The password and the answer (None: not given): from standard input with --password-stdin,
     else typed at the terminal; without one, say how to run it."""
@@ -124,6 +138,8 @@ def _check_way(spec, args: argparse.Namespace, answer: str | None, services, acc
 
     way = services.way(spec.kind)
     caps = spec.capabilities
+    if caps.start is Start.PROMPT:
+        return _wait_for_prompt(spec, way, account, source)
     if caps.answer is Answer.TEXT:
         question = way.question_of(account.id) if hasattr(way, "question_of") else None
         if question:

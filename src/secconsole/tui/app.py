@@ -61,6 +61,8 @@ class SecConsoleApp(App[None]):
         self._services_event = asyncio.Event()
         self._start_as = start_as
         self._pending_route = open_screen
+        #: Stops the push API this console started for itself (demo mode), when it exits.
+        self._stop_api = None
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -77,6 +79,7 @@ class SecConsoleApp(App[None]):
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
         else:
+            self._start_push_api(self._services)
             self._services_ready()
 
     def on_resize(self, event) -> None:
@@ -101,6 +104,12 @@ class SecConsoleApp(App[None]):
             return
         self._services = services
         self._warn_about_files(services.warnings)
+        try:
+            self._start_push_api(services)
+        except Exception as exc:  # the console works without it; the pairing wizard says it is not running
+            from secconsole import errorlog
+
+            errorlog.write(exc, self.config.error_log)
         self.call_from_thread(self._services_ready)
 
     def _warn_about_files(self, warnings: list[str]) -> None:
@@ -120,6 +129,20 @@ class SecConsoleApp(App[None]):
         self._load_error = exc
         self._services_event.set()
         self.push_screen(ProblemScreen(self.describe_error(exc)))
+
+    def _start_push_api(self, services) -> None:
+        """Demo mode: each console has its own throwaway database, so its own push API, on an
+        ephemeral loopback port; the pairing link carries its address. Before the services are
+        announced, so a wizard opened at start finds it."""
+        if not self.config.demo or self.config.push_api_url or self._stop_api is not None:
+            return
+        from secconsole.api.server import start_in_process
+
+        _url, self._stop_api = start_in_process(services)
+
+    def on_unmount(self) -> None:
+        if self._stop_api is not None:
+            self._stop_api()
 
     def _services_ready(self) -> None:
         self._services_event.set()

@@ -223,7 +223,7 @@ class EnrollPushScreen(Screen[bool]):
     # -- pairing ------------------------------------------------------------------------------
 
     async def _new_code(self) -> None:
-        url = self.app.config.push_api_url
+        url = await self._api_url()
         slot = self.query_one("#qr-slot", Static)
         await slot.remove_children()
         if not url:
@@ -319,8 +319,19 @@ class EnrollPushScreen(Screen[bool]):
 
     @on(ActionButton.Pressed, "#new-code")
     async def action_new_code(self) -> None:
-        if self.query_one("#steps", ContentSwitcher).current == "pair-step" and self.app.config.push_api_url:
+        if self.query_one("#steps", ContentSwitcher).current == "pair-step" and await self._api_url():
             await self._new_code()
+
+    async def _api_url(self) -> str | None:
+        """Where devices reach the push API: --push-api-url, else what the running API recorded
+        (``serve-api``, or the demo console's own)."""
+        if self.app.config.push_api_url:
+            return self.app.config.push_api_url
+        try:
+            services = await self.app.services()
+            return await self.app.run_core(services.push().api_url)
+        except SecConsoleError:
+            return None
 
     # -- the test prompt ----------------------------------------------------------------------
 
