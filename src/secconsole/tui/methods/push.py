@@ -130,10 +130,7 @@ class Panel(WayPanel):
             return
         self.no_device = False
         self.query_one("#challenge-lead", Static).update(plain(TAP))
-        self.query_one("#push-number", Digits).update(str(prompt.number))
-        status.update("Waiting for your answer…")
-        self.query_one("#push-countdown", Static).update(
-            f"Expires in {seconds_left(prompt.expires_at, services.clock.now())} s")
+        show_waiting(self, "push", prompt, services.clock.now())
         self.query_one("#push-resend").focus()
         self.waiting = prompt
 
@@ -354,10 +351,7 @@ class EnrollPushScreen(Screen[bool]):
             return
         self.query_one("#test-lead", Static).update(plain(
             f"Open the prompt from your mobile app and tap {prompt.number}."))
-        self.query_one("#test-number", Digits).update(str(prompt.number))
-        status.update("Waiting for your answer…")
-        self.query_one("#test-countdown", Static).update(
-            f"Expires in {seconds_left(prompt.expires_at, services.clock.now())} s")
+        show_waiting(self, "test", prompt, services.clock.now())
         self.query_one("#test-back").focus()
         self.testing = prompt
 
@@ -389,6 +383,16 @@ class EnrollPushScreen(Screen[bool]):
         self.testing = None
         self.workers.cancel_group(self, "push-watch")
         self.dismiss(False)
+
+
+
+
+def show_waiting(node, prefix: str, prompt, now) -> None:
+    """A prompt just sent, on the panel (``push-*``) or the wizard's test step (``test-*``): the
+    number to tap, "waiting", and the time left."""
+    node.query_one(f"#{prefix}-number", Digits).update(str(prompt.number))
+    node.query_one(f"#{prefix}-status", Static).update("Waiting for your answer…")
+    node.query_one(f"#{prefix}-countdown", Static).update(f"Expires in {seconds_left(prompt.expires_at, now)} s")
 
 
 EnrollScreen = EnrollPushScreen
