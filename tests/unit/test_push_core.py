@@ -42,6 +42,7 @@ def test_pair_then_approve_with_the_right_number_signs_in_once(services, push, a
     (prompt,) = phone.prompts()
     assert proto.server_signature_ok(phone.paired["server_key"], prompt)
     assert prompt["account"] == "alice" and prompt["source"] == "ssh 203.0.113.9" and shown in prompt["numbers"]
+    assert prompt["host"] == "console.example"  # as given; the console's own host name by default
     assert push.verify(alice.id, source=SRC).reason is Reason.PENDING
     assert phone.answer(prompt, "approve", shown) == "approved"
     assert push.verify(alice.id, source=SRC).ok
@@ -194,3 +195,12 @@ def test_the_api_url_is_kept_for_pairing_links_and_services_share_one_push(servi
     push.set_api_url("https://push.example:8443")
     assert services.push().api_url() == "https://push.example:8443"
     assert services.push() is services.push()
+
+
+def test_a_prompt_names_the_consoles_host_by_default(push, alice):
+    import socket
+
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    assert prompt["host"] == socket.gethostname()

@@ -197,6 +197,10 @@ class MobilePrompts:
                 waiting.status, waiting.decided_at = EXPIRED, now
                 session.add(waiting)
             numbers = proto.prompt_numbers(entry)
+            if not host:  # the device shows where the sign-in happens: this console's host
+                import socket
+
+                host = socket.gethostname()
             row = PushPrompt(id=_new_id(), account_id=account_id, purpose=purpose, for_what=for_what[:60],
                              source=source[:120], host=host[:120], number=numbers.shown,
                              offered=json.dumps(list(numbers.offered)), entry=entry, created_at=now,
