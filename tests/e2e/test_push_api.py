@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import STRONG, open_test_services
+from conftest import STRONG
 from push_device import ScriptedDevice, UntrustedPrompt, http
 from secconsole.core.clock import ManualClock
 from secconsole.core.delivery import recent_outbox
@@ -49,13 +49,6 @@ class ApiProcess:
 def clock():
     """The console's clock: the real time (the API process has no other), moved back by tests of expiry."""
     return ManualClock(datetime.now(timezone.utc))
-
-
-@pytest.fixture
-def services(request, config, clock):
-    opened = open_test_services(request, config, clock)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -42,3 +42,10 @@ def as_utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc)
+
+
+def seconds_until(until: datetime, now: datetime) -> int:
+    """Whole seconds left before ``until`` (rounded up, never below 0): what a countdown shows."""
+    import math
+
+    return max(0, math.ceil((until - now).total_seconds()))

@@ -7,7 +7,6 @@ the event loop; times come from the services' clock."""
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Digits, Footer, Static
 
+from secconsole.core.clock import seconds_until
 from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
 from secconsole.tui.methods.panel import WayPanel
@@ -40,10 +40,6 @@ def _busy(node, group: str) -> bool:
     return any(w.node is node and w.group == group and not w.is_finished for w in node.app.workers)
 
 
-def seconds_left(until: datetime, now: datetime) -> int:
-    return max(0, int((until - now).total_seconds() + 0.999))
-
-
 def clock_text(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
@@ -61,7 +57,7 @@ class PromptWatch:
         app = self.owner.app
         services = await app.services()
         way = services.way("push")
-        countdown.update(f"Expires in {seconds_left(prompt.expires_at, services.clock.now())} s")
+        countdown.update(f"Expires in {seconds_until(prompt.expires_at, services.clock.now())} s")
         view = await app.run_core(way.prompt, self.account_id)
         if view is None or view.status == PENDING:
             return False
@@ -263,7 +259,7 @@ class EnrollPushScreen(Screen[bool]):
         services = self.app.loaded_services
         if self.offer is None or services is None:
             return
-        left = seconds_left(self.offer.expires_at, services.clock.now())
+        left = seconds_until(self.offer.expires_at, services.clock.now())
         self.query_one("#pair-expiry", Static).update(
             f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
 
@@ -392,7 +388,7 @@ def show_waiting(node, prefix: str, prompt, now) -> None:
     number to tap, "waiting", and the time left."""
     node.query_one(f"#{prefix}-number", Digits).update(str(prompt.number))
     node.query_one(f"#{prefix}-status", Static).update("Waiting for your answer…")
-    node.query_one(f"#{prefix}-countdown", Static).update(f"Expires in {seconds_left(prompt.expires_at, now)} s")
+    node.query_one(f"#{prefix}-countdown", Static).update(f"Expires in {seconds_until(prompt.expires_at, now)} s")
 
 
 EnrollScreen = EnrollPushScreen

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from secconsole.core.clock import seconds_until
 from secconsole.core.methods import registry
 from secconsole.core.phone import CheckedNumber, Country, as_you_type, country, country_of_pasted, search
 from secconsole.core.views import AccountView
@@ -72,7 +73,7 @@ class ResendCountdown(Static):
         clock = self._clock()
         if self.until is None or clock is None:
             return 0
-        return max(0, int((self.until - clock.now()).total_seconds() + 0.999))
+        return seconds_until(self.until, clock.now())
 
     def tick(self) -> None:
         left = self.left()

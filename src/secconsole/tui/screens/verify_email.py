@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
+from secconsole.core.clock import seconds_until
 from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
 from secconsole.tui.screens.form import FormScreen, field
@@ -91,7 +92,7 @@ class VerifyEmailScreen(FormScreen):
         button = self.query_one("#resend", ActionButton)
         left = 0
         if services is not None and self._resend_at is not None:
-            left = max(int((self._resend_at - services.clock.now()).total_seconds() + 0.999), 0)
+            left = seconds_until(self._resend_at, services.clock.now())
         button.disabled = left > 0
         button.update(f"{RESEND} ({left} s)" if left else RESEND)
 
