@@ -66,6 +66,9 @@ def test_openssh_signs_in_end_to_end_resizes_and_leaves_nothing_behind(server):
         assert pids and all(parent_of(p) == server.zygote_pid() for p in pids)  # forked, pre-imported
         term.keys("C-q")
         assert not asyncio.run(wait_gone(pids, 5))
+        # The server ends the session (and the client) itself; closing the terminal before it
+        # has would race it and log "client closed".
+        assert server.session_lines("end", wait=10)
     finally:
         term.close()
     events = subprocess.run([sys.executable, "-m", "secconsole", "user", "show", "alice", "--json"],
