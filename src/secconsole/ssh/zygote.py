@@ -154,6 +154,19 @@ def _run_child(pty_fd: int, argv: list[str], env: dict[str, str], close: list[in
         os._exit(code if isinstance(code, int) else 1)
 
 
+def signal_child(pid: int, sig: int) -> None:
+    """The console's process group (it and whatever it started); a console forked a moment ago
+    may not have made its group yet (``take_terminal``'s setsid): then the console itself, so a
+    notice sent right after the fork (a drain just after connecting) is not lost."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
 class Zygote:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -208,10 +221,7 @@ class Zygote:
                 os.close(fd)
             pid = message["pid"]
             if pid in self.children:  # never signal a pid that has been reaped (and maybe reused)
-                try:
-                    os.killpg(pid, message["sig"])
-                except ProcessLookupError:
-                    pass
+                signal_child(pid, message["sig"])
         return True
 
     def spawn(self, message: dict, fds: list[int]) -> None:
@@ -255,10 +265,7 @@ class Zygote:
 
         for sig, wait in ((signal.SIGHUP, 0.5), (signal.SIGKILL, 1.0)):
             for pid in list(self.children):
-                try:
-                    os.killpg(pid, sig)
-                except ProcessLookupError:
-                    pass
+                signal_child(pid, sig)
             deadline = time.monotonic() + wait
             while self.children and time.monotonic() < deadline:
                 self.reap()
