@@ -201,3 +201,36 @@ async def test_f2_shows_the_authenticator_and_f1_the_prompts(profile):
         assert app.current_mode == "authenticator"
         await pilot.press("f1")
         assert app.current_mode == "prompts" and app.screen.query("#accounts")
+
+
+@pytest.fixture
+def nist(request, tmp_path, clock):
+    """A console on the nist profile: its prompts ask to type the number (``entry: type``)."""
+    from conftest import make_config, open_test_services
+
+    services = open_test_services(request, make_config(tmp_path / "nist", policy="nist"), clock)
+    services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
+    server = ApiProcess(services.config, tmp_path)
+    yield services, server
+    server.stop()
+    services.close()
+
+
+async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist, profile):
+    services, api = nist
+    push, alice = services.push(), services.accounts.get("alice")
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        shown = push.prompt(alice.id).number
+        card = await a_prompt(pilot)
+        assert card.prompt.entry == "type" and app.focused.id == "prompt-typed"
+        await pilot.press(*str(shown), "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).ok
+        push.begin(alice.id, source=SRC, again=True)
+        await a_prompt(pilot)
+        await pilot.press("4", "d")  # d is Deny even while the number field has the focus
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."

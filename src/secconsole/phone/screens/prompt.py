@@ -26,6 +26,13 @@ VERDICTS = {
 }
 
 
+class NumberInput(Input):
+    """Two digits; every other key is left to the card's bindings (v, d, w)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isdigit()
+
+
 class PromptScreen(ModalScreen[str]):
     CSS_PATH = [stylesheet("phone-prompt")]
     BINDINGS = [
@@ -66,7 +73,7 @@ class PromptScreen(ModalScreen[str]):
             else:
                 yield Static("Type the number the console shows, then Enter or Verify:", id="prompt-ask",
                              markup=False)
-                yield Input(id="prompt-typed", placeholder="00", max_length=2, restrict=r"[0-9]*")
+                yield NumberInput(id="prompt-typed", placeholder="00", max_length=2, restrict=r"[0-9]*")
             yield Static("", id="prompt-message")
             with Horizontal(id="prompt-buttons"):
                 yield Button("Verify (v)", id="verify", variant="primary")
