@@ -88,6 +88,7 @@ def test_pairing_input_from_a_link_or_a_code_and_address():
     link = "secconsole-push://pair?v=1&url=http%3A%2F%2F127.0.0.1%3A8765&code=7KQ4M2XD9WRT"
     assert parse_pairing(link) == ("http://127.0.0.1:8765", "7KQ4M2XD9WRT")
     assert parse_pairing(" 7kq4-m2xd-9wrt ", "http://localhost:8765/") == ("http://localhost:8765", "7KQ4M2XD9WRT")
+    assert parse_pairing("7KQ4-M2XD-9WRT server http://127.0.0.1:8765") == ("http://127.0.0.1:8765", "7KQ4M2XD9WRT")
     with pytest.raises(PhoneError, match="server's address"):
         parse_pairing("7KQ4-M2XD-9WRT")
     with pytest.raises(PhoneError, match="12 letters"):

@@ -117,6 +117,12 @@ def parse_pairing(text: str, url: str = "") -> tuple[str, str]:
         if parts.netloc != "pair" or query.get("v") != ["1"] or "url" not in query or "code" not in query:
             raise PhoneError("That link is not a secconsole pairing link of version 1.")
         url, text = query["url"][0], query["code"][0]
+    else:  # the code and the address as the console shows them ("7KQ4-M2XD-9WRT server http://...")
+        words = text.split()
+        given = [w for w in words if w.lower().startswith(("http://", "https://"))]
+        if given:
+            url = url.strip() or given[0]
+            text = "".join(w for w in words if w not in given and w.lower() != "server")
     if not url.strip():
         raise PhoneError("Type the server's address too (the console shows it with the code), or paste the link.")
     code = proto.normal_code(text)
