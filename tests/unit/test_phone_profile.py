@@ -71,13 +71,18 @@ def test_a_second_process_on_the_same_profile_is_refused(tmp_path):
     Profile.open(profile.path).close()  # free again once closed
 
 
-@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe", b"[1, 2]", b'{"format": "something else"}',
-                                     b'{"format": "secconsole-phone-profile", "version": 1, "accounts": 3}'])
-def test_a_damaged_or_foreign_file_is_reported_and_left_as_it_is(tmp_path, content):
+@pytest.mark.parametrize("content, said", [
+    (b"{not json", "not a secconsole phone profile"), (b"\xff\xfe", "not a secconsole phone profile"),
+    (b"[1, 2]", "not a secconsole phone profile"), (b'{"format": "something else", "version": 1}', "not a secconsole"),
+    (b'{"format": "secconsole-phone-profile", "version": 1, "accounts": 3}', "damaged phone profile"),
+    (b'{"format": "secconsole-phone-profile", "version": 1, "authenticator": [1]}', "damaged phone profile"),
+    (b'{"format": "secconsole-phone-profile", "version": 9}', "another version")])
+def test_a_damaged_or_foreign_file_is_reported_and_left_as_it_is(tmp_path, content, said):
     path = tmp_path / "phone.json"
     path.write_bytes(content)
-    with pytest.raises(ProfileError, match="left as it is"):
+    with pytest.raises(ProfileError, match=said) as refused:
         Profile.open(path)
+    assert "left as it is" in str(refused.value)
     assert path.read_bytes() == content
     run = subprocess.run([sys.executable, "-m", "secconsole", "phone", "--profile", str(path)],
                          capture_output=True, text=True, timeout=60)

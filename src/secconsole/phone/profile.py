@@ -137,9 +137,8 @@ class Profile:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # a umask only takes bits away
         try:
-            os.fchmod(fd, 0o600)  # whatever the umask
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
