@@ -201,6 +201,19 @@ async def test_f2_shows_the_authenticator_and_f1_the_prompts(profile):
         assert app.current_mode == "authenticator"
         await pilot.press("f1")
         assert app.current_mode == "prompts" and app.screen.query("#accounts")
+        await pilot.press("a")
+        assert app.current_mode == "authenticator"
+        await pilot.press("p")
+        assert app.current_mode == "prompts"
+
+
+def test_the_authenticator_stand_in_only_while_its_modules_are_absent(profile, monkeypatch):
+    import sys
+
+    from secconsole.phone.app import AuthenticatorComing, authenticator_screen
+
+    monkeypatch.setitem(sys.modules, "secconsole.phone.screens.authenticator", None)
+    assert isinstance(authenticator_screen(PhoneApp(profile)), AuthenticatorComing)
 
 
 @pytest.fixture
