@@ -194,6 +194,17 @@ async def test_notifications_off_then_sign_out(push, alice, api, profile):
         assert app.screen.query_one("#pair-url").value == api.url
 
 
+async def test_a_device_removed_on_the_console_is_signed_out_on_the_phone(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.remove_device(alice.id, profile.accounts[0].device_id, source=SRC)
+        push.start_pairing(alice.id, api.url)  # anything: the phone learns at its next poll
+        await wait_until(pilot, lambda: not profile.accounts[0].signed_in, timeout=35)
+        assert Profile._load(profile.path).accounts[0].key == ""
+        assert "signed out" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+
+
 async def test_f2_shows_the_authenticator_and_f1_the_prompts(profile):
     app = phone_app(profile)
     async with app.run_test(size=SIZE) as pilot:
@@ -229,7 +240,7 @@ def nist(request, tmp_path, clock):
     services.close()
 
 
-async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist, profile):
+async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist, profile, clock):
     services, api = nist
     push, alice = services.push(), services.accounts.get("alice")
     app = phone_app(profile)
@@ -242,6 +253,7 @@ async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist,
         await pilot.press(*str(shown), "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert push.verify(alice.id, source=SRC).ok
+        clock.set(datetime.now(timezone.utc))  # the next prompt is the newest
         push.begin(alice.id, source=SRC, again=True)
         await a_prompt(pilot)
         await pilot.press("4", "d")  # d is Deny even while the number field has the focus

@@ -22,6 +22,7 @@ class PairScreen(ModalScreen[Account | None]):
     def __init__(self, url: str = "", name: str = "", *, again: str = "") -> None:
         super().__init__()
         self.url, self.device_name, self.again = url, name, again
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pair-card"):
@@ -63,6 +64,8 @@ class PairScreen(ModalScreen[Account | None]):
         self.query_one("#pair-error", Static).update(plain(text))
 
     def pair(self) -> None:
+        if self.busy:  # a second Enter must not send the code twice (the first may have paired)
+            return
         code = self.query_one("#pair-code", Input).value
         url = self.query_one("#pair-url", Input).value
         name = self.query_one("#pair-name", Input).value.strip() or self.device_name or "secconsole phone"
@@ -72,7 +75,8 @@ class PairScreen(ModalScreen[Account | None]):
             self._say(str(exc))
             return
         self._say("Pairing…")
-        self.run_worker(self._pair(url, code, name), group="pair", exclusive=True)
+        self.busy = True
+        self.run_worker(self._pair(url, code, name), group="pair")
 
     async def _pair(self, url: str, code: str, name: str) -> None:
         try:
@@ -80,4 +84,6 @@ class PairScreen(ModalScreen[Account | None]):
         except PhoneError as exc:
             self._say(str(exc))
             return
+        finally:
+            self.busy = False
         self.dismiss(account)
