@@ -259,3 +259,16 @@ async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist,
         await pilot.press("4", "d")  # d is Deny even while the number field has the focus
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."
+
+
+async def test_hostile_account_names_and_addresses_show_as_typed_on_the_home_screen(profile):
+    from secconsole.phone.profile import Account
+
+    profile.accounts = [Account("[red]x[/]", "http://127.0.0.1:1/[@click=app.quit]q[/]")]
+    profile.device_name = "[b]Pixel[/]"
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+        assert "[red]x[/]" in shown and "[@click=app.quit]q[/]" in shown
+        assert "[b]Pixel[/]" in text_of(app, "#phone-header")
