@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from secconsole.core.methods.push import MobilePrompts
 
 #: PAIR_LIMIT tries, then a wait of PAIR_WINDOW; never a lock (``forget_quiet`` clears the count
-#: when the wait is over, so it cannot reach ``lock_after``).
+#: when the wait is over; were it not to, the address would get one try a minute, not a lock).
 PAIR_RULES = LockoutRules(free_failures=PAIR_LIMIT - 1, backoff_base_seconds=PAIR_WINDOW,
-                          backoff_max_seconds=PAIR_WINDOW, lock_after=PAIR_LIMIT + 1)
+                          backoff_max_seconds=PAIR_WINDOW, lock_after=1_000_000_000, hard_lock_after=1_000_000_000)
 #: The refusals the audit trail records: failed signatures, replays, clocks, unknown devices, answers
 #: to a prompt that is not the device's account's, wrong pairing codes and the pairing limit.
 AUDITED = {"bad_signature", "stale_timestamp", "bad_nonce", "nonce_reused", "device_removed", "no_such_prompt",
