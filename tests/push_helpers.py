@@ -53,7 +53,7 @@ class Phone:
         stamp = str(int(self.p.clock.now().timestamp()) if stamp is None else stamp)
         nonce = nonce or proto.b64u(secrets.token_bytes(16))
         signature = sign or self.key.sign(proto.request_string(method, path, stamp, nonce, body))
-        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature)
+        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature, source="phone")
 
     def prompts(self) -> list[dict]:
         return self.p.device_side.prompts(self.request("GET", "/v1/prompts?wait=0"))

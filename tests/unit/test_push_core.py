@@ -204,3 +204,35 @@ def test_a_prompt_names_the_consoles_host_by_default(push, alice):
     push.begin(alice.id, source=SRC)
     (prompt,) = phone.prompts()
     assert prompt["host"] == socket.gethostname()
+
+
+def test_refusals_over_the_cap_are_counted_and_the_next_minute_says_how_many(services, push, alice, clock):
+    from secconsole.core.methods.push import REFUSALS_AUDITED
+
+    phone = Phone(push, alice.id)
+    for _ in range(REFUSALS_AUDITED + 5):
+        with pytest.raises(PushRefused):
+            phone.request("GET", "/v1/prompts", sign="forged")
+    refused = [e for e in services.accounts.recent_events("alice") if e.kind == "push.refused"]
+    assert len(refused) == REFUSALS_AUDITED and "unlisted" not in refused[0].detail
+    clock.advance(seconds=61)
+    with pytest.raises(PushRefused):
+        phone.request("GET", "/v1/prompts", sign="forged")
+    newest = services.accounts.recent_events("alice")[0]
+    assert (newest.kind, newest.detail["unlisted"], newest.source) == ("push.refused", 5, "phone")
+
+
+def test_pairing_tries_are_forgotten_a_minute_after_the_last(push, alice, clock):
+    key = Device("ed25519")
+    for _ in range(10):
+        with pytest.raises(PushRefused, match="not valid"):
+            push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")
+    clock.advance(seconds=59)
+    with pytest.raises(PushRefused) as limited:
+        push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")
+    assert (limited.value.status, limited.value.code) == (429, "too_many_requests")
+    assert "1 s" in str(limited.value)
+    clock.advance(seconds=1)
+    for _ in range(10):  # ten again, not one a minute
+        with pytest.raises(PushRefused, match="not valid"):
+            push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")

@@ -237,13 +237,20 @@ def _add_server_commands(commands: _Commands) -> None:
         "serve-api", "serve:serve_api", help="serve the HTTP API mobile apps use to answer sign-in prompts",
         description="The push API of docs/push-protocol.md: devices pair with a code shown in Settings, then "
         "long-poll for prompts and answer them with number matching. Every request after pairing is signed "
-        "by the device. Plain HTTP only on loopback: another address needs --tls-cert and --tls-key.",
+        "by the device. Plain HTTP only on loopback: another address needs --tls-cert and --tls-key. "
+        "Pairing tries are limited per client address (10, then a minute's wait; a valid code is not counted), "
+        "shared by every API host on one database; refused device requests are audited as push.refused "
+        "(at most 10 events per address a minute).",
     )
     _listen_options(api, port=8765)
     api.add_argument("--public-url", metavar="URL",
                      help="the address devices use, put in pairing links (default http(s)://HOST:PORT)")
     api.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
     api.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    api.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                     help="a reverse proxy's IP address whose X-Forwarded-For names the client; repeatable. "
+                     "The client address is the audit trail's source and the pairing limit's key; a trusted "
+                     "proxy's X-Forwarded-For that does not end in an IP address is refused (400)")
 
 
 def _add_support_commands(commands: _Commands) -> None:

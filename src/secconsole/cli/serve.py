@@ -79,7 +79,7 @@ def serve_ssh(args: argparse.Namespace) -> int:
 
 def serve_web(args: argparse.Namespace) -> int:
     from secconsole.errors import ValidationError
-    from secconsole.web.gate import is_ip_address, origin_of, parse_origin
+    from secconsole.web.gate import origin_of, parse_origin
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
     forwarded = console_args(args)
@@ -92,9 +92,7 @@ def serve_web(args: argparse.Namespace) -> int:
     for url in args.allow_origin:
         if parse_origin(url) is None:
             raise ValidationError(f"--allow-origin takes scheme://host[:port] (http or https, no path), not {url!r}.")
-    for address in args.trusted_proxy:
-        if not is_ip_address(address):
-            raise ValidationError(f"--trusted-proxy takes an IP address, not {address!r}.")
+    _check_proxies(args.trusted_proxy)
     settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
                            console_args=forwarded, max_sessions=args.max_sessions,
                            allow_origins=args.allow_origin, trusted_proxies=args.trusted_proxy)
@@ -106,6 +104,15 @@ def serve_web(args: argparse.Namespace) -> int:
     print(f"Serving the {'demo ' if settings.demo else ''}console on {server.public_url}", flush=True)
     server.serve()
     return 0
+
+
+def _check_proxies(addresses: list[str]) -> None:
+    from secconsole.errors import ValidationError
+    from secconsole.forwarded import is_ip_address
+
+    for address in addresses:
+        if not is_ip_address(address):
+            raise ValidationError(f"--trusted-proxy takes an IP address, not {address!r}.")
 
 
 def serve_api(args: argparse.Namespace) -> int:
@@ -126,9 +133,11 @@ def serve_api(args: argparse.Namespace) -> int:
                               "(devices send their answers over it).")
     if args.public_url and origin_of(args.public_url) is None:
         raise ValidationError(f"--public-url takes an http or https address, not {args.public_url!r}.")
+    _check_proxies(args.trusted_proxy)
     settings = ApiSettings(host=args.host, port=args.port, public_url=args.public_url and args.public_url.rstrip("/"),
                            tls_cert=args.tls_cert and str(Path(args.tls_cert).expanduser()),
-                           tls_key=args.tls_key and str(Path(args.tls_key).expanduser()))
+                           tls_key=args.tls_key and str(Path(args.tls_key).expanduser()),
+                           trusted_proxies=tuple(args.trusted_proxy))
     with opened(args) as services:
         log_to_stderr()  # after the migrations, whose log is not the server's
         try:

@@ -29,6 +29,12 @@ PROMPT_SECONDS = 60
 PAIRING_MINUTES = 10
 HOURLY_CAP = 10
 BACKOFF_FIRST, BACKOFF_MAX = 5, 300
+#: Pairing requests counted per source address (a valid code is refunded); once used up, the
+#: address waits until a minute has passed since its last counted try, then has 10 again.
+PAIR_LIMIT, PAIR_WINDOW = 10, 60
+#: Refused device requests written to the audit trail per source address and minute; the rest are
+#: counted, and the next event after the minute says how many were left out (``unlisted``).
+REFUSALS_AUDITED = 10
 SERVER_KEY = "push_server_key"
 #: In ``meta``: the address devices reach the API at (``serve-api --public-url``), for pairing links.
 API_URL = "push_api_url"
@@ -49,6 +55,8 @@ class PushRefused(SecConsoleError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code = status, code
+        #: What the audit trail may record beside the code (``DeviceSide.refused``).
+        self.detail: dict = {}
 
 
 @dataclass(frozen=True)
