@@ -51,7 +51,8 @@ def url_for(host: str, port: int, tls: bool) -> str:
 async def start(services: Services, settings: ApiSettings) -> tuple[web.AppRunner, str]:
     """Listen and record the public URL for pairing links; returns the runner and that URL."""
     # On stop, long polls in flight get 2 s, then are cut (the device polls again elsewhere).
-    runner = web.AppRunner(make_app(services.push(), trusted(settings.trusted_proxies)), access_log=None, handle_signals=False, shutdown_timeout=2)
+    app = make_app(services.push(), trusted(settings.trusted_proxies))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
     context = tls_context(settings)
     try:
