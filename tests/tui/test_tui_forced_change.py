@@ -118,3 +118,28 @@ async def test_open_change_password_is_not_asked_twice(svc, reported):
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await settle(pilot)
         assert [type(s) for s in app.screen_stack] == [SignInScreen, HomeScreen]
+
+
+async def test_a_session_signed_in_before_the_report_is_sent_to_the_change(svc):
+    """Signed in at one console; a prompt from elsewhere is reported: the next time a page reads
+    the account again (back on Home), the forced change goes on top, and stays there."""
+    from secconsole.tui.screens.settings import SettingsScreen
+
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        report_a_prompt(svc)
+        await pilot.press("escape")  # back to Home, which reads the account again
+        await wait_until(pilot, lambda: isinstance(app.screen, ForcedPasswordChangeScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ForcedPasswordChangeScreen)
+        await type_into(pilot, "#current", STRONG)
+        await type_into(pilot, "#new", NEW)
+        await type_into(pilot, "#confirm", NEW)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not app.account.password_change_required

@@ -75,6 +75,7 @@ class SecConsoleApp(App[None]):
 
         server_notices.listen(self)
         self.screen_change_signal.subscribe(self, lambda screen: size_guard.check(self, screen))
+        self.session.changed.subscribe(self, self._account_changed)
         size_guard.check(self)
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
@@ -220,6 +221,17 @@ class SecConsoleApp(App[None]):
                              lambda changed: self._go_home(route, changed=True) if changed else None)
             return
         self._go_home(route)
+
+    def _account_changed(self, account: AccountView) -> None:
+        """A session signed in before a prompt was reported learns it when a page re-reads the
+        account: the forced change goes on top of whatever is open."""
+        from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
+        from secconsole.tui.screens.home import HomeScreen
+
+        stack = self.screen_stack
+        if (account.password_change_required and any(isinstance(s, HomeScreen) for s in stack)
+                and not any(isinstance(s, ForcedPasswordChangeScreen) for s in stack)):
+            self.push_screen(ForcedPasswordChangeScreen(account))
 
     def _go_home(self, route: str | None, *, changed: bool = False) -> None:
         from secconsole.tui.screens.home import HomeScreen
