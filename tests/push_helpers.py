@@ -71,3 +71,15 @@ class Phone:
     def deny(self) -> str:
         (prompt,) = self.prompts()
         return self.answer(prompt, "deny")
+
+
+def report_a_prompt(services, username: str = "alice") -> None:
+    """Someone with the password sent a prompt; the owner's newly paired phone answered "It
+    wasn't me" (the account must now change its password). A minute passes."""
+    push = services.push()
+    account = services.accounts.get(username)
+    phone = Phone(push, account.id)
+    push.begin(account.id, source="ssh 203.0.113.9")
+    (prompt,) = phone.prompts()
+    assert phone.answer(prompt, "report") == "reported"
+    services.clock.advance(minutes=1)

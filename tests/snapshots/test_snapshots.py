@@ -136,6 +136,22 @@ def test_change_password(snap_compare, svc):
     assert snap_compare(make_app(svc), run_before=fill, terminal_size=SIZE)
 
 
+def test_change_password_forced_after_a_reported_prompt(snap_compare, svc):
+    """The form a sign-in lands on after "It wasn't me": why, and Sign out instead of Cancel."""
+    from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
+    from push_helpers import report_a_prompt
+
+    report_a_prompt(svc)
+
+    async def enter(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ForcedPasswordChangeScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=enter, terminal_size=SIZE)
+
+
 def test_problem_screen(snap_compare, svc):
     from secconsole.tui.screens.problem import ProblemScreen
 

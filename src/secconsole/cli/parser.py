@@ -171,7 +171,8 @@ def _add_login_command(commands: _Commands) -> None:
         description="Runs the console's sign-in, printing each step. At a terminal it asks for the password "
         "(and the answer or code) with hidden input; from a script, standard input holds the password on its "
         "first line with --password-stdin (and the answer on the next with --answer-stdin). Exit codes: "
-        "0 signed in, 1 bad input, 2 bad usage (no terminal and no --password-stdin), 3 refused, 4 a code was "
+        "0 signed in, 1 bad input, 2 bad usage (no terminal and no --password-stdin), 3 refused (also when the "
+        "password must be changed first: a mobile app prompt was reported as not you), 4 a code was "
         "emailed (run the command it prints, with --code), 5 nothing left: contact support.",
     )
     login.add_argument("name")

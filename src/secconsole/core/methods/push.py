@@ -252,7 +252,7 @@ class MobilePrompts:
                 return StepResult.refused(Reason.EXPIRED, "The prompt expired without an answer.")
             if row.status == REPORTED:
                 return StepResult.refused(Reason.WRONG, "Denied: you reported that it wasn't you. Prompts are "
-                                          "paused until you sign in another way.")
+                                          "paused until you sign in another way and change your password.")
             if row.status == DENIED:
                 return StepResult.refused(Reason.WRONG, "Denied on your mobile app.")
             return StepResult.refused(Reason.EXPIRED, "That prompt was already used: send a new one.")
@@ -304,7 +304,10 @@ class MobilePrompts:
 
     @staticmethod
     def _paused(session, account: Account) -> bool:
-        """A prompt was reported and the owner has not signed in another way since."""
+        """A prompt was reported and the owner has not signed in another way since, or has but
+        not yet changed the password (whoever caused the prompt knew it)."""
+        if account.password_change_required:
+            return True
         reported = session.exec(select(func.max(PushPrompt.decided_at)).where(
             PushPrompt.account_id == account.id, PushPrompt.status == REPORTED)).one()
         return reported is not None and (account.last_sign_in_at is None or account.last_sign_in_at < reported)
@@ -312,7 +315,7 @@ class MobilePrompts:
     def _check_limits(self, session, account: Account, now: datetime) -> None:
         if self._paused(session, account):
             raise ValidationError("Prompts to this account are paused because one was reported as not you: "
-                                  "sign in another way to turn them back on.")
+                                  "sign in another way and change your password to turn them back on.")
         hour = session.exec(select(func.count()).select_from(PushPrompt).where(
             PushPrompt.account_id == account.id, PushPrompt.created_at > now - timedelta(hours=1))).one()
         if hour >= HOURLY_CAP:

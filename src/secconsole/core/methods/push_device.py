@@ -207,6 +207,12 @@ class DeviceSide:
                 detail["wrong_number"] = True
             if status == REPORTED:
                 self.ctx.notices.record(session, account, at=now, kind=kind, source=source, **detail)
+                # Whoever caused the prompt knew the password: the next sign-in must change it.
+                account.password_change_required = True
+                session.add(account)
+                audit.record(session, at=now, kind=audit.PASSWORD_CHANGE_REQUIRED, source=source,
+                             account_id=account.id, username=account.username, because=PUSH_REPORTED,
+                             device=device.name)
             else:
                 audit.record(session, at=now, kind=kind, source=source, account_id=account.id,
                              username=account.username, **detail)
