@@ -33,6 +33,10 @@ NO_API = ("The push API is not running, so no device can be paired now. Start it
           "phones can reach with `secconsole serve-api`, then start the console with its address: "
           "--push-api-url https://push.example.com (or SECCONSOLE_PUSH_API_URL).")
 TAP = "Open the prompt from your mobile app and tap the number below."
+MANAGE_LEAD = "Each device gets your prompts. Remove one you no longer have (a lost tablet, an old phone)."
+LAST_DEVICE = ("It is your only paired device. Mobile app prompts stay on in Settings, but no prompt can be "
+               "answered until you pair another device: you will confirm it's you another way. To stop them, "
+               "turn mobile app prompts off in Settings.")
 
 
 def _busy(node, group: str) -> bool:
@@ -159,12 +163,14 @@ class Panel(WayPanel):
 
 class EnrollPushScreen(Screen[bool]):
     """Pair a device (QR code and code), see and remove paired devices, and approve a test prompt,
-    which turns the method on. Opened on a method that is on, it manages its devices."""
+    which turns the method on. Opened on a method that is on (Settings' Manage devices), it starts
+    on the device list (name, paired, last used, Remove, Pair another device)."""
 
     CSS_PATH = [stylesheet("push")]
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="enroll_push.cancel"),
         Binding("n", "new_code", "New code", id="enroll_push.new_code"),
+        Binding("a", "pair_another", "Pair another device", id="enroll_push.pair_another"),
     ]
 
     def __init__(self, account: AccountView) -> None:
@@ -173,10 +179,20 @@ class EnrollPushScreen(Screen[bool]):
         self.offer = None
         self.devices: list = []
         self.testing = None  # the test prompt out, until decided
+        #: The method is on: the screen starts on the device list, and pairing comes back to it.
+        self.managing = account.method("push").enabled
 
     def compose(self) -> ComposeResult:
         yield TopBar("Mobile app prompt", username=self.account.username, demo=self.app.config.demo)
-        with ContentSwitcher(initial="pair-step", id="steps"):
+        with ContentSwitcher(initial="devices-step" if self.managing else "pair-step", id="steps"):
+            with Vertical(id="devices-step", classes="card step"):
+                yield Static("Paired devices", classes="card-title")
+                yield Static(MANAGE_LEAD, id="devices-lead", markup=False)
+                yield Vertical(id="device-list")
+                yield ErrorLine(id="devices-error")
+                with Horizontal(classes="buttons"):
+                    yield ActionButton("Pair another device (a)", id="pair-another", primary=True)
+                    yield ActionButton("Close", id="devices-close")
             with Horizontal(id="pair-step"):
                 yield Static(id="qr-slot")
                 with VerticalScroll(id="pair-text"):
@@ -203,9 +219,31 @@ class EnrollPushScreen(Screen[bool]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        await self._new_code()
+        if self.managing:
+            self.query_one("#pair-another").focus()
+        else:
+            await self._new_code()
         self.set_interval(POLL_SECONDS, self._poll)
         self._look()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        step = self.query_one("#steps", ContentSwitcher).current
+        if action == "pair_another":
+            return step == "devices-step"
+        if action == "new_code":
+            return step == "pair-step"
+        return True
+
+    @on(ActionButton.Pressed, "#pair-another")
+    async def action_pair_another(self) -> None:
+        if self.query_one("#steps", ContentSwitcher).current != "devices-step":
+            return
+        self._show_step("pair-step")
+        await self._new_code()
+
+    def _show_step(self, step: str) -> None:
+        self.query_one("#steps", ContentSwitcher).current = step
+        self.refresh_bindings()
 
     def _poll(self) -> None:
         if not _busy(self, "push-devices"):
@@ -242,6 +280,9 @@ class EnrollPushScreen(Screen[bool]):
         self._focus_first()
 
     def _focus_first(self) -> None:
+        if self.query_one("#steps", ContentSwitcher).current == "devices-step":
+            self.query_one("#pair-another").focus()
+            return
         button = self.query_one("#test")
         (button if button.display else self.query_one("#new-code" if self.offer else "#cancel")).focus()
 
@@ -257,8 +298,8 @@ class EnrollPushScreen(Screen[bool]):
 
     def _tick(self) -> None:
         services = self.app.loaded_services
-        if self.offer is None or services is None:
-            return
+        if self.offer is None or services is None or not self.query("#pair-expiry"):
+            return  # (nothing to count down, or the screen is closing)
         left = seconds_until(self.offer.expires_at, services.clock.now())
         self.query_one("#pair-expiry", Static).update(
             f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
@@ -268,23 +309,32 @@ class EnrollPushScreen(Screen[bool]):
         """The devices as the API pairs them (another process): looked at every half second."""
         services = await self.app.services()
         devices = await self.app.run_core(services.way("push").devices, self.account.id)
+        if not self.query("#devices"):
+            return  # the screen closed while the core was asked
         if [d.id for d in devices] != [d.id for d in self.devices] or not self.query("#devices > *"):
             await self._show_devices(devices)
+        elif [d.last_used_at for d in devices] != [d.last_used_at for d in self.devices]:
+            self.devices = devices
+            for n, device in enumerate(devices):
+                self.query_one(f"#device-{n}", Static).update(device_text(device))
         self._tick()
 
     async def _show_devices(self, devices) -> None:
         had_focus = self.focused
         self.devices = devices
-        box = self.query_one("#devices", Vertical)
-        await box.remove_children()
-        if not devices:
-            await box.mount(Static("None yet.", classes="device-none"))
-        for n, device in enumerate(devices):
-            used = f"{device.last_used_at:%Y-%m-%d %H:%M}" if device.last_used_at else "never"
-            line = template("[b]$name[/b]\nPaired $paired · last used $used", name=device.name,
-                            paired=f"{device.created_at:%Y-%m-%d}", used=used)
-            await box.mount(Horizontal(Static(line, classes="device-line"),
-                                       ActionButton("Remove", id=f"remove-{n}"), classes="device-row"))
+        # The pairing step: one line each (the name), so the step fits beside the QR code at 80x24;
+        # the device list: the name, when it was paired and last used.
+        for box_id, prefix in (("#devices", "remove"), ("#device-list", "manage-remove")):
+            box = self.query_one(box_id, Vertical)
+            await box.remove_children()
+            if not devices:
+                await box.mount(Static("None yet." if prefix == "remove" else "None: pair one to get prompts.",
+                                       classes="device-none"))
+            for n, device in enumerate(devices):
+                text = plain(device.name) if prefix == "remove" else device_text(device)
+                extra = {} if prefix == "remove" else {"id": f"device-{n}"}
+                await box.mount(Horizontal(Static(text, classes="device-line", **extra),
+                                           ActionButton("Remove", id=f"{prefix}-{n}"), classes="device-row"))
         self.query_one("#test").display = bool(devices)
         if had_focus is None or not had_focus.is_attached or had_focus.id == "new-code" and devices:
             self._focus_first()
@@ -294,10 +344,11 @@ class EnrollPushScreen(Screen[bool]):
     async def _remove(self, event: ActionButton.Pressed) -> None:
         from secconsole.tui.dialogs.confirm import ConfirmDialog
 
-        device = self.devices[int(event.button.id.removeprefix("remove-"))]
-        sure = await self.app.push_screen_wait(ConfirmDialog(
-            f"Remove {device.name}?", "It will get no more prompts and must be paired again to get them.",
-            confirm="Remove"))
+        device = self.devices[int(event.button.id.rsplit("-", 1)[1])]
+        words = "It will get no more prompts and must be paired again to get them."
+        if len(self.devices) == 1 and (self.app.account or self.account).method("push").enabled:
+            words = LAST_DEVICE
+        sure = await self.app.push_screen_wait(ConfirmDialog(f"Remove {device.name}?", words, confirm="Remove"))
         if not sure:
             return
         try:
@@ -306,9 +357,11 @@ class EnrollPushScreen(Screen[bool]):
                                     source=self.app.config.source)
         except SecConsoleError as exc:
             self.query_one("#pair-error", ErrorLine).show(str(exc))
+            self.query_one("#devices-error", ErrorLine).show(str(exc))
             return
         self.notify(f"{device.name} was removed.", markup=False)
         await self._show_devices(await self.app.run_core(services.way("push").devices, self.account.id))
+        self._focus_first()
 
     @on(ActionButton.Pressed, "#new-code")
     async def action_new_code(self) -> None:
@@ -333,7 +386,7 @@ class EnrollPushScreen(Screen[bool]):
     async def _test(self, event: ActionButton.Pressed) -> None:
         self.testing = None
         self.workers.cancel_group(self, "push-watch")
-        self.query_one("#steps", ContentSwitcher).current = "test-step"
+        self._show_step("test-step")
         status = self.query_one("#test-status", Static)
         try:
             services = await self.app.services()
@@ -371,16 +424,29 @@ class EnrollPushScreen(Screen[bool]):
     def _back(self) -> None:
         self.testing = None
         self.workers.cancel_group(self, "push-watch")
-        self.query_one("#steps", ContentSwitcher).current = "pair-step"
+        self._show_step("pair-step")
         self._focus_first()
 
     @on(ActionButton.Pressed, "#cancel")
+    @on(ActionButton.Pressed, "#devices-close")
     def action_cancel(self) -> None:
         self.testing = None
         self.workers.cancel_group(self, "push-watch")
+        if self.managing and self.query_one("#steps", ContentSwitcher).current != "devices-step":
+            self._show_step("devices-step")  # pairing opened from the list goes back to it
+            self._focus_first()
+            return
         self.dismiss(False)
 
 
+
+
+def device_text(device):
+    """A paired device on the list: its name as its owner typed it (never markup), when it was
+    paired and last used."""
+    used = f"{device.last_used_at:%Y-%m-%d %H:%M}" if device.last_used_at else "never"
+    return template("[b]$name[/b]\nPaired $paired · last used $used", name=device.name,
+                    paired=f"{device.created_at:%Y-%m-%d}", used=used)
 
 
 def show_waiting(node, prefix: str, prompt, now) -> None:
