@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from secconsole.core.methods.push import NO_DEVICE
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.methods.push import EnrollPushScreen
 from secconsole.tui.screens.settings import SettingsScreen
@@ -113,7 +114,18 @@ async def test_remove_one_device_with_the_keyboard_then_the_last_says_what_it_me
         await wait_until(pilot, lambda: app.screen is screen and bool(screen.query("#device-list .device-none")))
         assert enrolled.way("push").devices(carol(enrolled).id) == []
         assert carol(enrolled).method("push").enabled
+        assert carol(enrolled).method("push").detail["summary"] == NO_DEVICE
         assert app.focused.id == "pair-another"
+        # Settings says so on the row whose switch stays on.
+        app.open_route("settings")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        row = app.screen.query_one("#row-push")
+        await wait_until(pilot, lambda: NO_DEVICE in str(row.query_one(".setting-detail").visual))
+        assert row.switch.value
+
+
+async def test_the_settings_summary_names_the_devices_paired_now(enrolled):
+    assert carol(enrolled).method("push").detail["summary"] == f"Pixel 8, {HOSTILE[0]}"
 
 
 @pytest.mark.parametrize("size", [SIZE, (60, 20)])

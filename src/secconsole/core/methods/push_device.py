@@ -52,6 +52,8 @@ class DeviceSide:
             device = PushDevice(id=_new_id(), account_id=account.id, name=name, alg=alg, public_key=raw,
                                 created_at=now, last_used_at=now)
             session.add(device)
+            session.flush()
+            self.p.sync_summary(session, account.id)
             self.ctx.notices.record(session, account, at=now, kind=PUSH_PAIRED, source=source, device=name)
             result = {"device_id": device.id, "account": account.username, "server_alg": "ed25519"}
         return {**result, "server_key": self.p.keys.get().public}
