@@ -129,18 +129,19 @@ async def test_the_settings_summary_names_the_devices_paired_now(enrolled):
 
 
 @pytest.mark.parametrize("size", [SIZE, (60, 20)])
-async def test_the_pairing_step_fits_with_two_devices_listed(svc, size):
-    for name in ("Pixel 8", "A tablet with a rather long name that its owner typed"):
+async def test_the_pairing_step_fits_with_devices_listed(svc, size):
+    """Three devices, two with names as long as a device may send (60 characters)."""
+    for name in ("Pixel 8", "A tablet with a rather long name that its owner typed in full", "B" * 60):
         Phone(svc.way("push"), carol(svc).id, name=name)
     app = make_app(svc)
     async with app.run_test(size=size) as pilot:
         await start_on(pilot, "enroll-push", "carol", STRONG)
         screen = app.screen
-        await wait_until(pilot, lambda: screen.offer is not None and len(screen.query("#devices .device-row")) == 2)
+        await wait_until(pilot, lambda: screen.offer is not None and len(screen.query("#devices .device-row")) == 3)
         await pilot.pause()
         column = screen.query_one("#pair-text")
         assert column.max_scroll_y == 0, column.virtual_size
         assert screen.query_one("#qr-slot").display == (size == SIZE)
-        for button in ("#remove-1", "#test", "#cancel"):
+        for button in ("#remove-2", "#test", "#cancel"):
             region = screen.query_one(button).region
             assert region.height and column.region.contains_region(region), button
