@@ -145,3 +145,16 @@ async def test_the_pairing_step_fits_with_devices_listed(svc, size):
         for button in ("#remove-2", "#test", "#cancel"):
             region = screen.query_one(button).region
             assert region.height and column.region.contains_region(region), button
+
+
+@pytest.mark.parametrize("size", [SIZE, (60, 20)])
+async def test_the_device_list_fits_with_two_devices(enrolled, size):
+    app = make_app(enrolled)
+    async with app.run_test(size=size) as pilot:
+        await start_on(pilot, "enroll-push", "carol", STRONG)
+        screen = app.screen
+        await wait_until(pilot, lambda: bool(screen.query("#device-1")))
+        await pilot.pause()
+        step = screen.query_one("#devices-step")
+        assert step.max_scroll_y == 0, step.virtual_size
+        assert step.region.contains_region(screen.query_one("#devices-close").region)
