@@ -164,6 +164,8 @@ class MobilePrompts:
                 raise ValidationError("That device is not paired with this account.")
             name = row.name
             session.delete(row)
+            session.flush()
+            self.sync_summary(session, account_id)
             self.ctx.notices.record(session, account, at=self.clock.now(), kind=PUSH_REMOVED, source=source,
                                     device=name)
 
@@ -271,13 +273,22 @@ class MobilePrompts:
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             if active_enrollment(session, account_id, self.spec.kind) is None:
-                names = session.exec(select(PushDevice.name).where(PushDevice.account_id == account_id)).all()
                 session.add(MethodEnrollment(account_id=account_id, kind=self.spec.kind, status=ACTIVE,
-                                             detail=json.dumps({"summary": ", ".join(names)[:80]}), created_at=now,
-                                             enabled_at=now))
+                                             detail=json.dumps({"summary": _summary(session, account_id)}),
+                                             created_at=now, enabled_at=now))
                 self.ctx.notices.record(session, account, at=now, kind=audit.METHOD_ENABLED, source=source,
                                         method=self.spec.kind)
         return StepResult.accepted("Mobile app prompts are on.")
+
+    def sync_summary(self, session, account_id: int) -> None:
+        """The method's summary in Settings names the devices paired now (one paired or removed
+        while it is on); with none left it stays on, and says that nothing can answer."""
+        from secconsole.core.methods.enrollment import active_enrollment
+
+        row = active_enrollment(session, account_id, self.spec.kind)
+        if row is not None:
+            row.detail = json.dumps({"summary": _summary(session, account_id)})
+            session.add(row)
 
     @staticmethod
     def forget(session, account_id: int) -> None:
@@ -334,6 +345,15 @@ class MobilePrompts:
             left = math.ceil(wait - (now - since).total_seconds())
             if left > 0:
                 raise ValidationError(f"The last prompt was not approved: you can send another in {duration(left)}.")
+
+
+NO_DEVICE = "no paired device: prompts cannot be answered"
+
+
+def _summary(session, account_id: int) -> str:
+    names = session.exec(select(PushDevice.name).where(PushDevice.account_id == account_id)
+                         .order_by(PushDevice.created_at)).all()
+    return ", ".join(names)[:80] or NO_DEVICE
 
 
 def _view(row: PushPrompt) -> PromptView:

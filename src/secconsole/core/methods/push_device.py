@@ -88,6 +88,8 @@ class DeviceSide:
                                 created_at=now, last_used_at=now)
             session.add(device)
             throttle.refund(session, attempt)
+            session.flush()
+            self.p.sync_summary(session, account.id)
             self.ctx.notices.record(session, account, at=now, kind=PUSH_PAIRED, source=source, device=name)
             result = {"device_id": device.id, "account": account.username, "server_alg": "ed25519"}
         return {**result, "server_key": self.p.keys.get().public}
