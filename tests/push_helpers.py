@@ -58,7 +58,7 @@ class Phone:
         stamp = str(int(self.p.clock.now().timestamp()) if stamp is None else stamp)
         nonce = nonce or proto.b64u(secrets.token_bytes(16))
         signature = sign or self.key.sign(proto.request_string(method, path, stamp, nonce, body))
-        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature)
+        return self.p.device_side.authenticate(self.id, method, path, stamp, nonce, body, signature, source="phone")
 
     def prompts(self) -> list[dict]:
         return self.p.device_side.prompts(self.request("GET", "/v1/prompts?wait=0"))
@@ -97,3 +97,15 @@ class ApiProcess:
             self.proc.send_signal(signal.SIGTERM)
             assert self.proc.wait(15) == 0
         self._log.close()
+
+
+def report_a_prompt(services, username: str = "alice") -> None:
+    """Someone with the password sent a prompt; the owner's newly paired phone answered "It
+    wasn't me" (the account must now change its password). A minute passes."""
+    push = services.push()
+    account = services.accounts.get(username)
+    phone = Phone(push, account.id)
+    push.begin(account.id, source="ssh 203.0.113.9")
+    (prompt,) = phone.prompts()
+    assert phone.answer(prompt, "report") == "reported"
+    services.clock.advance(minutes=1)

@@ -34,10 +34,14 @@ class SshServer:
         env.update(extra_env or {})
         self._log = open(self.log_path, "w")
         command = [sys.executable, "-m", "secconsole", "serve-ssh", "--port", str(self.port)]
+        if not demo and not any(a.startswith(("--push-api-port", "--no-push-api")) for a in extra):
+            command += ["--push-api-port", "0"]  # its push API on a free port (tests run side by side)
         self.proc = subprocess.Popen(command + (["--demo"] if demo else []) + list(extra),
                                      stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
         self.banner = self.proc.stdout.readline()
         assert "Serving the console on ssh://127.0.0.1" in self.banner, self.log()
+        found = re.search(r"; push API on (\S+)", self.banner)
+        self.api_url = found.group(1) if found else None
 
     def log(self) -> str:
         return self.log_path.read_text()

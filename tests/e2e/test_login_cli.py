@@ -322,3 +322,101 @@ def test_a_mobile_app_prompt_from_the_command_line(tmp_path):
     services.close()
     assert login.returncode == 0, out + err
     assert "push: Open the prompt from your mobile app and tap " in out and "signed in as fay" in out
+
+
+def test_after_it_wasnt_me_the_next_login_must_change_the_password(tmp_path):
+    """A phone answers "It wasn't me" to the prompt `login --method push` sent: that login is
+    refused, prompts pause, and the next login by another way (the authenticator app) says the
+    password must be changed and prints the console command that does it, exiting 3."""
+    import subprocess
+    import sys
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from secconsole.config import resolve
+    from secconsole.core.clock import ManualClock
+    from secconsole.core.views import PASSWORD_CHANGE_REASON
+    from secconsole.services import open_services
+    from method_drivers import Push
+    from tui_helpers import enroll_totp
+
+    run(tmp_path, "user", "add", "fay", "--email", "fay@example.com", "--password-stdin", stdin=STRONG)
+    clock = ManualClock(datetime.now(timezone.utc) - timedelta(hours=1))  # the enrollments, earlier
+    services = open_services(resolve(data_dir=str(tmp_path / "data"), environ={}), clock=clock)
+    fay = services.accounts.get("fay")
+    secret = enroll_totp(services, "fay")
+    driver = Push(services, fay.id)
+    driver.enroll()
+    password = tmp_path / "password"
+    password.write_text(STRONG + "\n")
+    with password.open() as stdin:
+        pushed = subprocess.Popen([sys.executable, "-m", "secconsole", "login", "fay", "--password-stdin", "--method",
+                                   "push"], env=cli_env(tmp_path), stdin=stdin, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+    deadline, prompts = time.monotonic() + 30, []
+    while not prompts and time.monotonic() < deadline:
+        clock.set(datetime.now(timezone.utc))
+        prompts = driver.phone.prompts()
+        time.sleep(0.2)
+    assert prompts, "no prompt reached the phone"
+    assert driver.phone.answer(prompts[0], "report") == "reported"
+    out, err = pushed.communicate(timeout=30)
+    services.close()
+    assert pushed.returncode == 3 and "reported that it wasn't you" in out, out + err
+
+    paused = login_as(tmp_path, "fay", "--method", "push")
+    assert paused.returncode == 1 and "paused" in paused.stderr, paused.stdout + paused.stderr
+    other = login_as(tmp_path, "fay", "--method", "totp", "--code", totp_now(secret))
+    assert other.returncode == 3, other.stdout + other.stderr
+    assert f"password change required: {PASSWORD_CHANGE_REASON}" in other.stdout
+    assert "signed in as" not in other.stdout
+    assert "secconsole console --user fay --open change-password" in other.stdout
+    shown = json.loads(run(tmp_path, "user", "show", "fay", "--json").stdout)
+    assert shown["password_change_required"] is True
+    assert "password.change_required" in [e["kind"] for e in shown["recent_events"]]
+    again = login_as(tmp_path, "fay", "--method", "push")  # still paused: signed in, password unchanged
+    assert again.returncode == 1 and "paused" in again.stderr
+    follow_the_hint_in_a_terminal(tmp_path, other.stdout, secret)
+    assert json.loads(run(tmp_path, "user", "show", "fay", "--json").stdout)["password_change_required"] is False
+
+
+def follow_the_hint_in_a_terminal(tmp_path, printed: str, secret: str) -> None:
+    """The printed command, as typed at a terminal (tmux, 80x24): sign in (the name is filled in),
+    the next authenticator code, the forced form with its explanation, a new password, Home."""
+    import shlex
+    from datetime import datetime, timedelta, timezone
+
+    from secconsole.core.totp import TotpParams, code_at
+    from tmux_helpers import Tmux, have_tmux, secconsole
+
+    if not have_tmux():
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    line = next(line for line in printed.splitlines() if "secconsole console" in line)
+    words = shlex.split(line[line.index("secconsole console"):])
+    term = Tmux(secconsole(*words[1:]), cli_env(tmp_path))
+    try:
+        term.wait_for("Password")
+        term.type(STRONG)
+        term.keys("Enter")
+        term.wait_for("authenticator")
+        term.type(code_at(secret, datetime.now(timezone.utc) + timedelta(seconds=30), TotpParams()))  # a new step
+        term.keys("Enter")
+        screen = " ".join(" ".join(term.wait_for("Change your password")).split())
+        assert "A sign-in prompt was reported as" in screen and "whoever sent it knew your" in screen
+        assert "Save Sign out" in screen
+        term.keys("Escape")
+        term.wait_for("or press Sign out")
+        new = "Quartz-Falcon-2026%"
+        term.type(STRONG)
+        term.keys("Tab")  # Tab moves at once (a priority binding); Enter's move may trail fast typing
+        term.type(new)
+        term.keys("Tab")
+        term.type(new)
+        term.keys("Enter")
+        term.wait_for("Signed in as fay")
+    finally:
+        term.close()
+
+
+def login_as(tmp_path, name, *args, stdin=STRONG + "\n"):
+    return run(tmp_path, "login", name, "--password-stdin", *args, stdin=stdin)

@@ -235,6 +235,7 @@ def test_two_api_processes_share_one_postgresql(push, alice, api, config, tmp_pa
     (["--tls-cert", "cert.pem"], "go together"),
     (["--tls-cert", "missing.pem", "--tls-key", "missing.key"], "does not exist"),
     (["--public-url", "ftp://x"], "--public-url takes"),
+    (["--trusted-proxy", "proxy.example"], "--trusted-proxy takes an IP address"),
 ])
 def test_serve_api_refuses_plain_http_off_loopback_and_bad_options(tmp_path, args, fragment):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}

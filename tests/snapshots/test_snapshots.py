@@ -136,6 +136,22 @@ def test_change_password(snap_compare, svc):
     assert snap_compare(make_app(svc), run_before=fill, terminal_size=SIZE)
 
 
+def test_change_password_forced_after_a_reported_prompt(snap_compare, svc):
+    """The form a sign-in lands on after "It wasn't me": why, and Sign out instead of Cancel."""
+    from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
+    from push_helpers import report_a_prompt
+
+    report_a_prompt(svc)
+
+    async def enter(pilot):
+        await sign_in(pilot, "alice", STRONG)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ForcedPasswordChangeScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=enter, terminal_size=SIZE)
+
+
 def test_problem_screen(snap_compare, svc):
     from secconsole.tui.screens.problem import ProblemScreen
 
@@ -625,3 +641,43 @@ def test_challenge_push_panel(snap_compare, svc, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(make_app(svc), run_before=challenged, terminal_size=SIZE)
+
+
+HOSTILE_NAME = "iPad [bold]x[/] [link=https://evil.example]tap[/link]"
+
+
+def test_enroll_push_pairing_with_two_devices(snap_compare, svc, monkeypatch):
+    """Beside the QR code at 80x24, two devices listed: nothing scrolls."""
+    from push_helpers import Phone
+
+    _push_fixed(monkeypatch, svc)
+    alice = svc.accounts.get("alice")
+    Phone(svc.way("push"), alice.id, name="Pixel 8")
+    Phone(svc.way("push"), alice.id, name=HOSTILE_NAME)
+
+    async def opened(pilot):
+        await start_on(pilot, "enroll-push", "alice", STRONG)
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#qr")) and len(pilot.app.screen.query(
+            "#devices .device-row")) == 2)
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#pair-text").max_scroll_y == 0
+
+    assert snap_compare(make_app(svc), run_before=opened, terminal_size=SIZE)
+
+
+def test_push_device_list(snap_compare, svc, monkeypatch):
+    """Mobile app prompts on: the wizard opens on the paired devices (Settings' Manage devices)."""
+    from method_drivers import Push
+    from push_helpers import Phone
+
+    _push_fixed(monkeypatch, svc)
+    alice = svc.accounts.get("alice")
+    Push(svc, alice.id).enroll()
+    Phone(svc.way("push"), alice.id, name=HOSTILE_NAME)
+
+    async def opened(pilot):
+        await start_on(pilot, "enroll-push", "alice", STRONG)
+        await wait_until(pilot, lambda: len(pilot.app.screen.query("#device-list .device-row")) == 2)
+        await settle(pilot)
+
+    assert snap_compare(make_app(svc), run_before=opened, terminal_size=SIZE)

@@ -50,7 +50,8 @@ async def test_pairing_shows_the_code_and_qr_then_lists_the_phone_that_paired(sv
         assert "None yet" in text_of(app, "#devices .device-none") and not screen.query_one("#test").display
         Phone(svc.way("push"), code=offer.grouped, name="Pixel [b]8[/]")  # a hostile name shows as typed
         await wait_until(pilot, lambda: bool(screen.query(".device-line")))
-        assert "Pixel [b]8[/]" in text_of(app, ".device-line") and "last used 2026-01-15 12:00" in text_of(app, ".device-line")
+        assert text_of(app, "#devices .device-line") == "Pixel [b]8[/]"  # one line beside the QR code
+        assert "Pixel [b]8[/]" in text_of(app, "#device-0") and "last used 2026-01-15 12:00" in text_of(app, "#device-0")
         assert screen.query_one("#test").display and app.focused.id == "test"
 
 

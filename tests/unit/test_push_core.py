@@ -204,3 +204,121 @@ def test_a_prompt_names_the_consoles_host_by_default(push, alice):
     push.begin(alice.id, source=SRC)
     (prompt,) = phone.prompts()
     assert prompt["host"] == socket.gethostname()
+
+
+def test_refusals_over_the_cap_are_counted_and_the_next_minute_says_how_many(services, push, alice, clock):
+    from secconsole.core.methods.push import REFUSALS_AUDITED
+
+    phone = Phone(push, alice.id)
+    for _ in range(REFUSALS_AUDITED + 5):
+        with pytest.raises(PushRefused):
+            phone.request("GET", "/v1/prompts", sign="forged")
+    refused = [e for e in services.accounts.recent_events("alice") if e.kind == "push.refused"]
+    assert len(refused) == REFUSALS_AUDITED and "unlisted" not in refused[0].detail
+    clock.advance(seconds=61)
+    with pytest.raises(PushRefused):
+        phone.request("GET", "/v1/prompts", sign="forged")
+    newest = services.accounts.recent_events("alice")[0]
+    assert (newest.kind, newest.detail["unlisted"], newest.source) == ("push.refused", 5, "phone")
+
+
+def test_pairing_tries_are_forgotten_a_minute_after_the_last(push, alice, clock):
+    key = Device("ed25519")
+    for _ in range(10):
+        with pytest.raises(PushRefused, match="not valid"):
+            push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")
+    clock.advance(seconds=59)
+    with pytest.raises(PushRefused) as limited:
+        push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")
+    assert (limited.value.status, limited.value.code) == (429, "too_many_requests")
+    assert "1 s" in str(limited.value)
+    clock.advance(seconds=1)
+    for _ in range(10):  # ten again, not one a minute
+        with pytest.raises(PushRefused, match="not valid"):
+            push.device_side.pair("0000-0000-0000", "Pixel", "ed25519", key.public, source="app 192.0.2.1")
+
+
+def _required(services, name: str = "alice") -> bool:
+    return services.accounts.get(name).password_change_required
+
+
+def test_a_report_requires_a_password_change_with_the_decision(services, push, alice):
+    """"It wasn't me": the decision, the requirement and its audit event are written together."""
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    assert not _required(services)
+    assert phone.answer(prompt, "report") == "reported"
+    assert _required(services)
+    kinds = [e.kind for e in services.accounts.recent_events("alice")]
+    assert "password.change_required" in kinds and "push.reported" in kinds
+
+
+def test_a_report_that_cannot_commit_leaves_neither_the_decision_nor_the_requirement(services, push, alice):
+    """A failure at the requirement's audit row undoes the whole answer: one transaction."""
+    import sqlalchemy as sa
+
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    engine = services.db.engine
+
+    def fail(conn, cursor, statement, params, context, executemany):
+        if "audit" in statement.lower() and "password.change_required" in repr(params):
+            raise RuntimeError("disk gone at the requirement's audit row")
+
+    sa.event.listen(engine, "before_cursor_execute", fail)
+    try:
+        with pytest.raises(Exception, match="disk gone"):
+            phone.answer(prompt, "report")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail)
+    assert not _required(services)
+    assert push.verify(alice.id, source=SRC).reason is Reason.PENDING  # the prompt is still undecided
+
+
+def test_deny_and_approve_do_not_require_a_password_change(services, push, alice, clock):
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    assert phone.deny() == "denied"
+    clock.advance(minutes=1)
+    push.begin(alice.id, source=SRC)
+    assert phone.approve(push.prompt(alice.id).number) == "approved"
+    assert not _required(services)
+
+
+def test_signing_in_another_way_meets_the_requirement_and_changing_the_password_clears_it(services, push, alice,
+                                                                                         clock):
+    """The sign-in that would lift the pause carries the requirement; prompts stay paused until the
+    password is changed, in the change's own transaction (audited with it)."""
+    from secconsole.core.views import SignInOutcome
+
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    phone.answer(prompt, "report")
+    clock.advance(minutes=1)
+    result = services.signin.sign_in("alice", STRONG, source=SRC)
+    assert result.outcome is SignInOutcome.OK and result.account.password_change_required
+    with pytest.raises(Exception, match="paused"):
+        push.begin(alice.id, source=SRC)  # signed in, but the password is the one that leaked
+    new = STRONG + "-renewed"
+    view = services.passwords.change_password(alice.id, STRONG, new, source=SRC)
+    assert not view.password_change_required and not _required(services)
+    changed = [e for e in services.accounts.recent_events("alice") if e.kind == "password.changed"]
+    assert changed and changed[0].detail.get("was_required") is True
+    clock.advance(minutes=1)
+    push.begin(alice.id, source=SRC)  # prompts are back on
+    assert push.prompt(alice.id).status == "pending"
+
+
+def test_a_refused_password_change_keeps_the_requirement(services, push, alice):
+    phone = Phone(push, alice.id)
+    push.begin(alice.id, source=SRC)
+    (prompt,) = phone.prompts()
+    phone.answer(prompt, "report")
+    with pytest.raises(Exception):
+        services.passwords.change_password(alice.id, "not the password", STRONG + "-renewed", source=SRC)
+    with pytest.raises(Exception):
+        services.passwords.change_password(alice.id, STRONG, STRONG, source=SRC)  # the same one again
+    assert _required(services)

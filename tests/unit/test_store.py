@@ -136,6 +136,44 @@ def test_0009_marks_existing_accounts_verified_and_new_ones_as_written(db_url):
     db.dispose()
 
 
+def test_0012_adds_the_password_change_requirement_and_keeps_every_row(db_url):
+    """Accounts from before 0012 keep every column and need no password change; afterwards the
+    column holds what the application writes; a downgrade and upgrade keep the rows."""
+    from alembic import command
+
+    db = Database(db_url)
+    migrate.upgrade(db, "0011")
+    insert = ("INSERT INTO account (username, username_key, email, password_hash, password_changed_at, created_at, "
+              "identity_verified, email_fallback_enabled, email_verified, preferred_method{col}) VALUES ('{n}', "
+              "'{n}', '{n}@example.com', 'hash-{n}', '2026-01-01 00:00:00', '2026-01-01 00:00:00', true, false, "
+              "true, 'totp'{val})")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(insert.format(n="old", col="", val=""))
+        conn.exec_driver_sql("INSERT INTO push_prompt (id, account_id, purpose, number, entry, created_at, expires_at, "
+                             "status) SELECT 'p1', id, 'sign-in', 47, 'pick', '2026-01-01 00:00:00', "
+                             "'2026-01-01 00:01:00', 'reported' FROM account")
+    migrate.upgrade(db, "0012")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(insert.format(n="new", col=", password_change_required", val=", true"))
+        rows = {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
+            "SELECT username, password_hash, identity_verified, email_fallback_enabled, email_verified, "
+            "preferred_method, password_change_required FROM account").all()}
+        prompts = conn.exec_driver_sql("SELECT id, status FROM push_prompt").all()
+    assert rows == {"old": ("hash-old", True, False, True, "totp", False),
+                    "new": ("hash-new", True, False, True, "totp", True)}
+    assert [tuple(p) for p in prompts] == [("p1", "reported")]
+    cfg = migrate._config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+    assert "password_change_required" not in {c["name"] for c in sa.inspect(db.engine).get_columns("account")}
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM account").scalar() == 2
+        assert conn.exec_driver_sql("SELECT count(*) FROM push_prompt").scalar() == 1
+    db.dispose()
+
+
 def test_the_head_constant_is_alembics_head():
     """ensure_current trusts migrate.HEAD to skip Alembic at start-up: it must be the real head."""
     assert migrate.HEAD == migrate.head_revision()

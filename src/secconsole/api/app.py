@@ -1,6 +1,8 @@
 """The push API's routes (docs/push-protocol.md): pairing, long-polled prompts, answers and the
 device itself. Signed requests are checked in one place (``signed``) against the raw body bytes
-and the path with its query exactly as sent; every refusal is ``{"error", "message"}`` JSON."""
+and the path with its query exactly as sent; every refusal is ``{"error", "message"}`` JSON. The
+client is the socket's peer, or the X-Forwarded-For client of a ``--trusted-proxy``
+(``secconsole.forwarded``): the source of audit events and the key of the pairing limit."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import functools
 import json
 import logging
 import time
-from collections import deque
 
 from aiohttp import web
 
 from secconsole.core.methods.push import MobilePrompts, PushRefused
 from secconsole.errors import SecConsoleError, ValidationError
+from secconsole.forwarded import Address, client_address
 
 log = logging.getLogger("secconsole.api")
 
@@ -22,10 +24,9 @@ MAX_BODY = 16 * 1024
 MAX_WAIT = 30
 #: How often a long poll looks for a prompt (a short query through the core, in a thread).
 POLL_SECONDS = 0.25
-PAIR_LIMIT, PAIR_WINDOW = 10, 60.0
 
 PUSH = web.AppKey("push", MobilePrompts)
-PAIR_TRIES = web.AppKey("pair_tries", dict)
+PROXIES = web.AppKey("trusted_proxies", frozenset)
 
 
 def refusal(status: int, code: str, message: str) -> web.Response:
@@ -33,7 +34,7 @@ def refusal(status: int, code: str, message: str) -> web.Response:
 
 
 def source_of(request: web.Request) -> str:
-    return f"app {request.remote or 'unknown'}"
+    return f"app {request['client']}"
 
 
 @web.middleware
@@ -41,6 +42,12 @@ async def errors(request: web.Request, handler):
     """Every refusal as JSON: the core's ``PushRefused``, oversized bodies, unknown routes."""
     if (request.content_length or 0) > MAX_BODY:
         return refusal(413, "too_large", f"Request bodies are at most {MAX_BODY // 1024} KiB.")
+    try:
+        request["client"] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                                           request.app[PROXIES])
+    except ValueError as exc:
+        log.warning("refused %s %s from %s: %s", request.method, request.path, request.remote, exc)
+        return refusal(400, "bad_forwarded_for", f"The client address is not known: {exc}.")
     try:
         return await handler(request)
     except PushRefused as exc:
@@ -88,24 +95,15 @@ def signed(handler):
         raw = await request.read()
         h = request.headers
         device = await core(request, "authenticate", h.get("X-Device", ""), request.method, request.raw_path,
-                            h.get("X-Timestamp", ""), h.get("X-Nonce", ""), raw, h.get("X-Signature", ""))
+                            h.get("X-Timestamp", ""), h.get("X-Nonce", ""), raw, h.get("X-Signature", ""),
+                            source=source_of(request))
         return await handler(request, device, raw)
 
     return check
 
 
 async def pair(request: web.Request) -> web.Response:
-    now, tries = time.monotonic(), request.app[PAIR_TRIES]
-    address = request.remote or "unknown"
-    recent = tries.setdefault(address, deque())
-    while recent and recent[0] < now - PAIR_WINDOW:
-        recent.popleft()
-    if len(recent) >= PAIR_LIMIT:
-        return refusal(429, "too_many_requests", "Too many pairing attempts from this address: wait a minute.")
-    recent.append(now)
-    if len(tries) > 10_000:  # forget idle addresses
-        for key in [k for k, v in tries.items() if not v or v[-1] < now - PAIR_WINDOW]:
-            del tries[key]
+    """The per-address limit is the core's (in the database, so every API host shares it)."""
     body = await json_body(request)
     fields = {k: body.get(k) for k in ("code", "name", "alg", "public_key")}
     if not all(isinstance(v, str) for v in fields.values()):
@@ -158,10 +156,10 @@ async def device_remove(request: web.Request, device, raw: bytes) -> web.Respons
     return web.json_response({"result": "removed"})
 
 
-def make_app(push: MobilePrompts) -> web.Application:
+def make_app(push: MobilePrompts, trusted_proxies: frozenset[Address] = frozenset()) -> web.Application:
     app = web.Application(middlewares=[errors], client_max_size=MAX_BODY)
     app[PUSH] = push
-    app[PAIR_TRIES] = {}
+    app[PROXIES] = trusted_proxies
     app.router.add_post("/v1/pair", pair)
     app.router.add_get("/v1/prompts", prompts, allow_head=False)
     app.router.add_post("/v1/prompts/{id}/answer", answer)

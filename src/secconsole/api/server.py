@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from aiohttp import web
 
 from secconsole.api.app import make_app
+from secconsole.forwarded import trusted
 
 if TYPE_CHECKING:
     from secconsole.services import Services
@@ -25,6 +26,8 @@ class ApiSettings:
     public_url: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    #: Reverse proxies whose X-Forwarded-For names the client (``--trusted-proxy``).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def tls_context(settings: ApiSettings) -> ssl.SSLContext | None:
@@ -48,7 +51,8 @@ def url_for(host: str, port: int, tls: bool) -> str:
 async def start(services: Services, settings: ApiSettings) -> tuple[web.AppRunner, str]:
     """Listen and record the public URL for pairing links; returns the runner and that URL."""
     # On stop, long polls in flight get 2 s, then are cut (the device polls again elsewhere).
-    runner = web.AppRunner(make_app(services.push()), access_log=None, handle_signals=False, shutdown_timeout=2)
+    app = make_app(services.push(), trusted(settings.trusted_proxies))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
     context = tls_context(settings)
     try:

@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
         result = services.signin.sign_in(args.name, password, source=source)
         say(f"password: {result.message}")
         if result.outcome is SignInOutcome.OK:
-            say(f"signed in as {result.account.username}")
-            return 0
+            return _signed_in(args, result.account)
         if result.outcome is not SignInOutcome.SECOND_STEP:
             return EXIT_REFUSED
         account = result.account
@@ -50,9 +49,21 @@ def run(args: argparse.Namespace) -> int:
         say(f"{spec.kind}: {step.message}")
         if not step.ok:
             return EXIT_REFUSED
-        services.signin.complete_sign_in(account.id, spec.kind, source=source)
+        return _signed_in(args, services.signin.complete_sign_in(account.id, spec.kind, source=source))
+
+
+def _signed_in(args: argparse.Namespace, account) -> int:
+    """Signed in, unless the password must be changed first (a mobile app prompt was reported as
+    not you): then that is all this sign-in allows, and the console is where it is changed."""
+    from secconsole.core.views import PASSWORD_CHANGE_REASON
+
+    if not account.password_change_required:
         say(f"signed in as {account.username}")
         return 0
+    say(f"password change required: {PASSWORD_CHANGE_REASON}")
+    say("Change it in the console (nothing else opens until you do): "
+        + command_line(args, "console", "--user", account.username, "--open", "change-password"))
+    return EXIT_REFUSED
 
 
 def _wait_for_prompt(spec, way, account, source: str):

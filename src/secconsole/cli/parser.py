@@ -118,9 +118,21 @@ def _console_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
 
 
-def _listen_options(parser: argparse.ArgumentParser, port: int) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+def _listen_options(parser: argparse.ArgumentParser, port: int, prefix: str = "", what: str = "") -> None:
+    parser.add_argument(f"--{prefix}host", default="127.0.0.1", help=f"address {what}to listen on (default 127.0.0.1)")
+    parser.add_argument(f"--{prefix}port", type=int, default=port, help=f"{what}port (default {port}; 0: any free port)"
+                        if prefix else f"port (default {port})")
+
+
+def _push_api_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """Where the push API listens and how devices reach it: serve-api's own options, and serve-ssh's
+    for the API it runs beside its sessions (the same options, named --push-api-...)."""
+    what = "for the push API " if prefix else ""
+    _listen_options(parser, 8765, prefix, what)
+    parser.add_argument(f"--{prefix}public-url", metavar="URL",
+                        help="the address devices use, put in pairing links (default http(s)://HOST:PORT)")
+    parser.add_argument(f"--{prefix}tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
+    parser.add_argument(f"--{prefix}tls-key", metavar="FILE", help="the certificate's private key (PEM)")
 
 
 def _add_console_commands(commands: _Commands) -> None:
@@ -180,7 +192,8 @@ def _add_login_command(commands: _Commands) -> None:
         description="Runs the console's sign-in, printing each step. At a terminal it asks for the password "
         "(and the answer or code) with hidden input; from a script, standard input holds the password on its "
         "first line with --password-stdin (and the answer on the next with --answer-stdin). Exit codes: "
-        "0 signed in, 1 bad input, 2 bad usage (no terminal and no --password-stdin), 3 refused, 4 a code was "
+        "0 signed in, 1 bad input, 2 bad usage (no terminal and no --password-stdin), 3 refused (also when the "
+        "password must be changed first: a mobile app prompt was reported as not you), 4 a code was "
         "emailed (run the command it prints, with --code), 5 nothing left: contact support.",
     )
     login.add_argument("name")
@@ -223,6 +236,10 @@ def _add_server_commands(commands: _Commands) -> None:
     ssh.add_argument("--spawn", choices=("fork", "exec"), default="fork",
                      help="fork sessions from a pre-imported parent (default, fast and light) or exec a "
                      "fresh interpreter per session")
+    _push_api_options(ssh, prefix="push-api-")
+    ssh.add_argument("--no-push-api", action="store_true",
+                     help="do not run the push API beside the sessions (a separate `secconsole serve-api` "
+                     "serves it); without --demo it runs by default, in its own process")
 
     web = commands.add(
         "serve-web", "serve:serve_web", help="serve the demo console in a browser (one console per tab)",
@@ -246,13 +263,16 @@ def _add_server_commands(commands: _Commands) -> None:
         "serve-api", "serve:serve_api", help="serve the HTTP API mobile apps use to answer sign-in prompts",
         description="The push API of docs/push-protocol.md: devices pair with a code shown in Settings, then "
         "long-poll for prompts and answer them with number matching. Every request after pairing is signed "
-        "by the device. Plain HTTP only on loopback: another address needs --tls-cert and --tls-key.",
+        "by the device. Plain HTTP only on loopback: another address needs --tls-cert and --tls-key. "
+        "Pairing tries are limited per client address (10, then a minute's wait; a valid code is not counted), "
+        "shared by every API host on one database; refused device requests are audited as push.refused "
+        "(at most 10 events per address a minute).",
     )
-    _listen_options(api, port=8765)
-    api.add_argument("--public-url", metavar="URL",
-                     help="the address devices use, put in pairing links (default http(s)://HOST:PORT)")
-    api.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
-    api.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+    _push_api_options(api)
+    api.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDR",
+                     help="a reverse proxy's IP address whose X-Forwarded-For names the client; repeatable. "
+                     "The client address is the audit trail's source and the pairing limit's key; a trusted "
+                     "proxy's X-Forwarded-For that does not end in an IP address is refused (400)")
 
 
 def _add_support_commands(commands: _Commands) -> None:

@@ -36,6 +36,10 @@ def serve_ssh(args: argparse.Namespace) -> int:
         raise ValidationError("--max-sessions and --rate take a positive number.")
     if min(args.max_session_time, args.idle_timeout, args.drain) < 0:
         raise ValidationError("--max-session-time, --idle-timeout and --drain take 0 or more seconds.")
+    # The push API in its own process beside the sessions (a demo console runs its own instead).
+    api = None if args.demo or args.no_push_api else api_settings(args, "push-api-")
+    if api is not None and not api.public_url and getattr(args, "push_api_url", None):
+        api.public_url = args.push_api_url.rstrip("/")  # the address the consoles are told to use
     settings = SshSettings(
         host=args.host, port=args.port, demo=args.demo, console_args=forwarded,
         host_key=Path(args.host_key).expanduser() if args.host_key else config.data_dir / "ssh_host_ed25519_key",
@@ -47,6 +51,18 @@ def serve_ssh(args: argparse.Namespace) -> int:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)  # a dozen lines per session otherwise
 
     async def main() -> None:
+        from secconsole.cli.api_child import ApiChild
+
+        # First, so that the first console finds the URL it recorded.
+        child = await ApiChild.start(api, console_args(args)) if api is not None else None
+        try:
+            await serve(child)
+        finally:
+            if child is not None:
+                await child.stop()
+        print("Stopped.", flush=True)
+
+    async def serve(child) -> None:
         server = ConsoleServer(settings)
         try:
             await server.start()
@@ -58,7 +74,8 @@ def serve_ssh(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):  # before the banner: whoever read it may stop us at once
             loop.add_signal_handler(sig, signals.put_nowait, sig)
         print(f"Serving the console on ssh://{settings.host}:{settings.port}"
-              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}", flush=True)
+              f"{' (demo)' if settings.demo else ''}; host key {server.key.get_fingerprint()}"
+              f"{f'; push API on {child.url}' if child else ''}", flush=True)
         await signals.get()
         stop_now = asyncio.Event()
         print(f"Stopping: no new sessions; {len(server.sessions)} open session(s) get up to "
@@ -71,7 +88,6 @@ def serve_ssh(args: argparse.Namespace) -> int:
         again = asyncio.ensure_future(second_signal())
         await server.drain(stop_now)
         again.cancel()
-        print("Stopped.", flush=True)
 
     asyncio.run(main())
     return 0
@@ -79,7 +95,7 @@ def serve_ssh(args: argparse.Namespace) -> int:
 
 def serve_web(args: argparse.Namespace) -> int:
     from secconsole.errors import ValidationError
-    from secconsole.web.gate import is_ip_address, origin_of, parse_origin
+    from secconsole.web.gate import origin_of, parse_origin
     from secconsole.web.server import WebSettings, is_loopback, make_server
 
     forwarded = console_args(args)
@@ -92,9 +108,7 @@ def serve_web(args: argparse.Namespace) -> int:
     for url in args.allow_origin:
         if parse_origin(url) is None:
             raise ValidationError(f"--allow-origin takes scheme://host[:port] (http or https, no path), not {url!r}.")
-    for address in args.trusted_proxy:
-        if not is_ip_address(address):
-            raise ValidationError(f"--trusted-proxy takes an IP address, not {address!r}.")
+    _check_proxies(args.trusted_proxy)
     settings = WebSettings(host=args.host, port=args.port, public_url=args.public_url, demo=not args.console,
                            console_args=forwarded, max_sessions=args.max_sessions,
                            allow_origins=args.allow_origin, trusted_proxies=args.trusted_proxy)
@@ -108,27 +122,49 @@ def serve_web(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_api(args: argparse.Namespace) -> int:
-    from secconsole.api.server import ApiSettings, serve
+def _check_proxies(addresses: list[str]) -> None:
+    from secconsole.errors import ValidationError
+    from secconsole.forwarded import is_ip_address
+
+    for address in addresses:
+        if not is_ip_address(address):
+            raise ValidationError(f"--trusted-proxy takes an IP address, not {address!r}.")
+
+
+def api_settings(args: argparse.Namespace, prefix: str = ""):
+    """The push API's options (serve-api's, or serve-ssh's ``--push-api-...``) checked, as ``ApiSettings``."""
+    from secconsole.api.server import ApiSettings
     from secconsole.errors import ValidationError
     from secconsole.web.gate import origin_of
     from secconsole.web.server import is_loopback
 
-    if not 0 <= args.port < 65536:
-        raise ValidationError("--port takes a number from 0 to 65535 (0: any free port).")
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise ValidationError("--tls-cert and --tls-key go together: give both, or neither.")
-    for option, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+    dest, flag = prefix.replace("-", "_"), lambda name: f"--{prefix}{name}"
+    host, port, public_url, tls_cert, tls_key = (getattr(args, dest + name) for name in
+                                                 ("host", "port", "public_url", "tls_cert", "tls_key"))
+    if not 0 <= port < 65536:
+        raise ValidationError(f"{flag('port')} takes a number from 0 to 65535 (0: any free port).")
+    if bool(tls_cert) != bool(tls_key):
+        raise ValidationError(f"{flag('tls-cert')} and {flag('tls-key')} go together: give both, or neither.")
+    for option, path in ((flag("tls-cert"), tls_cert), (flag("tls-key"), tls_key)):
         if path and not Path(path).expanduser().is_file():
             raise ValidationError(f"{option}: the file {path} does not exist.")
-    if not is_loopback(args.host) and not args.tls_cert:
-        raise ValidationError(f"Serving on {args.host}, not loopback, needs HTTPS: give --tls-cert and --tls-key "
-                              "(devices send their answers over it).")
-    if args.public_url and origin_of(args.public_url) is None:
-        raise ValidationError(f"--public-url takes an http or https address, not {args.public_url!r}.")
-    settings = ApiSettings(host=args.host, port=args.port, public_url=args.public_url and args.public_url.rstrip("/"),
-                           tls_cert=args.tls_cert and str(Path(args.tls_cert).expanduser()),
-                           tls_key=args.tls_key and str(Path(args.tls_key).expanduser()))
+    if not is_loopback(host) and not tls_cert:
+        raise ValidationError(f"Serving the push API on {host}, not loopback, needs HTTPS: give {flag('tls-cert')} "
+                              f"and {flag('tls-key')} (devices send their answers over it).")
+    if public_url and origin_of(public_url) is None:
+        raise ValidationError(f"{flag('public-url')} takes an http or https address, not {public_url!r}.")
+    proxies = getattr(args, dest + "trusted_proxy", None) or []
+    _check_proxies(proxies)
+    return ApiSettings(host=host, port=port, public_url=public_url and public_url.rstrip("/"),
+                       tls_cert=tls_cert and str(Path(tls_cert).expanduser()),
+                       tls_key=tls_key and str(Path(tls_key).expanduser()), trusted_proxies=tuple(proxies))
+
+
+def serve_api(args: argparse.Namespace) -> int:
+    from secconsole.api.server import serve
+    from secconsole.errors import ValidationError
+
+    settings = api_settings(args)
     with opened(args) as services:
         log_to_stderr()  # after the migrations, whose log is not the server's
         try:

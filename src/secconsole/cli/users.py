@@ -49,6 +49,8 @@ def show(args: argparse.Namespace) -> int:
     rows = [
         ("created", data["created_at"]),
         ("password changed", data["password_changed_at"]),
+        *([("password", "must be changed at the next sign-in (a mobile app prompt was reported as not you)")]
+          if account.password_change_required else []),
         ("last sign-in", data["last_sign_in_at"] or "never"),
         ("identity verified", "yes" if account.identity_verified else "no"),
         ("email fallback", "on" if account.email_fallback_enabled else "off"),
@@ -169,6 +171,7 @@ def _account_json(account, events) -> dict:
         "email": account.email,
         "created_at": iso(account.created_at),
         "password_changed_at": iso(account.password_changed_at),
+        "password_change_required": account.password_change_required,
         "last_sign_in_at": iso(account.last_sign_in_at),
         "identity_verified": account.identity_verified,
         "email_fallback_enabled": account.email_fallback_enabled,

@@ -63,6 +63,7 @@ def view_of(session: Session, account: Account, clock: Clock, profile: PolicyPro
         recovery_codes_left=next((s.detail.get("left", 0) for s in states if s.kind == "recovery"), 0),
         locked_ways=_locked_ways(session, account.id, now, profile),
         email_verified=account.email_verified,
+        password_change_required=account.password_change_required,
     )
 
 

@@ -22,6 +22,8 @@ SIGNED_OUT = "signout"
 PASSWORD_CHANGED = "password.changed"
 PASSWORD_CHANGE_FAILED = "password.change_failed"
 PASSWORD_REHASHED = "password.rehashed"
+#: A mobile app prompt was reported as not the owner: the next sign-in must change the password.
+PASSWORD_CHANGE_REQUIRED = "password.change_required"
 CHALLENGE_EXHAUSTED = "challenge.exhausted"
 STEPUP_SUCCEEDED = "stepup.succeeded"
 STEPUP_FAILED = "stepup.failed"
@@ -55,6 +57,7 @@ DESCRIPTIONS = {
     PASSWORD_CHANGED: "Password changed",
     PASSWORD_CHANGE_FAILED: "Password change refused: wrong current password",
     PASSWORD_REHASHED: "Password hash upgraded",
+    PASSWORD_CHANGE_REQUIRED: "Password must be changed at the next sign-in (a prompt was reported as not you)",
     CHALLENGE_EXHAUSTED: "Every way to confirm it's you was used up: sent to support",
     STEPUP_SUCCEEDED: "Confirmed it's you for settings or payments",
     STEPUP_FAILED: "Failed to confirm it's you for settings or payments",

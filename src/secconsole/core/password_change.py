@@ -88,8 +88,11 @@ class PasswordChanges(AccountJob):
             )
         account.password_hash = hashed
         account.password_changed_at = now
+        required = account.password_change_required
+        account.password_change_required = False  # a reported prompt's requirement is met
         session.add(account)
-        self.notices.record(session, account, at=now, kind=audit.PASSWORD_CHANGED, source=source)
+        self.notices.record(session, account, at=now, kind=audit.PASSWORD_CHANGED, source=source,
+                            **({"was_required": True} if required else {}))
         return self.view(session, account)
 
     def _history(self, session: Session, account_id: int) -> list[PasswordHistory]:

@@ -9,7 +9,6 @@ and every guess is counted first on the account's ``verify_email`` counter, like
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from sqlmodel import select
 
 from secconsole.core import audit, throttle
 from secconsole.core.accounts import AccountService
-from secconsole.core.clock import Clock
+from secconsole.core.clock import Clock, seconds_until
 from secconsole.core.crypto import SecretBox
 from secconsole.core.delivery import Message, Sender
 from secconsole.core.lookup import require_account
@@ -79,8 +78,8 @@ class SignUp:
                 select(EmailVerification).where(EmailVerification.account_id == account_id)
                 .order_by(EmailVerification.id.desc())
             ).first()
-            if last is not None and (now - last.created_at).total_seconds() < RESEND_SECONDS:
-                wait = math.ceil(RESEND_SECONDS - (now - last.created_at).total_seconds())
+            wait = 0 if last is None else seconds_until(last.created_at + timedelta(seconds=RESEND_SECONDS), now)
+            if wait:
                 raise ValidationError(f"A code was just sent. You can ask for another in {duration(wait)}.")
             session.execute(
                 sa.update(EmailVerification)

@@ -152,6 +152,27 @@ def refund(session: Session, attempt: Attempt) -> None:
         session.add(row)
 
 
+def forget_quiet(session: Session, key: str, now: datetime, seconds: int) -> None:
+    """Forget ``key``'s count once no attempt was counted on it for ``seconds``: a rate limit (N
+    tries, then a wait, then N again) rather than a lockout. In the claiming transaction, before
+    ``claim_attempt``; a locked row stays."""
+    session.execute(sa.delete(Throttle).where(Throttle.key == key, Throttle.locked_at.is_(None),
+                                              Throttle.last_failure_at <= now - timedelta(seconds=seconds)))
+
+
+def tally(session: Session, key: str, now: datetime, seconds: int) -> tuple[int, int]:
+    """Count one event on ``key`` in fixed windows of ``seconds`` (``failures``: the events of the
+    window that started at ``last_failure_at``), under the row lock. Returns this event's number in
+    its window and, when it opened a new window, how many the previous one had (else 0)."""
+    row = _locked_row(session, key)
+    before = 0
+    if row.last_failure_at is None or row.last_failure_at <= now - timedelta(seconds=seconds):
+        before, row.failures, row.last_failure_at = row.failures, 0, now
+    row.failures += 1
+    session.add(row)
+    return row.failures, before
+
+
 LockNotice = Callable[..., None]
 
 

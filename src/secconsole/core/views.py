@@ -49,6 +49,9 @@ class AccountView:
     locked_ways: list[str] = field(default_factory=list)
     #: The owner proved the email address (``core.signup``); no code is emailed to it until then.
     email_verified: bool = True
+    #: A mobile app prompt was reported as not the owner: a signed-in session may do nothing but
+    #: change the password (``PASSWORD_CHANGE_REASON`` says why) until it is changed.
+    password_change_required: bool = False
 
     @property
     def second_steps(self) -> list[str]:
@@ -63,6 +66,11 @@ class AccountView:
 
     def method(self, kind: str) -> MethodState:
         return next((m for m in self.methods if m.kind == kind), MethodState(kind))
+
+
+#: Why a signed-in session must change the password before anything else (the console and ``login``).
+PASSWORD_CHANGE_REASON = ("A sign-in prompt was reported as not you: whoever sent it knew your password. "
+                          "Choose a new one to continue.")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ class Account(SQLModel, table=True):
     security_answer_hash: str | None = Field(default=None, max_length=255)
     #: The method that last passed a challenge; the challenge starts there.
     preferred_method: str | None = Field(default=None, max_length=16)
+    #: Set when a mobile app prompt was reported as not the owner (whoever sent it knew the
+    #: password): a signed-in session may only change the password, which clears it (schema 0012).
+    password_change_required: bool = Field(default=False)
 
 
 class PasswordHistory(SQLModel, table=True):

@@ -75,6 +75,7 @@ class SecConsoleApp(App[None]):
 
         server_notices.listen(self)
         self.screen_change_signal.subscribe(self, lambda screen: size_guard.check(self, screen))
+        self.session.changed.subscribe(self, self._account_changed)
         size_guard.check(self)
         if self._services is None:
             self.run_worker(self._open_services, thread=True, group="services", exit_on_error=False)
@@ -208,13 +209,35 @@ class SecConsoleApp(App[None]):
     # -- session --------------------------------------------------------------------------
 
     def signed_in(self, account: AccountView, *, then: str | None = None) -> None:
-        """Home for ``account``, then the route asked for (``then``, or ``--open``'s)."""
-        from secconsole.tui.screens.home import HomeScreen
+        """Home for ``account``, then the route asked for (``then``, or ``--open``'s). An account
+        that must change its password (a prompt was reported as not you) gets that form first,
+        and nothing else until it is changed (``open_route`` refuses) or the session signs out."""
+        from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
 
         self.session.signed_in(account, self._services.clock.now())
-        self.push_screen(HomeScreen(account))
         route, self._pending_route = then or self._pending_route, None
-        if route and route != "home":
+        if account.password_change_required:
+            self.push_screen(ForcedPasswordChangeScreen(account),
+                             lambda changed: self._go_home(route, changed=True) if changed else None)
+            return
+        self._go_home(route)
+
+    def _account_changed(self, account: AccountView) -> None:
+        """A session signed in before a prompt was reported learns it when a page re-reads the
+        account: the forced change goes on top of whatever is open."""
+        from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
+        from secconsole.tui.screens.home import HomeScreen
+
+        stack = self.screen_stack
+        if (account.password_change_required and any(isinstance(s, HomeScreen) for s in stack)
+                and not any(isinstance(s, ForcedPasswordChangeScreen) for s in stack)):
+            self.push_screen(ForcedPasswordChangeScreen(account))
+
+    def _go_home(self, route: str | None, *, changed: bool = False) -> None:
+        from secconsole.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen(self.account))
+        if route and route != "home" and not (changed and route == "change-password"):
             self.open_route(route)
 
     async def sign_out(self) -> None:
@@ -238,7 +261,7 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.routes import ROUTES
 
         route = ROUTES[name]
-        if route.screen is None or not route.offered(self.config):
+        if route.screen is None or not route.offered(self.config) or self.password_change_due:
             return
         if not route.needs_account:
             self.push_screen(route.load()())
@@ -254,6 +277,11 @@ class SecConsoleApp(App[None]):
     def account(self) -> AccountView | None:
         """The signed-in account (``session.account``)."""
         return self.session.account
+
+    @property
+    def password_change_due(self) -> bool:
+        """The signed-in account must change its password before anything else."""
+        return self.account is not None and self.account.password_change_required
 
     def step_up_is_fresh(self) -> bool:
         if self._services is None:
@@ -308,7 +336,7 @@ class SecConsoleApp(App[None]):
         yield SystemCommand("Light or dark", "Switch between the light and the dark theme (^T)", self.action_toggle_theme)
         from secconsole.tui.routes import ROUTES
 
-        for route in ROUTES.values():
+        for route in () if self.password_change_due else ROUTES.values():
             if route.command and route.needs_account == (self.account is not None) and route.offered(self.config):
                 yield SystemCommand(route.command, route.summary[:1].upper() + route.summary[1:],
                                     lambda name=route.name: self.open_route(name))

@@ -14,6 +14,8 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from secconsole.forwarded import Address, client_address, trusted
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
@@ -42,14 +44,6 @@ def origin_of(url: str) -> Endpoint | None:
     except ValueError:
         return None
     return parse_origin(f"{parts.scheme}://{parts.netloc}")
-
-
-def is_ip_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def parse_host(text: str) -> tuple[str, int | None] | None:
@@ -82,7 +76,7 @@ class Gate:
     #: Origins whose pages may open a console: this server's own addresses and the operator's list.
     origins: frozenset[Endpoint]
     #: Peers whose X-Forwarded-For names the client.
-    trusted_proxies: frozenset[ipaddress.IPv4Address | ipaddress.IPv6Address]
+    trusted_proxies: frozenset[Address]
 
     @classmethod
     def build(cls, *, host: str, port: int, public_url: str | None = None, allow_origins=(),
@@ -96,7 +90,7 @@ class Gate:
         if None in endpoints:
             raise ValueError("--public-url and --allow-origin take scheme://host[:port]")
         origins.update(endpoints)
-        return cls(frozenset(origins), frozenset(ipaddress.ip_address(a) for a in trusted_proxies))
+        return cls(frozenset(origins), trusted(trusted_proxies))
 
     def own(self, local: tuple[str, int] | None) -> set[Endpoint]:
         """The allowed origins plus the address this connection arrived at (a wildcard listener's
@@ -122,16 +116,6 @@ class Gate:
         return None
 
     def client(self, peer: str | None, forwarded_for: str | None) -> str:
-        """The client's address for the audit trail and per-source lockout. Raises ValueError when
-        a trusted proxy names no valid address."""
-        try:
-            address = ipaddress.ip_address(peer or "")
-        except ValueError:
-            raise ValueError(f"the peer address {peer!r} is not an IP address") from None
-        if address in self.trusted_proxies and forwarded_for:
-            last = forwarded_for.split(",")[-1].strip()
-            try:
-                return str(ipaddress.ip_address(last))
-            except ValueError:
-                raise ValueError(f"the proxy's X-Forwarded-For ends in {last!r}, not an IP address") from None
-        return str(address)
+        """The client's address (``forwarded.client_address``); ValueError when a trusted proxy names
+        no valid address."""
+        return client_address(peer, forwarded_for, self.trusted_proxies)

@@ -3,7 +3,6 @@ valid for the profile's window; using it sends a notice to the same address."""
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from secconsole.core import audit, throttle
+from secconsole.core.clock import seconds_until
 from secconsole.core.delivery import Message
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import attempts, registry
@@ -66,8 +66,8 @@ class EmailFallback:
             last = session.exec(
                 select(EmailCode).where(EmailCode.account_id == account_id).order_by(EmailCode.id.desc())
             ).first()
-            if last is not None and (now - last.created_at).total_seconds() < RESEND_SECONDS:
-                wait = math.ceil(RESEND_SECONDS - (now - last.created_at).total_seconds())
+            wait = 0 if last is None else seconds_until(last.created_at + timedelta(seconds=RESEND_SECONDS), now)
+            if wait:
                 raise ValidationError(f"A code was just sent. You can ask for another in {duration(wait)}.")
             session.execute(
                 sa.update(EmailCode).where(EmailCode.account_id == account_id, EmailCode.used_at.is_(None))

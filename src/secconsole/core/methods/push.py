@@ -29,6 +29,12 @@ PROMPT_SECONDS = 60
 PAIRING_MINUTES = 10
 HOURLY_CAP = 10
 BACKOFF_FIRST, BACKOFF_MAX = 5, 300
+#: Pairing requests counted per source address (a valid code is refunded); once used up, the
+#: address waits until a minute has passed since its last counted try, then has 10 again.
+PAIR_LIMIT, PAIR_WINDOW = 10, 60
+#: Refused device requests written to the audit trail per source address and minute; the rest are
+#: counted, and the next event after the minute says how many were left out (``unlisted``).
+REFUSALS_AUDITED = 10
 SERVER_KEY = "push_server_key"
 #: In ``meta``: the address devices reach the API at (``serve-api --public-url``), for pairing links.
 API_URL = "push_api_url"
@@ -49,6 +55,8 @@ class PushRefused(SecConsoleError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code = status, code
+        #: What the audit trail may record beside the code (``DeviceSide.refused``).
+        self.detail: dict = {}
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,8 @@ class MobilePrompts:
                 raise ValidationError("That device is not paired with this account.")
             name = row.name
             session.delete(row)
+            session.flush()
+            self.sync_summary(session, account_id)
             self.ctx.notices.record(session, account, at=self.clock.now(), kind=PUSH_REMOVED, source=source,
                                     device=name)
 
@@ -244,7 +254,7 @@ class MobilePrompts:
                 return StepResult.refused(Reason.EXPIRED, "The prompt expired without an answer.")
             if row.status == REPORTED:
                 return StepResult.refused(Reason.WRONG, "Denied: you reported that it wasn't you. Prompts are "
-                                          "paused until you sign in another way.")
+                                          "paused until you sign in another way and change your password.")
             if row.status == DENIED:
                 return StepResult.refused(Reason.WRONG, "Denied on your mobile app.")
             return StepResult.refused(Reason.EXPIRED, "That prompt was already used: send a new one.")
@@ -263,13 +273,22 @@ class MobilePrompts:
         with self.db.transaction() as session:
             account = require_account(session, account_id)
             if active_enrollment(session, account_id, self.spec.kind) is None:
-                names = session.exec(select(PushDevice.name).where(PushDevice.account_id == account_id)).all()
                 session.add(MethodEnrollment(account_id=account_id, kind=self.spec.kind, status=ACTIVE,
-                                             detail=json.dumps({"summary": ", ".join(names)[:80]}), created_at=now,
-                                             enabled_at=now))
+                                             detail=json.dumps({"summary": _summary(session, account_id)}),
+                                             created_at=now, enabled_at=now))
                 self.ctx.notices.record(session, account, at=now, kind=audit.METHOD_ENABLED, source=source,
                                         method=self.spec.kind)
         return StepResult.accepted("Mobile app prompts are on.")
+
+    def sync_summary(self, session, account_id: int) -> None:
+        """The method's summary in Settings names the devices paired now (one paired or removed
+        while it is on); with none left it stays on, and says that nothing can answer."""
+        from secconsole.core.methods.enrollment import active_enrollment
+
+        row = active_enrollment(session, account_id, self.spec.kind)
+        if row is not None:
+            row.detail = json.dumps({"summary": _summary(session, account_id)})
+            session.add(row)
 
     @staticmethod
     def forget(session, account_id: int) -> None:
@@ -296,7 +315,10 @@ class MobilePrompts:
 
     @staticmethod
     def _paused(session, account: Account) -> bool:
-        """A prompt was reported and the owner has not signed in another way since."""
+        """A prompt was reported and the owner has not signed in another way since, or has but
+        not yet changed the password (whoever caused the prompt knew it)."""
+        if account.password_change_required:
+            return True
         reported = session.exec(select(func.max(PushPrompt.decided_at)).where(
             PushPrompt.account_id == account.id, PushPrompt.status == REPORTED)).one()
         return reported is not None and (account.last_sign_in_at is None or account.last_sign_in_at < reported)
@@ -304,7 +326,7 @@ class MobilePrompts:
     def _check_limits(self, session, account: Account, now: datetime) -> None:
         if self._paused(session, account):
             raise ValidationError("Prompts to this account are paused because one was reported as not you: "
-                                  "sign in another way to turn them back on.")
+                                  "sign in another way and change your password to turn them back on.")
         hour = session.exec(select(func.count()).select_from(PushPrompt).where(
             PushPrompt.account_id == account.id, PushPrompt.created_at > now - timedelta(hours=1))).one()
         if hour >= HOURLY_CAP:
@@ -323,6 +345,15 @@ class MobilePrompts:
             left = math.ceil(wait - (now - since).total_seconds())
             if left > 0:
                 raise ValidationError(f"The last prompt was not approved: you can send another in {duration(left)}.")
+
+
+NO_DEVICE = "no paired device: prompts cannot be answered"
+
+
+def _summary(session, account_id: int) -> str:
+    names = session.exec(select(PushDevice.name).where(PushDevice.account_id == account_id)
+                         .order_by(PushDevice.created_at)).all()
+    return ", ".join(names)[:80] or NO_DEVICE
 
 
 def _view(row: PushPrompt) -> PromptView:

@@ -12,15 +12,34 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import select
 
-from secconsole.core import audit, push_protocol as proto
+from secconsole.core import audit, push_protocol as proto, throttle
 from secconsole.core.lookup import require_account
 from secconsole.core.methods.push import (
-    APPROVED, DENIED, PENDING, PUSH_APPROVED, PUSH_DENIED, PUSH_PAIRED, PUSH_REPORTED, REPORTED, PushRefused, _new_id,
+    APPROVED, DENIED, PAIR_LIMIT, PAIR_WINDOW, PENDING, PUSH_APPROVED, PUSH_DENIED, PUSH_PAIRED, PUSH_REFUSED,
+    PUSH_REPORTED, REFUSALS_AUDITED, REPORTED, PushRefused, _new_id,
 )
-from secconsole.store.models import PushDevice, PushNonce, PushPairing, PushPrompt
+from secconsole.core.policy import LockoutRules
+from secconsole.store.models import Account, PushDevice, PushNonce, PushPairing, PushPrompt
 
 if TYPE_CHECKING:
     from secconsole.core.methods.push import MobilePrompts
+
+#: PAIR_LIMIT tries, then a wait of PAIR_WINDOW; never a lock (``forget_quiet`` clears the count
+#: when the wait is over; were it not to, the address would get one try a minute, not a lock).
+PAIR_RULES = LockoutRules(free_failures=PAIR_LIMIT - 1, backoff_base_seconds=PAIR_WINDOW,
+                          backoff_max_seconds=PAIR_WINDOW, lock_after=1_000_000_000, hard_lock_after=1_000_000_000)
+#: The refusals the audit trail records: failed signatures, replays, clocks, unknown devices, answers
+#: to a prompt that is not the device's account's, wrong pairing codes and the pairing limit.
+AUDITED = {"bad_signature", "stale_timestamp", "bad_nonce", "nonce_reused", "device_removed", "no_such_prompt",
+           "pairing_code_invalid", "too_many_requests"}
+
+
+def pair_key(source: str) -> str:
+    return f"pair:{source}"[:160]
+
+
+def refused_key(source: str) -> str:
+    return f"push-refused:{source}"[:160]
 
 
 class DeviceSide:
@@ -31,7 +50,23 @@ class DeviceSide:
         self.ctx, self.db, self.clock = prompts.ctx, prompts.db, prompts.clock
 
     def pair(self, code: str, name: str, alg: str, public_key: str, *, source: str) -> dict:
+        """Every try counts on the source's pairing counter before the code is looked at (so tries
+        sent at once from several API hosts cannot pass the limit); a valid code takes its try back."""
         now = self.clock.now()
+        counter = throttle.Counter(pair_key(source), PAIR_RULES, shared=True)
+        with self.db.transaction() as session:
+            throttle.forget_quiet(session, counter.key, now, PAIR_WINDOW)
+            attempt = throttle.claim_attempt(session, now, counter)
+        if not attempt.allowed:
+            self.refused(PushRefused(429, "too_many_requests", f"Too many pairing attempts from this address: try "
+                                     f"again in {attempt.gate.retry_after} s."), source=source)
+        try:
+            return self._pair(attempt, now, code, name, alg, public_key, source=source)
+        except PushRefused as exc:
+            self.refused(exc, source=source)
+
+    def _pair(self, attempt: throttle.Attempt, now: datetime, code: str, name: str, alg: str, public_key: str, *,
+              source: str) -> dict:
         name = " ".join(str(name or "").split())[:60]
         if not name:
             raise PushRefused(400, "bad_request", "name: say what the device is called, e.g. Pixel 8.")
@@ -52,13 +87,46 @@ class DeviceSide:
             device = PushDevice(id=_new_id(), account_id=account.id, name=name, alg=alg, public_key=raw,
                                 created_at=now, last_used_at=now)
             session.add(device)
+            throttle.refund(session, attempt)
+            session.flush()
+            self.p.sync_summary(session, account.id)
             self.ctx.notices.record(session, account, at=now, kind=PUSH_PAIRED, source=source, device=name)
             result = {"device_id": device.id, "account": account.username, "server_alg": "ed25519"}
         return {**result, "server_key": self.p.keys.get().public}
 
+    def refused(self, exc: PushRefused, *, source: str, device_id: str | None = None, **detail) -> None:
+        """Raise ``exc`` after recording it (when ``AUDITED``) in a transaction of its own, the
+        refusing one having rolled back: the reason, the device and its account when the claimed
+        device exists, the source. At most ``REFUSALS_AUDITED`` events per source and minute (an
+        attacker cannot grow the table faster); the rest are only counted, and the first event of a
+        later minute says how many were left out."""
+        if exc.code not in AUDITED:
+            raise exc
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            number, before = throttle.tally(session, refused_key(source), now, 60)
+            if number <= REFUSALS_AUDITED:
+                device = session.get(PushDevice, device_id) if device_id else None
+                account = session.get(Account, device.account_id) if device else None
+                if before > REFUSALS_AUDITED:
+                    detail["unlisted"] = before - REFUSALS_AUDITED
+                audit.record(session, at=now, kind=PUSH_REFUSED, source=source,
+                             account_id=account.id if account else None, username=account.username if account else "",
+                             reason=exc.code, device_id=device.id if device else None,
+                             device=device.name if device else None, **exc.detail, **detail)
+        raise exc
+
     def authenticate(self, device_id: str, method: str, path: str, timestamp: str, nonce: str, body: bytes,
-                     signature: str) -> PushDevice:
-        """Check a signed request (clock, nonce once, signature); returns the device (detached)."""
+                     signature: str, *, source: str) -> PushDevice:
+        """Check a signed request (clock, nonce once, signature); returns the device (detached).
+        A refusal is audited (``refused``)."""
+        try:
+            return self._authenticate(device_id, method, path, timestamp, nonce, body, signature)
+        except PushRefused as exc:
+            self.refused(exc, source=source, device_id=str(device_id or "")[:64])
+
+    def _authenticate(self, device_id: str, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                      signature: str) -> PushDevice:
         now = self.clock.now()
         try:
             stamp = int(timestamp)
@@ -111,11 +179,20 @@ class DeviceSide:
         """The first answer decides (conditional update); a wrong number is a denial."""
         if decision not in ("approve", "deny", "report"):
             raise PushRefused(400, "bad_request", "decision must be approve, deny or report.")
+        try:
+            return self._answer(device, prompt_id, decision, number, source=source)
+        except PushRefused as exc:
+            self.refused(exc, source=source, device_id=device.id)
+
+    def _answer(self, device: PushDevice, prompt_id: str, decision: str, number, *, source: str) -> str:
         now = self.clock.now()
         with self.db.transaction() as session:
             row = session.get(PushPrompt, str(prompt_id))
             if row is None or row.account_id != device.account_id:
-                raise PushRefused(404, "no_such_prompt", "No such prompt for this device's account.")
+                refusal = PushRefused(404, "no_such_prompt", "No such prompt for this device's account.")
+                if row is not None:  # another account's prompt: its id is ours, safe to record
+                    refusal.detail["prompt"] = row.id
+                raise refusal
             if row.status == PENDING and row.expires_at <= now:
                 raise PushRefused(410, "expired", "That prompt expired.")
             status = {"approve": APPROVED, "deny": DENIED, "report": REPORTED}[decision]
@@ -132,6 +209,12 @@ class DeviceSide:
                 detail["wrong_number"] = True
             if status == REPORTED:
                 self.ctx.notices.record(session, account, at=now, kind=kind, source=source, **detail)
+                # Whoever caused the prompt knew the password: the next sign-in must change it.
+                account.password_change_required = True
+                session.add(account)
+                audit.record(session, at=now, kind=audit.PASSWORD_CHANGE_REQUIRED, source=source,
+                             account_id=account.id, username=account.username, because=PUSH_REPORTED,
+                             device=device.name)
             else:
                 audit.record(session, at=now, kind=kind, source=source, account_id=account.id,
                              username=account.username, **detail)

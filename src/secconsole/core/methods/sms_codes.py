@@ -15,7 +15,6 @@ Resending never resets a failure count: wrong tries are counted per code and on 
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import func, select
 
+from secconsole.core.clock import seconds_until
 from secconsole.core.wording import duration, plural
 from secconsole.errors import ValidationError
 from secconsole.store.models import SmsCode
@@ -90,7 +90,7 @@ def resend_wait(session, account_id: int, purpose: str, now: datetime, limits: S
     ).first()
     if last is None:
         return 0
-    return max(0, math.ceil(limits.resend_seconds - (now - last).total_seconds()))
+    return seconds_until(last + timedelta(seconds=limits.resend_seconds), now)
 
 
 def reserve(session, box, limits: SmsLimits, *, account_id: int, purpose: str, number_hash: str, source: str,
@@ -121,7 +121,7 @@ def reserve(session, box, limits: SmsLimits, *, account_id: int, purpose: str, n
             .order_by(SmsCode.created_at.desc()).offset(cap - 1)
         ).first()
         if oldest is not None:
-            wait = max(1, math.ceil((oldest + timedelta(hours=1) - now).total_seconds()))
+            wait = max(1, seconds_until(oldest + timedelta(hours=1), now))
             raise SendRefused(f"Too many text messages {whom} in the last hour. Try again in {duration(wait)}, "
                               "or use another way to confirm it's you.", wait)
     code = new_code()

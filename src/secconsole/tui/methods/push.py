@@ -1,6 +1,6 @@
-"""Mobile app prompts in the console: the pairing wizard its Settings switch runs (QR code and
-code, the paired devices, the test prompt that turns the method on) and its part of the challenge
-(the number to tap, big, with its countdown, polled until the phone answers).
+"""Mobile app prompts in the console: its part of the challenge (the number to tap, big, with its
+countdown, polled until the phone answers) and what the pairing wizard (``push_wizard``, which its
+Settings switch runs) shares with it.
 
 Polling runs in worker loops that call the core through ``app.run_core`` (a thread), never on
 the event loop; times come from the services' clock."""
@@ -11,27 +11,18 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Digits, Footer, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Static
 
 from secconsole.core.clock import seconds_until
-from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
 from secconsole.tui.methods.panel import WayPanel
-from secconsole.tui.styles import stylesheet
-from secconsole.tui.text import plain, template
+from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
-from secconsole.tui.widgets.error_line import ErrorLine
-from secconsole.tui.widgets.qr import QrCode
-from secconsole.tui.widgets.topbar import TopBar
 
 #: Seconds between two looks at a prompt's state (and at the paired devices while pairing).
 POLL_SECONDS = 0.5
 PENDING, EXPIRED = "pending", "expired"
-NO_API = ("The push API is not running, so no device can be paired now. Start it on a host the "
-          "phones can reach with `secconsole serve-api`, then start the console with its address: "
-          "--push-api-url https://push.example.com (or SECCONSOLE_PUSH_API_URL).")
 TAP = "Open the prompt from your mobile app and tap the number below."
 
 
@@ -157,233 +148,6 @@ class Panel(WayPanel):
         """Enter on the screen: nothing to type; the prompt's state is polled already."""
 
 
-class EnrollPushScreen(Screen[bool]):
-    """Pair a device (QR code and code), see and remove paired devices, and approve a test prompt,
-    which turns the method on. Opened on a method that is on, it manages its devices."""
-
-    CSS_PATH = [stylesheet("push")]
-    BINDINGS = [
-        Binding("escape", "cancel", "Close", id="enroll_push.cancel"),
-        Binding("n", "new_code", "New code", id="enroll_push.new_code"),
-    ]
-
-    def __init__(self, account: AccountView) -> None:
-        super().__init__()
-        self.account = account
-        self.offer = None
-        self.devices: list = []
-        self.testing = None  # the test prompt out, until decided
-
-    def compose(self) -> ComposeResult:
-        yield TopBar("Mobile app prompt", username=self.account.username, demo=self.app.config.demo)
-        with ContentSwitcher(initial="pair-step", id="steps"):
-            with Horizontal(id="pair-step"):
-                yield Static(id="qr-slot")
-                with VerticalScroll(id="pair-text"):
-                    yield Static("Pair your mobile app", classes="card-title")
-                    yield Static(id="pair-note")
-                    yield Static(id="pair-code")
-                    yield Static(id="pair-expiry")
-                    yield Static("Paired devices", classes="section")
-                    yield Vertical(id="devices")
-                    yield ErrorLine(id="pair-error")
-                    with Vertical(classes="pair-buttons"):
-                        yield ActionButton("Send a test prompt", id="test", primary=True)
-                        yield ActionButton("New code (n)", id="new-code")
-                        yield ActionButton("Close", id="cancel")
-            with Vertical(id="test-step", classes="card step"):
-                yield Static("Approve the test prompt", classes="card-title")
-                yield Static(TAP, id="test-lead")
-                yield Digits("", id="test-number")
-                yield Static(id="test-countdown")
-                yield Static(id="test-status")
-                with Horizontal(classes="buttons"):
-                    yield ActionButton("Send again", id="test-again", primary=True)
-                    yield ActionButton("Back", id="test-back")
-        yield Footer()
-
-    async def on_mount(self) -> None:
-        await self._new_code()
-        self.set_interval(POLL_SECONDS, self._poll)
-        self._look()
-
-    def _poll(self) -> None:
-        if not _busy(self, "push-devices"):
-            self._look()
-        if self.testing is not None and not _busy(self, "push-watch"):
-            self._check_test(self.testing)
-
-    # -- pairing ------------------------------------------------------------------------------
-
-    async def _new_code(self) -> None:
-        url = await self._api_url()
-        slot = self.query_one("#qr-slot", Static)
-        await slot.remove_children()
-        if not url:
-            self.offer = None
-            self.query_one("#pair-note", Static).update(plain(NO_API))
-            self.query_one("#pair-code").display = self.query_one("#pair-expiry").display = False
-            slot.display = False
-            self.query_one("#new-code").display = False
-            self._focus_first()
-            return
-        try:
-            services = await self.app.services()
-            self.offer = await self.app.run_core(services.way("push").start_pairing, self.account.id, url)
-        except SecConsoleError as exc:
-            self.query_one("#pair-error", ErrorLine).show(str(exc))
-            return
-        await slot.mount(QrCode(self.offer.link, id="qr"))
-        self.query_one("#pair-note", Static).update(
-            "Scan this code with the SecConsole mobile app, or type this code in it:")
-        self.query_one("#pair-code", Static).update(  # a phone given the code alone needs the address too
-            template("[b]$code[/b]\nserver $url", code=self.offer.grouped, url=url))
-        self._check_fit()
-        self._tick()
-        self._focus_first()
-
-    def _focus_first(self) -> None:
-        button = self.query_one("#test")
-        (button if button.display else self.query_one("#new-code" if self.offer else "#cancel")).focus()
-
-    def _check_fit(self) -> None:
-        """The code needs its whole size to scan; where it does not fit, the typed code stands alone."""
-        if not self.query("#qr"):
-            return
-        cols, rows = self.query_one("#qr", QrCode).cells()
-        self.query_one("#qr-slot").display = cols + 24 <= self.size.width and rows + 2 <= self.size.height
-
-    def on_resize(self) -> None:
-        self._check_fit()
-
-    def _tick(self) -> None:
-        services = self.app.loaded_services
-        if self.offer is None or services is None:
-            return
-        left = seconds_until(self.offer.expires_at, services.clock.now())
-        self.query_one("#pair-expiry", Static).update(
-            f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
-
-    @work(exclusive=True, group="push-devices")
-    async def _look(self) -> None:
-        """The devices as the API pairs them (another process): looked at every half second."""
-        services = await self.app.services()
-        devices = await self.app.run_core(services.way("push").devices, self.account.id)
-        if [d.id for d in devices] != [d.id for d in self.devices] or not self.query("#devices > *"):
-            await self._show_devices(devices)
-        self._tick()
-
-    async def _show_devices(self, devices) -> None:
-        had_focus = self.focused
-        self.devices = devices
-        box = self.query_one("#devices", Vertical)
-        await box.remove_children()
-        if not devices:
-            await box.mount(Static("None yet.", classes="device-none"))
-        for n, device in enumerate(devices):
-            used = f"{device.last_used_at:%Y-%m-%d %H:%M}" if device.last_used_at else "never"
-            line = template("[b]$name[/b]\nPaired $paired · last used $used", name=device.name,
-                            paired=f"{device.created_at:%Y-%m-%d}", used=used)
-            await box.mount(Horizontal(Static(line, classes="device-line"),
-                                       ActionButton("Remove", id=f"remove-{n}"), classes="device-row"))
-        self.query_one("#test").display = bool(devices)
-        if had_focus is None or not had_focus.is_attached or had_focus.id == "new-code" and devices:
-            self._focus_first()
-
-    @on(ActionButton.Pressed, ".device-row ActionButton")
-    @work(group="confirm", exclusive=True)
-    async def _remove(self, event: ActionButton.Pressed) -> None:
-        from secconsole.tui.dialogs.confirm import ConfirmDialog
-
-        device = self.devices[int(event.button.id.removeprefix("remove-"))]
-        sure = await self.app.push_screen_wait(ConfirmDialog(
-            f"Remove {device.name}?", "It will get no more prompts and must be paired again to get them.",
-            confirm="Remove"))
-        if not sure:
-            return
-        try:
-            services = await self.app.services()
-            await self.app.run_core(services.way("push").remove_device, self.account.id, device.id,
-                                    source=self.app.config.source)
-        except SecConsoleError as exc:
-            self.query_one("#pair-error", ErrorLine).show(str(exc))
-            return
-        self.notify(f"{device.name} was removed.", markup=False)
-        await self._show_devices(await self.app.run_core(services.way("push").devices, self.account.id))
-
-    @on(ActionButton.Pressed, "#new-code")
-    async def action_new_code(self) -> None:
-        if self.query_one("#steps", ContentSwitcher).current == "pair-step" and await self._api_url():
-            await self._new_code()
-
-    async def _api_url(self) -> str | None:
-        """Where devices reach the push API: --push-api-url, else what the running API recorded
-        (``serve-api``, or the demo console's own)."""
-        if self.app.config.push_api_url:
-            return self.app.config.push_api_url
-        try:
-            services = await self.app.services()
-            return await self.app.run_core(services.push().api_url)
-        except SecConsoleError:
-            return None
-
-    # -- the test prompt ----------------------------------------------------------------------
-
-    @on(ActionButton.Pressed, "#test")
-    @on(ActionButton.Pressed, "#test-again")
-    async def _test(self, event: ActionButton.Pressed) -> None:
-        self.testing = None
-        self.workers.cancel_group(self, "push-watch")
-        self.query_one("#steps", ContentSwitcher).current = "test-step"
-        status = self.query_one("#test-status", Static)
-        try:
-            services = await self.app.services()
-            prompt = await self.app.run_core(services.way("push").send, self.account.id,
-                                             source=self.app.config.source, purpose="sign-in",
-                                             for_what="Test prompt", again=event.button.id == "test-again")
-        except SecConsoleError as exc:
-            status.update(plain(str(exc)))
-            self.query_one("#test-number", Digits).update("")
-            self.query_one("#test-again").focus()
-            return
-        self.query_one("#test-lead", Static).update(plain(
-            f"Open the prompt from your mobile app and tap {prompt.number}."))
-        show_waiting(self, "test", prompt, services.clock.now())
-        self.query_one("#test-back").focus()
-        self.testing = prompt
-
-    @work(exclusive=True, group="push-watch")
-    async def _check_test(self, prompt) -> None:
-        watch = PromptWatch(self, self.account.id, self._test_decided, finish="confirm")
-        if await watch.check(prompt, self.query_one("#test-countdown", Static)):
-            self.testing = None
-
-    def _test_decided(self, result) -> None:
-        self.query_one("#test-number", Digits).update("")
-        if not result.ok:
-            words = "Expired: no answer came in time." if result.reason.value == "expired" else "Denied."
-            self.query_one("#test-status", Static).update(f"{words} Send again when you are ready.")
-            self.query_one("#test-again").focus()
-            return
-        self.dismiss(True)
-        self.app.notify(result.message + " You will get a prompt when you sign in.", markup=False)
-
-    @on(ActionButton.Pressed, "#test-back")
-    def _back(self) -> None:
-        self.testing = None
-        self.workers.cancel_group(self, "push-watch")
-        self.query_one("#steps", ContentSwitcher).current = "pair-step"
-        self._focus_first()
-
-    @on(ActionButton.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.testing = None
-        self.workers.cancel_group(self, "push-watch")
-        self.dismiss(False)
-
-
-
-
 def show_waiting(node, prefix: str, prompt, now) -> None:
     """A prompt just sent, on the panel (``push-*``) or the wizard's test step (``test-*``): the
     number to tap, "waiting", and the time left."""
@@ -392,4 +156,11 @@ def show_waiting(node, prefix: str, prompt, now) -> None:
     node.query_one(f"#{prefix}-countdown", Static).update(f"Expires in {seconds_until(prompt.expires_at, now)} s")
 
 
-EnrollScreen = EnrollPushScreen
+def __getattr__(name: str):
+    """The pairing wizard (``EnrollScreen``, what Settings' switch opens) lives in ``push_wizard``,
+    loaded when asked for."""
+    if name in ("EnrollScreen", "EnrollPushScreen"):
+        from secconsole.tui.methods.push_wizard import EnrollPushScreen
+
+        return EnrollPushScreen
+    raise AttributeError(name)

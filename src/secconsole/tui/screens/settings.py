@@ -36,6 +36,7 @@ class SettingsScreen(SectionsScreen):
         Binding("p", "payments", "Payments", id="settings.payments"),
         Binding("c", "change_password", "Change password", id="settings.change_password"),
         Binding("q", "question", "Security question", id="settings.question", show=False),
+        Binding("d", "manage_devices", "Manage devices", id="settings.manage_devices"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -44,6 +45,9 @@ class SettingsScreen(SectionsScreen):
             yield Static("Two-step verification", classes="section")
             for spec in registry.methods():
                 yield MethodRow(spec)
+                if spec.kind == "push":  # several devices may be paired: listed and removed there
+                    with Horizontal(classes="row-buttons", id="push-buttons"):
+                        yield _slot(ActionButton("Manage devices", id="manage-devices"))
             yield Static("Backups", classes="section")
             yield _row("Security question", "question-detail")
             with Horizontal(classes="row-buttons"):
@@ -80,6 +84,8 @@ class SettingsScreen(SectionsScreen):
         for row in self.query(MethodRow):
             row.show(account.method(row.kind), _method_detail(account, row.spec),
                      can_turn_on=row.spec.unavailable_reason(account) is None)
+        self.query_one("#push-buttons").display = account.method("push").enabled
+        self.refresh_bindings()
         question = account.security_question
         counts = get_profile(self.app.config.policy).question_counts
         detail = plain(question) if question else Content.from_markup("[$text-muted]Not set[/]")
@@ -261,6 +267,18 @@ class SettingsScreen(SectionsScreen):
         from secconsole.tui.screens.change_password import ChangePasswordScreen
 
         self.app.push_screen(ChangePasswordScreen(self.account))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "manage_devices":  # only while mobile app prompts are on
+            return self.account is not None and self.account.method("push").enabled
+        return True
+
+    @on(ActionButton.Pressed, "#manage-devices")
+    def action_manage_devices(self) -> None:
+        from secconsole.tui.methods.push import EnrollPushScreen
+
+        if self.account.method("push").enabled:
+            self.app.push_wizard(EnrollPushScreen(self.account))
 
     def action_payments(self) -> None:
         self.app.open_route("payments")
