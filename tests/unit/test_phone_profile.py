@@ -109,3 +109,11 @@ def test_plain_http_only_to_a_loopback_address():
         check_url("http://push.example.com")
     with pytest.raises(PhoneError, match="Not a server address"):
         check_url("ftp://push.example.com")
+
+
+async def test_a_damaged_key_in_the_profile_is_said_not_crashed_on():
+    from secconsole.phone.client import PushClient
+
+    async with PushClient() as client:
+        with pytest.raises(PhoneError, match="key in the profile is damaged"):
+            await client.device(Account("alice", "http://127.0.0.1:9", "dev", "srv", "a2V5"))

@@ -147,7 +147,11 @@ def _new_key() -> tuple[str, str]:
 def _sign(private: str, message: bytes) -> str:
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
-    return proto.b64u(ed25519.Ed25519PrivateKey.from_private_bytes(proto.unb64u(private)).sign(message))
+    try:
+        key = ed25519.Ed25519PrivateKey.from_private_bytes(proto.unb64u(private))
+    except ValueError:
+        raise PhoneError("This account's key in the profile is damaged: sign out (s) and pair again.") from None
+    return proto.b64u(key.sign(message))
 
 
 class PushClient:

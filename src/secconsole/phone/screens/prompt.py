@@ -32,6 +32,11 @@ class NumberInput(Input):
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character is not None and character.isdigit()
 
+    async def _on_key(self, event) -> None:
+        if event.is_printable and not (event.character or "").isdigit():
+            event.prevent_default()  # not typed: it goes on to the card's bindings, in order
+            return
+
 
 class PromptScreen(ModalScreen[str]):
     CSS_PATH = [stylesheet("phone-prompt")]
@@ -39,11 +44,11 @@ class PromptScreen(ModalScreen[str]):
         Binding("1", "pick(0)", "1st", show=False, id="phone.prompt.pick-1"),
         Binding("2", "pick(1)", "2nd", show=False, id="phone.prompt.pick-2"),
         Binding("3", "pick(2)", "3rd", show=False, id="phone.prompt.pick-3"),
-        Binding("v", "verify", "Verify", priority=True, id="phone.prompt.verify"),
-        Binding("d", "deny", "Deny", priority=True, id="phone.prompt.deny"),
-        Binding("w", "report", "It wasn't me", priority=True, id="phone.prompt.report"),
-        Binding("y", "confirm_report", "Yes, report", priority=True, id="phone.prompt.confirm"),
-        Binding("n,escape", "cancel_report", "No", priority=True, id="phone.prompt.cancel"),
+        Binding("v", "verify", "Verify", id="phone.prompt.verify"),
+        Binding("d", "deny", "Deny", id="phone.prompt.deny"),
+        Binding("w", "report", "It wasn't me", id="phone.prompt.report"),
+        Binding("y", "confirm_report", "Yes, report", id="phone.prompt.confirm"),
+        Binding("n,escape", "cancel_report", "No", id="phone.prompt.cancel"),
     ]
 
     def __init__(self, prompt: Prompt) -> None:
