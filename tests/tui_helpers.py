@@ -86,11 +86,20 @@ def _error_shown(app) -> bool:
 
 
 async def wait_until(pilot, predicate, timeout: float = 10.0, message=None) -> None:
-    """Core calls run in threads: poll until their result has rendered."""
+    """Core calls run in threads: poll until their result has rendered. A predicate that queries
+    a screen still composing its widgets (NoMatches) counts as not yet."""
     import time
 
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except NoMatches:
+            return False
+
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not holds():
         if time.monotonic() > deadline:
             seen = f": {message()}" if message else ""
             raise AssertionError(f"timed out waiting for the screen to change{seen}")

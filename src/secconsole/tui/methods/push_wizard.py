@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Digits, Footer, Static
 
@@ -193,6 +194,12 @@ class EnrollPushScreen(Screen[bool]):
         self._tick()
 
     async def _show_devices(self, devices) -> None:
+        try:
+            await self._fill_device_boxes(devices)
+        except NoMatches:  # the screen closed while the rows were mounted
+            return
+
+    async def _fill_device_boxes(self, devices) -> None:
         had_focus = self.focused
         self.devices = devices
         # The pairing step: one line each (the name), so the step fits beside the QR code at 80x24;
