@@ -296,8 +296,9 @@ def parse_uri(uri: str) -> tuple[str, str, str, int, int, str]:
 
     # pyotp reads the label (issuer:account, %3A inside either), checks the issuer parameter
     # against it and refuses repeated parameters. It also asks for 112-bit keys where phones take
-    # 80: it is handed a stand-in key, already checked above.
-    pairs = [(k, _STAND_IN if k == "secret" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    # 80: it is handed a stand-in key (and the algorithm in capitals), both already checked above.
+    checked = {"secret": _STAND_IN, "algorithm": algorithm}
+    pairs = [(k, checked.get(k, v)) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     try:
         otp = pyotp.parse_uri(parts._replace(scheme="otpauth", netloc="totp", query=urlencode(pairs)).geturl())
     except (ValueError, binascii.Error) as e:
