@@ -22,6 +22,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, Switch
 
+import secconsole.phone as phone
 import secconsole.tui as tui
 from secconsole.tui.widgets.action_button import ActionButton
 from secconsole.tui.widgets.fields import TextField
@@ -40,7 +41,9 @@ GLOBAL_SELECTORS = {".card", ".card-title", ".buttons",
 
 def _our_classes() -> set[type[DOMNode]]:
     found = set()
-    for module in pkgutil.walk_packages(tui.__path__, prefix="secconsole.tui."):
+    modules = [*pkgutil.walk_packages(tui.__path__, prefix="secconsole.tui."),
+               *pkgutil.walk_packages(phone.__path__, prefix="secconsole.phone.")]
+    for module in modules:
         loaded = importlib.import_module(module.name)
         for _, obj in inspect.getmembers(loaded, inspect.isclass):
             if issubclass(obj, DOMNode) and obj.__module__.startswith("secconsole."):
