@@ -219,6 +219,15 @@ async def test_a_plain_screen_shown_after_every_other_screen_is_styled_as_before
         await app.push_screen(ProblemScreen("a problem"))
         await settle(pilot)
         app.pop_screen()
+        from secconsole.phone.authenticator import Authenticator
+        from secconsole.phone.screens.authenticator import AuthenticatorScreen
+
+        await app.push_screen(AuthenticatorScreen(Authenticator(), lambda: None, svc.clock))
+        await settle(pilot)
+        await pilot.press("a")  # a form dialog
+        await settle(pilot)
+        await pilot.press("escape")
+        app.pop_screen()
         loaded = {Path(path).name for path, _ in app.stylesheet.source if path.endswith(".tcss")}
         assert loaded == {GLOBAL_SHEET, *SCREEN_SHEETS}
 

@@ -267,10 +267,14 @@ class RemoveDialog(ConfirmDialog):
     """The console's yes/no dialog, with a look of its own here: the phone's app does not load the
     console's global sheet (``.card``), so styles/phone-authenticator.tcss styles it under this type."""
 
+    CSS_PATH = [*ConfirmDialog.CSS_PATH, stylesheet("phone-authenticator")]
+
 
 class FormDialog(Dialog[object]):
     """A few fields and one action: ``apply(values)`` either returns the result (the dialog
     closes with it) or raises ``AuthenticatorError``, shown under the fields (the dialog stays)."""
+
+    CSS_PATH = [*Dialog.CSS_PATH, stylesheet("phone-authenticator")]
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="phone.form.cancel"),
