@@ -42,6 +42,14 @@ EXPORT_NOTE = ("The file holds this authenticator's accounts only, encrypted wit
                "This phone's push keys never leave it: a new phone pairs for sign-in prompts again.")
 
 
+class FieldError(AuthenticatorError):
+    """A refusal about one field of a form: the cursor goes back there."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def offset_text(seconds: int) -> str:
     """``1 min 30 s fast``, ``30 s slow``."""
     minutes, rest = divmod(abs(seconds), 60)
@@ -215,9 +223,9 @@ class AuthenticatorScreen(Screen[None]):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
-                raise AuthenticatorError(f"{path} is already there: choose another name.") from None
+                raise FieldError(f"{path} is already there: choose another name.", "path") from None
             except OSError as e:
-                raise AuthenticatorError(f"Cannot write {path}: {e.strerror}.") from None
+                raise FieldError(f"Cannot write {path}: {e.strerror}.", "path") from None
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             return str(path)
@@ -239,9 +247,9 @@ class AuthenticatorScreen(Screen[None]):
                 with open(path, "rb") as f:
                     data = f.read(MAX_IMPORT_BYTES + 1)
             except OSError as e:
-                raise AuthenticatorError(f"Cannot read {path}: {e.strerror}.") from None
+                raise FieldError(f"Cannot read {path}: {e.strerror}.", "path") from None
             if len(data) > MAX_IMPORT_BYTES:
-                raise AuthenticatorError(f"{path} is too big to be an authenticator export.")
+                raise FieldError(f"{path} is too big to be an authenticator export.", "path")
             return self.authenticator.merge(data, values["passphrase"])
 
         fields = [("path", "File", False), ("passphrase", "Passphrase", True)]
@@ -259,7 +267,7 @@ class AuthenticatorScreen(Screen[None]):
 
 def _path(text: str) -> Path:
     if not text.strip():
-        raise AuthenticatorError("Type the file's name.")
+        raise FieldError("Type the file's name.", "path")
     return Path(text.strip()).expanduser()
 
 
@@ -276,12 +284,7 @@ class FormDialog(Dialog[object]):
 
     CSS_PATH = [*Dialog.CSS_PATH, stylesheet("phone-authenticator")]
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="phone.form.cancel"),
-        # The console's app binds these; the phone's may not: a form must move by keyboard anyway.
-        Binding("tab", "app.focus_next", "Next field", show=False, id="phone.form.next"),
-        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, id="phone.form.previous"),
-    ]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="phone.form.cancel")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, bool]], apply: Callable[[dict[str, str]], object],
                  *, submit: str, hint: str = "") -> None:
@@ -330,8 +333,11 @@ class FormDialog(Dialog[object]):
             for name, _, password in self.fields:
                 if password:  # a refused passphrase is typed again, never left in a field
                     self.query_one(f"#field-{name}", TextField).value = ""
-            inputs = list(self.query(TextField))
-            next((f for f in inputs if not f.value), inputs[0]).focus_to_correct()
+            if isinstance(e, FieldError):
+                self.query_one(f"#field-{e.field}", TextField).focus_to_correct()
+            else:
+                inputs = list(self.query(TextField))
+                next((f for f in inputs if not f.value), inputs[0]).focus_to_correct()
             return
         self.dismiss(result)
 
