@@ -168,7 +168,7 @@ async def test_export_then_import_on_another_phone(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         await pilot.pause()
-        assert "This phone's push keys never leave it" in str(app.screen.query_one(".form-hint").content)
+        assert "Push keys never leave this phone" in str(app.screen.query_one(".form-hint").content)
         await fill(pilot, str(path), "short", "short")
         assert "at least 12 characters" in form_error(app) and not path.exists()
         # the refused passphrases were cleared: the cursor waits in the first empty field

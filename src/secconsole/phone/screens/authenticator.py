@@ -38,8 +38,8 @@ EMPTY = ("No accounts yet.\n\n"
          "a  paste an otpauth:// link (what a site's QR code holds)\n"
          "k  type the key a site shows\n"
          "i  import the accounts exported from another phone")
-EXPORT_NOTE = ("The file holds this authenticator's accounts only, encrypted with the passphrase. "
-               "This phone's push keys never leave it: a new phone pairs for sign-in prompts again.")
+EXPORT_NOTE = ("The file holds the accounts above only, encrypted with the passphrase. Push keys never "
+               "leave this phone: a new phone pairs for sign-in prompts again.")
 
 
 class FieldError(AuthenticatorError):
@@ -142,8 +142,8 @@ class AuthenticatorScreen(Screen[None]):
         banner = self.query_one("#auth-offset", Static)
         banner.display = offset != 0
         if offset:
-            banner.update(plain(f"This phone's clock is {offset_text(offset)}: its codes are for "
-                                f"{phone_time:%H:%M:%S}. - and + move it by {OFFSET_STEP} s, 0 sets it right."))
+            banner.update(plain(f"This phone's clock is {offset_text(offset)} · -/+ move it {OFFSET_STEP} s · "
+                                "0 sets it right"))
 
     def selected_id(self) -> int | None:
         codes = self.query_one("#auth-codes", OptionList)
@@ -233,7 +233,7 @@ class AuthenticatorScreen(Screen[None]):
         fields = [("path", "Save to file", False), ("passphrase", "Passphrase", True),
                   ("again", "Passphrase again", True)]
         self.app.push_screen(FormDialog("Export for a new phone", fields, export, submit="Export",
-                                        hint=f"{EXPORT_NOTE} {PASSPHRASE_RULE}"), self._exported)
+                                        hint=f"{EXPORT_NOTE}\n{PASSPHRASE_RULE}"), self._exported)
 
     def _exported(self, path: str | None) -> None:
         if path is not None:
