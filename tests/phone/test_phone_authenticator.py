@@ -329,6 +329,10 @@ def test_imports_without_textual_or_the_database_stack():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+    screen = ("import sys, secconsole.phone.screens.authenticator; "
+              "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'psycopg') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", screen], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # the screen: Textual, and still no database stack
 
 
 # -- the console accepts the phone's code -----------------------------------------------------
