@@ -291,10 +291,18 @@ def test_a_changed_byte_anywhere_is_refused(filled, where):
     (lambda d: d[:7] + b"\x09" + d[8:], "format 9; this phone reads format 1"),
     (lambda d: d[:8] + b"\x07" + d[9:], NOT_AN_EXPORT),  # an unknown KDF
     (lambda d: d[:9] + b"\xff\xff\xff\xff" + d[13:], NOT_AN_EXPORT),  # 4 TiB of memory asked for
+    (lambda d: d[:9] + b"\x00\x08\x00\x00" + d[13:], NOT_AN_EXPORT),  # 512 MiB
 ])
 def test_files_that_are_not_exports(filled, mangle, message):
     with pytest.raises(AuthenticatorError, match=message.replace("(", "\\(")):
         Authenticator.import_(mangle(filled.export(PASS)), PASS)
+
+
+@pytest.mark.parametrize("params", [b"\x14\x10\x01\x00\x00\x00", b"\x18\x08\x01\x00\x00\x00"])
+def test_scrypt_files_asking_for_too_much_memory_are_refused(filled, params):
+    data = filled.export(PASS, kdf=KDF_SCRYPT)  # 2 GiB (n=2^20, r=16), 16 GiB (n=2^24, r=8)
+    with pytest.raises(AuthenticatorError, match=NOT_AN_EXPORT):
+        Authenticator.import_(data[:9] + params + data[15:], PASS)
 
 
 def test_import_merges_without_duplicates(filled):

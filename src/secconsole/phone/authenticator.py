@@ -50,6 +50,8 @@ KDF_ARGON2ID, KDF_SCRYPT = 1, 2
 #: OWASP's Argon2id profile (the console hashes passwords with it too), ~0.1 s here.
 ARGON2 = {"memory_cost": 19_456, "iterations": 2, "lanes": 1}
 SCRYPT = {"log_n": 15, "r": 8, "p": 1}
+#: The most memory a file may make this phone spend deriving its key (a hostile file asks for more).
+MAX_KDF_KIB = 256 * 1024
 _HEADER = struct.Struct(">7sBB6s16s12s")
 EXPORT_FORMAT = "secconsole-authenticator-export"
 WRONG_OR_DAMAGED = ("The passphrase is wrong, or the file was changed or damaged: nothing was imported.")
@@ -382,7 +384,7 @@ def _derive(passphrase: str, kdf: int, params: bytes, salt: bytes) -> bytes:
     secret = _normal(passphrase).encode()
     if kdf == KDF_ARGON2ID:
         memory, iterations, lanes = struct.unpack(">IBB", params)
-        if not (8 * lanes <= memory <= 1 << 20 and 1 <= iterations <= 10 and 1 <= lanes <= 8):
+        if not (8 * lanes <= memory <= MAX_KDF_KIB and 1 <= iterations <= 10 and 1 <= lanes <= 8):
             raise AuthenticatorError(NOT_AN_EXPORT)
         if not _has_argon2():
             raise AuthenticatorError("This file needs Argon2id: upgrade the `cryptography` package (44 or later).")
@@ -391,7 +393,7 @@ def _derive(passphrase: str, kdf: int, params: bytes, salt: bytes) -> bytes:
         return Argon2id(salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory).derive(secret)
     if kdf == KDF_SCRYPT:
         log_n, r, p = struct.unpack(">BBB3x", params)
-        if not (10 <= log_n <= 20 and 1 <= r <= 16 and 1 <= p <= 4):
+        if not (10 <= log_n <= 24 and 1 <= r <= 16 and 1 <= p <= 4 and (128 * r << log_n) // 1024 <= MAX_KDF_KIB):
             raise AuthenticatorError(NOT_AN_EXPORT)
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
