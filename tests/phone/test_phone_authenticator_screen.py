@@ -131,6 +131,16 @@ async def test_remove_asks_first_and_n_keeps_it():
         assert app.authenticator.entries == [] and "There is nothing to remove." in screen_text(app)
 
 
+async def test_after_a_removal_the_next_account_is_highlighted():
+    auth = filled()
+    third = auth.add_key("Third", "t", "JBSWY3DPEHPK3PXR")
+    app = PhoneAuthApp(auth)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "d", "y")
+        await pilot.pause()
+        assert [e.id for e in auth.entries] == [1, third.id] and app.screen.selected_id() == third.id
+
+
 async def test_the_clock_offset_control():
     app = PhoneAuthApp(filled())
     async with app.run_test(size=SIZE) as pilot:

@@ -114,6 +114,7 @@ class AuthenticatorScreen(Screen[None]):
         """The list afresh (after an add, a removal or an import); codes and countdowns follow."""
         codes = self.query_one("#auth-codes", OptionList)
         keep = highlight if highlight is not None else self.selected_id()
+        was = codes.highlighted or 0  # a removed account's neighbour takes its place
         codes.clear_options()
         now = self.clock.now()
         options: list[Option | None] = []
@@ -126,7 +127,7 @@ class AuthenticatorScreen(Screen[None]):
         self.query_one("#auth-empty").display = not has
         if has:
             ids = [e.id for e in self.authenticator.entries]
-            codes.highlighted = ids.index(keep) if keep in ids else min(codes.highlighted or 0, len(ids) - 1)
+            codes.highlighted = ids.index(keep) if keep in ids else min(was, len(ids) - 1)
             codes.focus()
         self.refresh_codes()
 
@@ -189,7 +190,8 @@ class AuthenticatorScreen(Screen[None]):
             self.changed(f"Added {entry.label}.", highlight=entry.id)
 
     def action_remove(self) -> None:
-        entry = self.authenticator.get(self.selected_id()) if self.selected_id() is not None else None
+        selected = self.selected_id()
+        entry = self.authenticator.get(selected) if selected is not None else None
         if entry is None:
             self.say("There is nothing to remove.", error=True)
             return
