@@ -76,16 +76,17 @@ def code_row(code: Code) -> Text:
 
 class AuthenticatorScreen(Screen[None]):
     CSS_PATH = [stylesheet("phone-authenticator")]
+    #: Short names: the phone app's own keys (f1 Prompts...) share the footer's 80 columns.
     BINDINGS = [
-        Binding("a", "add_uri", "Add link", id="phone.auth.add_uri"),
-        Binding("k", "add_key", "Type key", id="phone.auth.add_key"),
+        Binding("a", "add_uri", "Link", id="phone.auth.add_uri"),
+        Binding("k", "add_key", "Key", id="phone.auth.add_key"),
         Binding("d,delete", "remove", "Remove", id="phone.auth.remove"),
         Binding("minus", "shift(-1)", "Clock", key_display="-/+", id="phone.auth.slower"),
         Binding("plus,equals_sign", "shift(1)", "Clock faster", show=False, id="phone.auth.faster"),
         Binding("0", "reset_clock", "Clock right", show=False, id="phone.auth.reset_clock"),
         Binding("e", "export", "Export", id="phone.auth.export"),
         Binding("i", "import", "Import", id="phone.auth.import"),
-        Binding("escape", "back", "Back", id="phone.auth.back"),
+        Binding("escape", "back", "Back", show=False, id="phone.auth.back"),
     ]
 
     def __init__(self, authenticator: Authenticator, save: Callable[[], None], clock: Clock) -> None:
