@@ -204,6 +204,13 @@ def tagged(db_url: str) -> tuple[str, str | None]:
     return f"{db_url}{'&' if '?' in db_url else '?'}application_name={tag}", tag
 
 
+def url_tag(db_url: str) -> str | None:
+    """The application_name ``tagged`` gave ``db_url``."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(db_url).query).get("application_name", [None])[0]
+
+
 def listening_connections(tag: str) -> int:
     """Open connections named ``tag`` whose last statement was a LISTEN (the dedicated ones)."""
     import psycopg

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import STRONG
-from db_helpers import listening_connections, tagged
+from db_helpers import listening_connections, tagged, url_tag
 from push_helpers import Phone
 from secconsole.core.methods.push import PENDING
 from secconsole.core.push_wake import channel
@@ -40,7 +40,7 @@ def phone(push, alice):
 
 
 def tag_of(push) -> str | None:
-    return push.db.engine.url.query.get("application_name")
+    return url_tag(push.db.url)
 
 
 def test_channels_come_from_account_ids_only():
