@@ -152,3 +152,28 @@ def test_listeners_past_the_limit_poll_instead_of_opening_connections(services, 
     assert listening_connections(tag) == 0
     with wake.listener(alice.id) as third:  # the slot came back
         assert third.connected
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_another_schemas_changes_do_not_wake_this_ones_listeners(push, alice, request, clock):
+    """Channels are database-wide; the same account id in another schema (another install, a test
+    running beside this one) has a channel of its own."""
+    from conftest import make_config, open_test_services
+    from db_helpers import fresh_schema, schema_url
+
+    import os
+
+    with fresh_schema(os.environ["SECCONSOLE_TEST_PG"]) as schema:
+        other = open_test_services(request, make_config(request.getfixturevalue("tmp_path") / "other",
+                                                        schema_url(os.environ["SECCONSOLE_TEST_PG"], schema)), clock)
+        try:
+            twin = other.accounts.create("alice", "alice@example.com", STRONG, source="t")
+            assert twin.id == alice.id
+            Phone(other.push(), twin.id)
+            with push.wake.listener(alice.id) as listening:
+                other.push().send(twin.id, source="t")
+                assert listening.wait(1.0) is False
+                Phone(push, alice.id)
+                assert listening.wait(LONG) is True
+        finally:
+            other.close()

@@ -3,7 +3,11 @@
 ``notify`` runs inside the caller's transaction (``pg_notify`` is transactional: it is delivered on
 commit, and not at all on rollback). ``connect``/``aconnect`` open a dedicated connection (outside
 the engine's pool, autocommit) that LISTENs on channels; the caller closes it when its wait ends.
-Channel names are quoted as identifiers: callers still build them from ids, never from user text."""
+Channel names are quoted as identifiers: callers still build them from ids, never from user text.
+
+Channels are shared by the whole PostgreSQL database, but the tables live in a schema (the
+search_path): the channel actually used ends with a digest of the database and schema names,
+computed by the server on both sides, so two installs (or two test schemas) never wake each other."""
 
 from __future__ import annotations
 
@@ -16,11 +20,15 @@ def is_postgresql(db: Database) -> bool:
     return not db.is_sqlite
 
 
+#: ``base`` + "_" + a digest of where the tables are, evaluated by the server.
+_SCOPED = "{base} || '_' || substr(md5(current_database() || '.' || current_schema()), 1, 12)"
+
+
 def notify(session, channel: str) -> None:
-    """Queue a notification on ``channel``, sent when ``session``'s transaction commits (PostgreSQL
-    only; SQLite has no such thing and its waiters poll)."""
+    """Queue a notification on ``channel`` (scoped to this schema), sent when ``session``'s
+    transaction commits (PostgreSQL only; SQLite has no such thing and its waiters poll)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+        session.execute(sa.text(f"SELECT pg_notify({_SCOPED.format(base=':channel')}, '')"), {"channel": channel})
 
 
 def _connect_params(db: Database) -> tuple[list, dict]:
@@ -31,10 +39,13 @@ def _connect_params(db: Database) -> tuple[list, dict]:
     return list(cargs), cparams
 
 
-def _listen_sql(channel: str):
+def _listen_sql(name: str):
     from psycopg import sql
 
-    return sql.SQL("LISTEN {}").format(sql.Identifier(channel))
+    return sql.SQL("LISTEN {}").format(sql.Identifier(name))
+
+
+_NAME_SQL = f"SELECT {_SCOPED.format(base='%s')}"
 
 
 def connect(db: Database, channel: str):
@@ -44,7 +55,8 @@ def connect(db: Database, channel: str):
     cargs, cparams = _connect_params(db)
     conn = psycopg.connect(*cargs, **cparams)
     try:
-        conn.execute(_listen_sql(channel))
+        (name,) = conn.execute(_NAME_SQL, (channel,)).fetchone()
+        conn.execute(_listen_sql(name))
     except BaseException:
         conn.close()
         raise
@@ -58,7 +70,8 @@ async def aconnect(db: Database, channel: str):
     cargs, cparams = _connect_params(db)
     conn = await psycopg.AsyncConnection.connect(*cargs, **cparams)
     try:
-        await conn.execute(_listen_sql(channel))
+        (name,) = await (await conn.execute(_NAME_SQL, (channel,))).fetchone()
+        await conn.execute(_listen_sql(name))
     except BaseException:
         await conn.close()
         raise

@@ -1,17 +1,21 @@
 """Mobile app prompts in the console: the pairing wizard its Settings switch runs (QR code and
 code, the paired devices, the test prompt that turns the method on) and its part of the challenge
-(the number to tap, big, with its countdown, polled until the phone answers).
+(the number to tap, big, with its countdown, until the phone answers).
 
-Polling runs in worker loops that call the core through ``app.run_core`` (a thread), never on
-the event loop; times come from the services' clock."""
+A worker per screen waits for the account's prompts or devices to change (``Follow``: the core's
+``push_wake`` listener, LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite) and then re-reads
+them, all through ``app.run_core`` (a thread), never on the event loop. The countdowns tick once
+a second from the services' clock without touching the database; times come from that clock."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Digits, Footer, Static
 
@@ -26,8 +30,8 @@ from secconsole.tui.widgets.error_line import ErrorLine
 from secconsole.tui.widgets.qr import QrCode
 from secconsole.tui.widgets.topbar import TopBar
 
-#: Seconds between two looks at a prompt's state (and at the paired devices while pairing).
-POLL_SECONDS = 0.5
+#: A waiting worker re-reads at least this often even when nothing wakes it (a lost connection).
+REREAD_SECONDS = 10.0
 PENDING, EXPIRED = "pending", "expired"
 NO_API = ("The push API is not running, so no device can be paired now. Start it on a host the "
           "phones can reach with `secconsole serve-api`, then start the console with its address: "
@@ -35,9 +39,35 @@ NO_API = ("The push API is not running, so no device can be paired now. Start it
 TAP = "Open the prompt from your mobile app and tap the number below."
 
 
-def _busy(node, group: str) -> bool:
-    """A look of ``group`` is still under way (the timer skips a beat rather than pile them up)."""
-    return any(w.node is node and w.group == group and not w.is_finished for w in node.app.workers)
+class Follow:
+    """Wakes a worker when the account's prompts or devices change. ``async with`` puts the LISTEN
+    in before the block's first read (so nothing committed after it is missed); ``wait()`` returns
+    on a change, a ``poke()`` (the countdown reached zero) or after ``REREAD_SECONDS``; leaving the
+    block, or the worker being cancelled, closes the listener without waiting for its thread."""
+
+    def __init__(self, app, account_id: int) -> None:
+        self.app, self.account_id = app, account_id
+        self.listener = None
+
+    async def __aenter__(self) -> Follow:
+        services = await self.app.services()
+        self.listener = services.push().wake.listener(self.account_id)
+        try:
+            await self.app.run_core(self.listener.open)
+        except BaseException:
+            self.listener.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.listener.close()
+
+    async def wait(self) -> None:
+        await self.app.run_core(self.listener.wait, REREAD_SECONDS)
+
+    def poke(self) -> None:
+        if self.listener is not None:
+            self.listener.poke()
 
 
 def clock_text(seconds: int) -> str:
@@ -45,19 +75,18 @@ def clock_text(seconds: int) -> str:
 
 
 class PromptWatch:
-    """One prompt on screen: its countdown and its outcome, polled until decided. Then the core's
-    ``finish`` (``verify`` to sign in, ``confirm`` to turn the method on) takes the decision and
-    ``decided(result)`` gets its ``StepResult``, once."""
+    """One prompt on screen and its outcome, looked at whenever ``Follow`` wakes. Once decided,
+    the core's ``finish`` (``verify`` to sign in, ``confirm`` to turn the method on) takes the
+    decision and ``decided(result)`` gets its ``StepResult``, once."""
 
     def __init__(self, owner, account_id: int, decided, *, finish: str = "verify") -> None:
         self.owner, self.account_id, self.decided, self.finish = owner, account_id, decided, finish
 
-    async def check(self, prompt, countdown: Static) -> bool:
-        """One look (a timer calls it every ``POLL_SECONDS``): True once the prompt is decided."""
+    async def check(self, countdown: Static) -> bool:
+        """One look: True once the prompt is decided."""
         app = self.owner.app
         services = await app.services()
         way = services.way("push")
-        countdown.update(f"Expires in {seconds_until(prompt.expires_at, services.clock.now())} s")
         view = await app.run_core(way.prompt, self.account_id)
         if view is None or view.status == PENDING:
             return False
@@ -88,6 +117,7 @@ class Panel(WayPanel):
         super().__init__(*args, **kwargs)
         self.no_device = False
         self.waiting = None  # the prompt out, until decided
+        self.follow: Follow | None = None
 
     def lead(self):
         prefix = f"{self.reason} asks for a fresh check. " if self.reason else ""
@@ -106,12 +136,12 @@ class Panel(WayPanel):
         return "other-way" if self.no_device and self.screen.query_one("#other-way").display else "push-resend"
 
     async def shown(self) -> None:
-        self.set_interval(POLL_SECONDS, self._watch)
+        self.set_interval(1, self._tick)
         await self.start()
 
     async def start(self, again: bool = False) -> None:
         self.waiting = None
-        self.workers.cancel_group(self, "push-watch")
+        self.workers.cancel_group(self, "push-follow")
         status = self.query_one("#push-status", Static)
         try:
             services = await self.app.services()
@@ -129,15 +159,29 @@ class Panel(WayPanel):
         show_waiting(self, "push", prompt, services.clock.now())
         self.query_one("#push-resend").focus()
         self.waiting = prompt
+        self._follow()
 
-    def _watch(self) -> None:
-        if self.waiting is not None and not _busy(self, "push-watch"):
-            self._check(self.waiting)
+    def _tick(self) -> None:
+        """The countdown, from the clock (no database); at zero the watch looks again (expired)."""
+        services = self.app.loaded_services
+        if self.waiting is None or services is None:
+            return
+        left = seconds_until(self.waiting.expires_at, services.clock.now())
+        self.query_one("#push-countdown", Static).update(f"Expires in {left} s")
+        if not left and self.follow is not None:
+            self.follow.poke()
 
-    @work(exclusive=True, group="push-watch")
-    async def _check(self, prompt) -> None:
-        if await PromptWatch(self, self.account.id, self._decided).check(prompt, self.query_one("#push-countdown")):
-            self.waiting = None
+    @work(exclusive=True, group="push-follow")
+    async def _follow(self) -> None:
+        watch = PromptWatch(self, self.account.id, self._decided)
+        async with Follow(self.app, self.account.id) as follow:
+            self.follow = follow
+            try:
+                while not await watch.check(self.query_one("#push-countdown", Static)):
+                    await follow.wait()
+            except NoMatches:  # the screen is being taken down around the worker
+                return
+        self.waiting = self.follow = None
 
     def _decided(self, result) -> None:
         if result.ok:
@@ -154,7 +198,7 @@ class Panel(WayPanel):
         await self.start(again=True)
 
     async def submit(self) -> None:
-        """Enter on the screen: nothing to type; the prompt's state is polled already."""
+        """Enter on the screen: nothing to type; the prompt's state is followed already."""
 
 
 class EnrollPushScreen(Screen[bool]):
@@ -173,6 +217,8 @@ class EnrollPushScreen(Screen[bool]):
         self.offer = None
         self.devices: list = []
         self.testing = None  # the test prompt out, until decided
+        self.follow: Follow | None = None
+        self.approved = False
 
     def compose(self) -> ComposeResult:
         yield TopBar("Mobile app prompt", username=self.account.username, demo=self.app.config.demo)
@@ -204,14 +250,29 @@ class EnrollPushScreen(Screen[bool]):
 
     async def on_mount(self) -> None:
         await self._new_code()
-        self.set_interval(POLL_SECONDS, self._poll)
-        self._look()
+        self.set_interval(1, self._tick)
+        self._follow()
 
-    def _poll(self) -> None:
-        if not _busy(self, "push-devices"):
-            self._look()
-        if self.testing is not None and not _busy(self, "push-watch"):
-            self._check_test(self.testing)
+    @work(exclusive=True, group="push-follow")
+    async def _follow(self) -> None:
+        """The devices as the API pairs them (another process) and the test prompt's outcome:
+        looked at when the account changes (``Follow``), not on a timer."""
+        async with Follow(self.app, self.account.id) as follow:
+            self.follow = follow
+            with suppress(NoMatches):  # the screen is being taken down around the worker
+                await self._watch_account(follow)
+
+    async def _watch_account(self, follow: Follow) -> None:
+        while True:
+            await self._look()
+            testing = self.testing
+            if testing is not None:
+                watch = PromptWatch(self, self.account.id, self._test_decided, finish="confirm")
+                if await watch.check(self.query_one("#test-countdown", Static)) and self.testing is testing:
+                    self.testing = None
+            if self.approved:  # the screen is being dismissed
+                return
+            await follow.wait()
 
     # -- pairing ------------------------------------------------------------------------------
 
@@ -256,16 +317,22 @@ class EnrollPushScreen(Screen[bool]):
         self._check_fit()
 
     def _tick(self) -> None:
+        """The pairing code's and the test prompt's countdowns, from the clock (no database)."""
         services = self.app.loaded_services
-        if self.offer is None or services is None:
+        if services is None:
             return
-        left = seconds_until(self.offer.expires_at, services.clock.now())
-        self.query_one("#pair-expiry", Static).update(
-            f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
+        now = services.clock.now()
+        if self.offer is not None:
+            left = seconds_until(self.offer.expires_at, now)
+            self.query_one("#pair-expiry", Static).update(
+                f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
+        if self.testing is not None:
+            left = seconds_until(self.testing.expires_at, now)
+            self.query_one("#test-countdown", Static).update(f"Expires in {left} s")
+            if not left and self.follow is not None:
+                self.follow.poke()
 
-    @work(exclusive=True, group="push-devices")
     async def _look(self) -> None:
-        """The devices as the API pairs them (another process): looked at every half second."""
         services = await self.app.services()
         devices = await self.app.run_core(services.way("push").devices, self.account.id)
         if [d.id for d in devices] != [d.id for d in self.devices] or not self.query("#devices > *"):
@@ -332,7 +399,6 @@ class EnrollPushScreen(Screen[bool]):
     @on(ActionButton.Pressed, "#test-again")
     async def _test(self, event: ActionButton.Pressed) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         self.query_one("#steps", ContentSwitcher).current = "test-step"
         status = self.query_one("#test-status", Static)
         try:
@@ -350,12 +416,8 @@ class EnrollPushScreen(Screen[bool]):
         show_waiting(self, "test", prompt, services.clock.now())
         self.query_one("#test-back").focus()
         self.testing = prompt
-
-    @work(exclusive=True, group="push-watch")
-    async def _check_test(self, prompt) -> None:
-        watch = PromptWatch(self, self.account.id, self._test_decided, finish="confirm")
-        if await watch.check(prompt, self.query_one("#test-countdown", Static)):
-            self.testing = None
+        if self.follow is not None:
+            self.follow.poke()  # look at it now (SQLite and a lost connection: sooner than the re-read)
 
     def _test_decided(self, result) -> None:
         self.query_one("#test-number", Digits).update("")
@@ -364,20 +426,19 @@ class EnrollPushScreen(Screen[bool]):
             self.query_one("#test-status", Static).update(f"{words} Send again when you are ready.")
             self.query_one("#test-again").focus()
             return
+        self.approved = True
         self.dismiss(True)
         self.app.notify(result.message + " You will get a prompt when you sign in.", markup=False)
 
     @on(ActionButton.Pressed, "#test-back")
     def _back(self) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         self.query_one("#steps", ContentSwitcher).current = "pair-step"
         self._focus_first()
 
     @on(ActionButton.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         self.dismiss(False)
 
 
