@@ -180,6 +180,9 @@ class AsyncListener:
             self._slot = True
             try:
                 self._conn = await listen.aconnect(self.wake.db, self.channel)
+            except asyncio.CancelledError:  # the device hung up while we connected
+                self._release()
+                raise
             except Exception as exc:
                 log.warning("LISTEN failed, polling instead: %s", type(exc).__name__)
                 self._release()
