@@ -22,8 +22,6 @@ log = logging.getLogger("secconsole.api")
 
 MAX_BODY = 16 * 1024
 MAX_WAIT = 30
-#: How often a long poll looks for a prompt (a short query through the core, in a thread).
-POLL_SECONDS = 0.25
 
 PUSH = web.AppKey("push", MobilePrompts)
 PROXIES = web.AppKey("trusted_proxies", frozenset)
@@ -121,11 +119,18 @@ async def prompts(request: web.Request, device, raw: bytes) -> web.Response:
     except ValueError:
         raise PushRefused(400, "bad_request", f"wait must be a number of seconds from 0 to {MAX_WAIT}.") from None
     deadline = time.monotonic() + wait
-    while True:
-        found = await core(request, "prompts", device)
-        if found or time.monotonic() >= deadline:
-            return web.json_response({"prompts": found})
-        await asyncio.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+    found = await core(request, "prompts", device)
+    if found or not wait:
+        return web.json_response({"prompts": found})
+    # LISTEN first, then look again, then wait: a prompt committed in between is not missed
+    # (PostgreSQL: woken by the NOTIFY of the transaction that made it, on any host; SQLite: polled).
+    async with request.app[PUSH].wake.alistener(device.account_id) as listening:
+        while True:
+            found = await core(request, "prompts", device)
+            left = deadline - time.monotonic()
+            if found or left <= 0:
+                return web.json_response({"prompts": found})
+            await listening.wait(left)
 
 
 @signed
