@@ -25,6 +25,8 @@ MAX_WAIT = 30
 
 PUSH = web.AppKey("push", MobilePrompts)
 PROXIES = web.AppKey("trusted_proxies", frozenset)
+#: The client's address (``secconsole.forwarded``), set by the ``errors`` middleware.
+CLIENT = web.RequestKey("client", str) if hasattr(web, "RequestKey") else "client"  # aiohttp < 3.13: a str
 
 
 def refusal(status: int, code: str, message: str) -> web.Response:
@@ -32,7 +34,7 @@ def refusal(status: int, code: str, message: str) -> web.Response:
 
 
 def source_of(request: web.Request) -> str:
-    return f"app {request['client']}"
+    return f"app {request[CLIENT]}"
 
 
 @web.middleware
@@ -41,7 +43,7 @@ async def errors(request: web.Request, handler):
     if (request.content_length or 0) > MAX_BODY:
         return refusal(413, "too_large", f"Request bodies are at most {MAX_BODY // 1024} KiB.")
     try:
-        request["client"] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+        request[CLIENT] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
                                            request.app[PROXIES])
     except ValueError as exc:
         log.warning("refused %s %s from %s: %s", request.method, request.path, request.remote, exc)
