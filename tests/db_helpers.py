@@ -7,6 +7,7 @@ each test's own schema (checked once per session to give the same schema as the 
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import sqlite3
@@ -192,3 +193,29 @@ def answer_matches(services, account_id: int, answer: str) -> bool:
     with services.db.transaction(readonly=True) as session:
         stored = require_account(session, account_id).security_answer_hash
     return stored is not None and services.hasher.verify(stored, normalize_answer(answer))
+
+
+def tagged(db_url: str) -> tuple[str, str | None]:
+    """``db_url`` with an application_name of its own on PostgreSQL (every connection made from it,
+    the pool's and the dedicated LISTEN ones, carries it), and that name; SQLite URLs unchanged."""
+    if "://" not in db_url or db_url.startswith("sqlite"):
+        return db_url, None
+    tag = f"sc_{secrets.token_hex(6)}"
+    return f"{db_url}{'&' if '?' in db_url else '?'}application_name={tag}", tag
+
+
+def url_tag(db_url: str) -> str | None:
+    """The application_name ``tagged`` gave ``db_url``."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(db_url).query).get("application_name", [None])[0]
+
+
+def listening_connections(tag: str) -> int:
+    """Open connections named ``tag`` whose last statement was a LISTEN (the dedicated ones)."""
+    import psycopg
+
+    base = os.environ["SECCONSOLE_TEST_PG"]
+    with psycopg.connect(plain_pg_url(base), autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                            "AND query ILIKE 'LISTEN%%'", (tag,)).fetchone()[0]

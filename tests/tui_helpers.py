@@ -86,11 +86,20 @@ def _error_shown(app) -> bool:
 
 
 async def wait_until(pilot, predicate, timeout: float = 10.0, message=None) -> None:
-    """Core calls run in threads: poll until their result has rendered."""
+    """Core calls run in threads: poll until their result has rendered. A predicate that queries
+    a screen still composing its widgets (NoMatches) counts as not yet."""
     import time
 
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(predicate())
+        except NoMatches:
+            return False
+
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not holds():
         if time.monotonic() > deadline:
             seen = f": {message()}" if message else ""
             raise AssertionError(f"timed out waiting for the screen to change{seen}")
@@ -99,8 +108,12 @@ async def wait_until(pilot, predicate, timeout: float = 10.0, message=None) -> N
 
 
 async def settle(pilot) -> None:
-    """Let workers (the checklist) finish and their results render."""
-    await pilot.app.workers.wait_for_complete()
+    """Let workers (the checklist) finish and their results render. Standing workers (group
+    ``*-follow``: the mobile app prompt's waits for a change) run until their screen goes."""
+    app = pilot.app
+    finite = [w for w in app.workers if not w.group.endswith("-follow")]
+    if finite:  # (an empty list would mean "all of them")
+        await app.workers.wait_for_complete(finite)
     await pilot.pause()
 
 

@@ -158,3 +158,16 @@ async def test_the_device_list_fits_with_two_devices(enrolled, size):
         step = screen.query_one("#devices-step")
         assert step.max_scroll_y == 0, step.virtual_size
         assert step.region.contains_region(screen.query_one("#devices-close").region)
+
+
+async def test_devices_arriving_as_the_wizard_closes_do_not_crash_it(enrolled):
+    """The device check runs in a worker; the rows it mounts may land after the screen closed."""
+    app = make_app(enrolled)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, "enroll-push", "carol", STRONG)
+        await wait_until(pilot, lambda: bool(app.screen.query("#device-1")))
+        screen = app.screen
+        devices = screen.devices
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is not screen)
+        await screen._show_devices(devices[:1])  # what a late worker does: no NoMatches

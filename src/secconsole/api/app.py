@@ -22,11 +22,11 @@ log = logging.getLogger("secconsole.api")
 
 MAX_BODY = 16 * 1024
 MAX_WAIT = 30
-#: How often a long poll looks for a prompt (a short query through the core, in a thread).
-POLL_SECONDS = 0.25
 
 PUSH = web.AppKey("push", MobilePrompts)
 PROXIES = web.AppKey("trusted_proxies", frozenset)
+#: The client's address (``secconsole.forwarded``), set by the ``errors`` middleware.
+CLIENT = web.RequestKey("client", str) if hasattr(web, "RequestKey") else "client"  # aiohttp < 3.13: a str
 
 
 def refusal(status: int, code: str, message: str) -> web.Response:
@@ -34,7 +34,7 @@ def refusal(status: int, code: str, message: str) -> web.Response:
 
 
 def source_of(request: web.Request) -> str:
-    return f"app {request['client']}"
+    return f"app {request[CLIENT]}"
 
 
 @web.middleware
@@ -43,7 +43,7 @@ async def errors(request: web.Request, handler):
     if (request.content_length or 0) > MAX_BODY:
         return refusal(413, "too_large", f"Request bodies are at most {MAX_BODY // 1024} KiB.")
     try:
-        request["client"] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+        request[CLIENT] = client_address(request.remote, request.headers.get("X-Forwarded-For"),
                                            request.app[PROXIES])
     except ValueError as exc:
         log.warning("refused %s %s from %s: %s", request.method, request.path, request.remote, exc)
@@ -121,11 +121,18 @@ async def prompts(request: web.Request, device, raw: bytes) -> web.Response:
     except ValueError:
         raise PushRefused(400, "bad_request", f"wait must be a number of seconds from 0 to {MAX_WAIT}.") from None
     deadline = time.monotonic() + wait
-    while True:
-        found = await core(request, "prompts", device)
-        if found or time.monotonic() >= deadline:
-            return web.json_response({"prompts": found})
-        await asyncio.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+    found = await core(request, "prompts", device)
+    if found or not wait:
+        return web.json_response({"prompts": found})
+    # LISTEN first, then look again, then wait: a prompt committed in between is not missed
+    # (PostgreSQL: woken by the NOTIFY of the transaction that made it, on any host; SQLite: polled).
+    async with request.app[PUSH].wake.alistener(device.account_id) as listening:
+        while True:
+            found = await core(request, "prompts", device)
+            left = deadline - time.monotonic()
+            if found or left <= 0:
+                return web.json_response({"prompts": found})
+            await listening.wait(left)
 
 
 @signed

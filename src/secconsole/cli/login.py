@@ -67,17 +67,20 @@ def _signed_in(args: argparse.Namespace, account) -> int:
 
 
 def _wait_for_prompt(spec, way, account, source: str):
-    """A prompt to the account's devices, then its answer (polled; the prompt expires on its own)."""
-    import time
-
+    """A prompt to the account's devices, then its answer: woken by the answer's NOTIFY on
+    PostgreSQL (a short poll on SQLite), listening before each look; looked at again when the
+    prompt's time is up (it expires on its own)."""
     from secconsole.core.methods.base import Reason
 
     say(f"{spec.kind}: {way.begin(account.id, source=source)}")
-    while True:
-        result = way.verify(account.id, source=source)
-        if result.reason is not Reason.PENDING:
-            return result
-        time.sleep(0.5)
+    with way.wake.listener(account.id) as listening:
+        while True:
+            result = way.verify(account.id, source=source)
+            if result.reason is not Reason.PENDING:
+                return result
+            prompt = way.prompt(account.id)
+            left = (prompt.expires_at - way.clock.now()).total_seconds() if prompt else 0
+            listening.wait(min(max(left, 0) + 0.1, 10.0))
 
 
 def _secrets(args: argparse.Namespace) -> tuple[str, str | None]:

@@ -42,6 +42,7 @@ class Database:
             raise DatabaseError(f"Not a database URL: {url!r}.") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         args = dict(connect_args or {})
+        self.connect_args = dict(args)  # for a dedicated connection outside the pool (store.listen)
         if self.is_sqlite:
             args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
             args.setdefault("check_same_thread", False)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import func, select
 
 from secconsole.core import audit, push_protocol as proto
+from secconsole.core.push_wake import Wake, notify
 from secconsole.core.lookup import require_account
 from secconsole.core.methods import registry
 from secconsole.core.methods.base import MethodContext, Reason, StepResult
@@ -128,6 +129,7 @@ class MobilePrompts:
         self.ctx = ctx
         self.db, self.clock, self.box, self.profile = ctx.db, ctx.clock, ctx.box, ctx.profile
         self.keys = Keys(ctx)
+        self.wake = Wake(self.db)  # waiters on an account's prompts and devices (push_wake)
         from secconsole.core.methods.push_device import DeviceSide
 
         self.device_side = DeviceSide(self)
@@ -166,6 +168,7 @@ class MobilePrompts:
             session.delete(row)
             session.flush()
             self.sync_summary(session, account_id)
+            notify(session, account_id)  # the wizard's list, and a long poll of the removed device
             self.ctx.notices.record(session, account, at=self.clock.now(), kind=PUSH_REMOVED, source=source,
                                     device=name)
 
@@ -216,13 +219,14 @@ class MobilePrompts:
                              offered=json.dumps(list(numbers.offered)), entry=entry, created_at=now,
                              expires_at=now + timedelta(seconds=PROMPT_SECONDS), status=PENDING)
             session.add(row)
+            notify(session, account_id)  # long polls on every API host
             audit.record(session, at=now, kind=PUSH_SENT, source=source, account_id=account_id,
                          username=account.username, purpose=purpose)
             session.flush()
             return _view(row)
 
     def prompt(self, account_id: int) -> PromptView | None:
-        """The newest prompt of the account (what the console's panel polls)."""
+        """The newest prompt of the account (what the console's panel re-reads when woken)."""
         with self.db.transaction(readonly=True) as session:
             row = self._newest(session, account_id)
             if row is None:
@@ -242,6 +246,7 @@ class MobilePrompts:
             if row.status == PENDING and row.expires_at <= now:
                 row.status, row.decided_at = EXPIRED, now
                 session.add(row)
+                notify(session, account_id)
             if row.status == PENDING:
                 return StepResult.refused(Reason.PENDING, "Waiting for your answer on the mobile app.")
             if row.status == APPROVED:
@@ -249,6 +254,7 @@ class MobilePrompts:
                                                                    PushPrompt.status == APPROVED)
                                        .values(status=USED)).rowcount == 1
                 if used:
+                    notify(session, account_id)
                     return StepResult.accepted("Approved on your mobile app.")
             if row.status == EXPIRED:
                 return StepResult.refused(Reason.EXPIRED, "The prompt expired without an answer.")
@@ -278,6 +284,7 @@ class MobilePrompts:
                                              created_at=now, enabled_at=now))
                 self.ctx.notices.record(session, account, at=now, kind=audit.METHOD_ENABLED, source=source,
                                         method=self.spec.kind)
+                notify(session, account_id)
         return StepResult.accepted("Mobile app prompts are on.")
 
     def sync_summary(self, session, account_id: int) -> None:
@@ -297,6 +304,7 @@ class MobilePrompts:
         session.execute(sa.update(PushPrompt).where(PushPrompt.account_id == account_id,
                                                     PushPrompt.status == PENDING).values(status=EXPIRED))
         session.execute(sa.delete(PushDevice).where(PushDevice.account_id == account_id))
+        notify(session, account_id)
 
     # -- helpers ------------------------------------------------------------------------------
 

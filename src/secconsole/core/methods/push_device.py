@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from secconsole.core import audit, push_protocol as proto, throttle
 from secconsole.core.lookup import require_account
+from secconsole.core.push_wake import notify
 from secconsole.core.methods.push import (
     APPROVED, DENIED, PAIR_LIMIT, PAIR_WINDOW, PENDING, PUSH_APPROVED, PUSH_DENIED, PUSH_PAIRED, PUSH_REFUSED,
     PUSH_REPORTED, REFUSALS_AUDITED, REPORTED, PushRefused, _new_id,
@@ -90,6 +91,7 @@ class DeviceSide:
             throttle.refund(session, attempt)
             session.flush()
             self.p.sync_summary(session, account.id)
+            notify(session, account.id)  # the pairing wizard's list of devices
             self.ctx.notices.record(session, account, at=now, kind=PUSH_PAIRED, source=source, device=name)
             result = {"device_id": device.id, "account": account.username, "server_alg": "ed25519"}
         return {**result, "server_key": self.p.keys.get().public}
@@ -202,6 +204,7 @@ class DeviceSide:
                                   .values(status=status, decided_at=now, device_id=device.id)).rowcount == 1
             if not won:
                 raise PushRefused(409, "already_decided", "That prompt was already answered.")
+            notify(session, row.account_id)  # the waiting console, on whichever host
             account = require_account(session, row.account_id)
             kind = {APPROVED: PUSH_APPROVED, DENIED: PUSH_DENIED, REPORTED: PUSH_REPORTED}[status]
             detail = {"device": device.name, "purpose": row.purpose}
@@ -238,6 +241,7 @@ class DeviceSide:
             raise PushRefused(400, "bad_request", "notifications must be true or false.")
         with self.db.transaction() as session:
             session.execute(sa.update(PushDevice).where(PushDevice.id == device.id).values(notifications=on))
+            notify(session, device.account_id)
         return self.info(device)
 
     def unpair(self, device: PushDevice, *, source: str) -> None:

@@ -1,17 +1,21 @@
 """Mobile app prompts in the console: its part of the challenge (the number to tap, big, with its
-countdown, polled until the phone answers) and what the pairing wizard (``push_wizard``, which its
+countdown, until the phone answers) and what the pairing wizard (``push_wizard``, which its
 Settings switch runs) shares with it.
 
-Polling runs in worker loops that call the core through ``app.run_core`` (a thread), never on
-the event loop; times come from the services' clock."""
+A worker per screen waits for the account's prompts or devices to change (``Follow``: the core's
+``push_wake`` listener, LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite) and then re-reads
+them, all through ``app.run_core`` (a thread), never on the event loop. The countdowns tick once
+a second from the services' clock without touching the database; times come from that clock."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
 from secconsole.core.clock import seconds_until
@@ -20,15 +24,41 @@ from secconsole.tui.methods.panel import WayPanel
 from secconsole.tui.text import plain
 from secconsole.tui.widgets.action_button import ActionButton
 
-#: Seconds between two looks at a prompt's state (and at the paired devices while pairing).
-POLL_SECONDS = 0.5
+#: A waiting worker re-reads at least this often even when nothing wakes it (a lost connection).
+REREAD_SECONDS = 10.0
 PENDING, EXPIRED = "pending", "expired"
 TAP = "Open the prompt from your mobile app and tap the number below."
 
 
-def _busy(node, group: str) -> bool:
-    """A look of ``group`` is still under way (the timer skips a beat rather than pile them up)."""
-    return any(w.node is node and w.group == group and not w.is_finished for w in node.app.workers)
+class Follow:
+    """Wakes a worker when the account's prompts or devices change. ``async with`` puts the LISTEN
+    in before the block's first read (so nothing committed after it is missed); ``wait()`` returns
+    on a change, a ``poke()`` (the countdown reached zero) or after ``REREAD_SECONDS``; leaving the
+    block, or the worker being cancelled, closes the listener without waiting for its thread."""
+
+    def __init__(self, app, account_id: int) -> None:
+        self.app, self.account_id = app, account_id
+        self.listener = None
+
+    async def __aenter__(self) -> Follow:
+        services = await self.app.services()
+        self.listener = services.push().wake.listener(self.account_id)
+        try:
+            await self.app.run_core(self.listener.open)
+        except BaseException:
+            self.listener.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.listener.close()
+
+    async def wait(self) -> None:
+        await self.app.run_core(self.listener.wait, REREAD_SECONDS)
+
+    def poke(self) -> None:
+        if self.listener is not None:
+            self.listener.poke()
 
 
 def clock_text(seconds: int) -> str:
@@ -36,19 +66,18 @@ def clock_text(seconds: int) -> str:
 
 
 class PromptWatch:
-    """One prompt on screen: its countdown and its outcome, polled until decided. Then the core's
-    ``finish`` (``verify`` to sign in, ``confirm`` to turn the method on) takes the decision and
-    ``decided(result)`` gets its ``StepResult``, once."""
+    """One prompt on screen and its outcome, looked at whenever ``Follow`` wakes. Once decided,
+    the core's ``finish`` (``verify`` to sign in, ``confirm`` to turn the method on) takes the
+    decision and ``decided(result)`` gets its ``StepResult``, once."""
 
     def __init__(self, owner, account_id: int, decided, *, finish: str = "verify") -> None:
         self.owner, self.account_id, self.decided, self.finish = owner, account_id, decided, finish
 
-    async def check(self, prompt, countdown: Static) -> bool:
-        """One look (a timer calls it every ``POLL_SECONDS``): True once the prompt is decided."""
+    async def check(self, countdown: Static) -> bool:
+        """One look: True once the prompt is decided."""
         app = self.owner.app
         services = await app.services()
         way = services.way("push")
-        countdown.update(f"Expires in {seconds_until(prompt.expires_at, services.clock.now())} s")
         view = await app.run_core(way.prompt, self.account_id)
         if view is None or view.status == PENDING:
             return False
@@ -79,6 +108,7 @@ class Panel(WayPanel):
         super().__init__(*args, **kwargs)
         self.no_device = False
         self.waiting = None  # the prompt out, until decided
+        self.follow: Follow | None = None
 
     def lead(self):
         prefix = f"{self.reason} asks for a fresh check. " if self.reason else ""
@@ -97,12 +127,12 @@ class Panel(WayPanel):
         return "other-way" if self.no_device and self.screen.query_one("#other-way").display else "push-resend"
 
     async def shown(self) -> None:
-        self.set_interval(POLL_SECONDS, self._watch)
+        self.set_interval(1, self._tick)
         await self.start()
 
     async def start(self, again: bool = False) -> None:
         self.waiting = None
-        self.workers.cancel_group(self, "push-watch")
+        self.workers.cancel_group(self, "push-follow")
         status = self.query_one("#push-status", Static)
         try:
             services = await self.app.services()
@@ -120,15 +150,29 @@ class Panel(WayPanel):
         show_waiting(self, "push", prompt, services.clock.now())
         self.query_one("#push-resend").focus()
         self.waiting = prompt
+        self._follow()
 
-    def _watch(self) -> None:
-        if self.waiting is not None and not _busy(self, "push-watch"):
-            self._check(self.waiting)
+    def _tick(self) -> None:
+        """The countdown, from the clock (no database); at zero the watch looks again (expired)."""
+        services = self.app.loaded_services
+        if self.waiting is None or services is None:
+            return
+        left = seconds_until(self.waiting.expires_at, services.clock.now())
+        self.query_one("#push-countdown", Static).update(f"Expires in {left} s")
+        if not left and self.follow is not None:
+            self.follow.poke()
 
-    @work(exclusive=True, group="push-watch")
-    async def _check(self, prompt) -> None:
-        if await PromptWatch(self, self.account.id, self._decided).check(prompt, self.query_one("#push-countdown")):
-            self.waiting = None
+    @work(exclusive=True, group="push-follow")
+    async def _follow(self) -> None:
+        watch = PromptWatch(self, self.account.id, self._decided)
+        async with Follow(self.app, self.account.id) as follow:
+            self.follow = follow
+            try:
+                while not await watch.check(self.query_one("#push-countdown", Static)):
+                    await follow.wait()
+            except NoMatches:  # the screen is being taken down around the worker
+                return
+        self.waiting = self.follow = None
 
     def _decided(self, result) -> None:
         if result.ok:
@@ -145,7 +189,7 @@ class Panel(WayPanel):
         await self.start(again=True)
 
     async def submit(self) -> None:
-        """Enter on the screen: nothing to type; the prompt's state is polled already."""
+        """Enter on the screen: nothing to type; the prompt's state is followed already."""
 
 
 def show_waiting(node, prefix: str, prompt, now) -> None:
@@ -154,6 +198,7 @@ def show_waiting(node, prefix: str, prompt, now) -> None:
     node.query_one(f"#{prefix}-number", Digits).update(str(prompt.number))
     node.query_one(f"#{prefix}-status", Static).update("Waiting for your answer…")
     node.query_one(f"#{prefix}-countdown", Static).update(f"Expires in {seconds_until(prompt.expires_at, now)} s")
+
 
 
 def __getattr__(name: str):

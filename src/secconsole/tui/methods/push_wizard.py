@@ -1,20 +1,24 @@
 """The pairing wizard of mobile app prompts (Settings' switch and Manage devices): the QR code and
-code, the paired devices (listed, removed), and the test prompt that turns the method on. Polling
-as in ``push``: worker loops that call the core through ``app.run_core``."""
+code, the paired devices (listed, removed), and the test prompt that turns the method on. One
+worker follows the account as in ``push`` (``Follow``: woken by a change, then a re-read through
+``app.run_core``); the countdowns tick from the clock."""
 
 from __future__ import annotations
+
+from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Digits, Footer, Static
 
 from secconsole.core.clock import seconds_until
 from secconsole.core.views import AccountView
 from secconsole.errors import SecConsoleError
-from secconsole.tui.methods.push import POLL_SECONDS, TAP, PromptWatch, _busy, clock_text, show_waiting
+from secconsole.tui.methods.push import TAP, Follow, PromptWatch, clock_text, show_waiting
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain, template
 from secconsole.tui.widgets.action_button import ActionButton
@@ -49,6 +53,8 @@ class EnrollPushScreen(Screen[bool]):
         self.offer = None
         self.devices: list = []
         self.testing = None  # the test prompt out, until decided
+        self.follow: Follow | None = None
+        self.approved = False
         #: The method is on: the screen starts on the device list, and pairing comes back to it.
         self.managing = account.method("push").enabled
 
@@ -93,8 +99,29 @@ class EnrollPushScreen(Screen[bool]):
             self.query_one("#pair-another").focus()
         else:
             await self._new_code()
-        self.set_interval(POLL_SECONDS, self._poll)
-        self._look()
+        self.set_interval(1, self._tick)
+        self._follow()
+
+    @work(exclusive=True, group="push-follow")
+    async def _follow(self) -> None:
+        """The devices as the API pairs them (another process) and the test prompt's outcome:
+        looked at when the account changes (``Follow``), not on a timer."""
+        async with Follow(self.app, self.account.id) as follow:
+            self.follow = follow
+            with suppress(NoMatches):  # the screen is being taken down around the worker
+                await self._watch_account(follow)
+
+    async def _watch_account(self, follow: Follow) -> None:
+        while True:
+            await self._look()
+            testing = self.testing
+            if testing is not None:
+                watch = PromptWatch(self, self.account.id, self._test_decided, finish="confirm")
+                if await watch.check(self.query_one("#test-countdown", Static)) and self.testing is testing:
+                    self.testing = None
+            if self.approved:  # the screen is being dismissed
+                return
+            await follow.wait()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         steps = self.query("#steps")
@@ -117,12 +144,6 @@ class EnrollPushScreen(Screen[bool]):
     def _show_step(self, step: str) -> None:
         self.query_one("#steps", ContentSwitcher).current = step
         self.refresh_bindings()
-
-    def _poll(self) -> None:
-        if not _busy(self, "push-devices"):
-            self._look()
-        if self.testing is not None and not _busy(self, "push-watch"):
-            self._check_test(self.testing)
 
     # -- pairing ------------------------------------------------------------------------------
 
@@ -171,16 +192,23 @@ class EnrollPushScreen(Screen[bool]):
         self._check_fit()
 
     def _tick(self) -> None:
+        """The pairing code's and the test prompt's countdowns, from the clock (no database)."""
         services = self.app.loaded_services
-        if self.offer is None or services is None or not self.query("#pair-expiry"):
-            return  # (nothing to count down, or the screen is closing)
-        left = seconds_until(self.offer.expires_at, services.clock.now())
-        self.query_one("#pair-expiry", Static).update(
-            f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
+        if services is None or not self.query("#pair-expiry"):
+            return  # (the screen is closing)
+        now = services.clock.now()
+        if self.offer is not None:
+            left = seconds_until(self.offer.expires_at, now)
+            self.query_one("#pair-expiry", Static).update(
+                f"Expires in {clock_text(left)}" if left else "This code expired: press n for a new one.")
+        if self.testing is not None:
+            left = seconds_until(self.testing.expires_at, now)
+            self.query_one("#test-countdown", Static).update(f"Expires in {left} s")
+            if not left and self.follow is not None:
+                self.follow.poke()
 
-    @work(exclusive=True, group="push-devices")
     async def _look(self) -> None:
-        """The devices as the API pairs them (another process): looked at every half second."""
+        """The devices, as the API pairs them (another process)."""
         services = await self.app.services()
         devices = await self.app.run_core(services.way("push").devices, self.account.id)
         if not self.query("#devices"):
@@ -194,6 +222,12 @@ class EnrollPushScreen(Screen[bool]):
         self._tick()
 
     async def _show_devices(self, devices) -> None:
+        try:
+            await self._fill_device_boxes(devices)
+        except NoMatches:  # the screen closed while the rows were mounted
+            return
+
+    async def _fill_device_boxes(self, devices) -> None:
         had_focus = self.focused
         self.devices = devices
         # The pairing step: one line each (the name), so the step fits beside the QR code at 80x24;
@@ -259,7 +293,6 @@ class EnrollPushScreen(Screen[bool]):
     @on(ActionButton.Pressed, "#test-again")
     async def _test(self, event: ActionButton.Pressed) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         self._show_step("test-step")
         status = self.query_one("#test-status", Static)
         try:
@@ -277,12 +310,8 @@ class EnrollPushScreen(Screen[bool]):
         show_waiting(self, "test", prompt, services.clock.now())
         self.query_one("#test-back").focus()
         self.testing = prompt
-
-    @work(exclusive=True, group="push-watch")
-    async def _check_test(self, prompt) -> None:
-        watch = PromptWatch(self, self.account.id, self._test_decided, finish="confirm")
-        if await watch.check(prompt, self.query_one("#test-countdown", Static)):
-            self.testing = None
+        if self.follow is not None:
+            self.follow.poke()  # look at it now (SQLite and a lost connection: sooner than the re-read)
 
     def _test_decided(self, result) -> None:
         self.query_one("#test-number", Digits).update("")
@@ -291,13 +320,13 @@ class EnrollPushScreen(Screen[bool]):
             self.query_one("#test-status", Static).update(f"{words} Send again when you are ready.")
             self.query_one("#test-again").focus()
             return
+        self.approved = True
         self.dismiss(True)
         self.app.notify(result.message + " You will get a prompt when you sign in.", markup=False)
 
     @on(ActionButton.Pressed, "#test-back")
     def _back(self) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         self._show_step("pair-step")
         self._focus_first()
 
@@ -305,7 +334,6 @@ class EnrollPushScreen(Screen[bool]):
     @on(ActionButton.Pressed, "#devices-close")
     def action_cancel(self) -> None:
         self.testing = None
-        self.workers.cancel_group(self, "push-watch")
         if self.managing and self.query_one("#steps", ContentSwitcher).current != "devices-step":
             self._show_step("devices-step")  # pairing opened from the list goes back to it
             self._focus_first()
