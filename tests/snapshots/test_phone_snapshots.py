@@ -90,3 +90,14 @@ def test_phone_authenticator_placeholder(snap_compare, profile, monkeypatch):
     snapshots of its own)."""
     monkeypatch.setitem(sys.modules, "secconsole.phone.screens.authenticator", None)  # as if absent
     assert snap_compare(phone(profile), terminal_size=SIZE, press=["f2"])
+
+
+def test_phone_authenticator_in_the_app(snap_compare, profile):
+    """F2: the authenticator (phone/screens/authenticator.py) with the app's own keys in the footer."""
+    from phone_authenticator_helpers import LINK
+    from secconsole.phone.authenticator import Authenticator
+
+    auth = Authenticator()
+    auth.add_uri(LINK)
+    profile.authenticator = auth.to_dict()
+    assert snap_compare(phone(profile), terminal_size=SIZE, press=["f2"])

@@ -274,3 +274,39 @@ async def test_hostile_account_names_and_addresses_show_as_typed_on_the_home_scr
         shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")  # what the terminal shows
         assert "[red]x[/]" in shown and "[@click=app.quit]q[/]" in shown
         assert "[b]Pixel[/]" in text_of(app, "#phone-header")
+
+
+async def test_the_authenticator_keeps_its_entries_in_the_profile(tmp_path):
+    from phone_authenticator_helpers import LINK
+    from secconsole.phone.screens.authenticator import AuthenticatorScreen
+
+    path = tmp_path / "phone.json"
+    profile = Profile.open(path)
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, AuthenticatorScreen)
+        app.screen.authenticator.add_uri(LINK)
+        app.screen.save()
+    profile.close()
+    again = Profile.open(path)
+    try:
+        assert [e["issuer"] for e in again.authenticator["entries"]] == ["ACME"]
+        app = PhoneApp(again, poll=False, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f2")
+            assert [e.issuer for e in app.screen.authenticator.entries] == ["ACME"]
+    finally:
+        again.close()
+
+
+async def test_unreadable_authenticator_entries_are_said_and_left_as_they_are(profile):
+    from secconsole.phone.app import AuthenticatorComing
+
+    profile.authenticator = {"version": 99, "entries": []}
+    profile.save()
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, AuthenticatorComing) and "cannot be read" in text_of(app, "#coming")
+    assert Profile._load(profile.path).authenticator == {"version": 99, "entries": []}

@@ -19,6 +19,7 @@ from secconsole.phone.client import POLL_WAIT, PhoneError, Prompt, PushClient
 from secconsole.phone.profile import Account, Profile
 from secconsole.phone.screens.home import PhoneHomeScreen
 from secconsole.tui.styles import stylesheet
+from secconsole.tui.text import plain
 
 #: While a prompt is pending the server answers at once: ask again this often (seconds).
 PENDING_POLL = 1.0
@@ -27,12 +28,17 @@ RETRY = 5.0
 
 
 class AuthenticatorComing(Screen):
-    """Shown for Authenticator only while `phone/screens/authenticator.py` is not installed."""
+    """Shown for Authenticator while `phone/screens/authenticator.py` is not installed, or when the
+    profile's authenticator entries cannot be read (then they are left as they are)."""
 
     CSS_PATH = [stylesheet("phone")]
 
+    def __init__(self, message: str = "Authenticator: coming in this release.") -> None:
+        super().__init__()
+        self.message = message
+
     def compose(self) -> ComposeResult:
-        yield Static("Authenticator: coming in this release.", id="coming", markup=False)
+        yield Static(plain(self.message), id="coming")
         yield Footer()
 
 
@@ -49,8 +55,14 @@ def authenticator_screen(app: PhoneApp) -> Screen:
         if exc.name not in ("secconsole.phone.authenticator", "secconsole.phone.screens.authenticator"):
             raise
         return AuthenticatorComing()
+    from secconsole.phone.authenticator import AuthenticatorError
+
     profile = app.profile
-    authenticator = Authenticator.from_dict(profile.authenticator) if profile.authenticator else Authenticator()
+    try:
+        authenticator = Authenticator.from_dict(profile.authenticator)
+    except AuthenticatorError as exc:  # nothing is saved from here, so the entries stay as they are
+        return AuthenticatorComing(f"The profile's authenticator entries cannot be read: {exc} "
+                                   "They were left as they are.")
 
     def save() -> None:
         profile.authenticator = authenticator.to_dict()
@@ -84,6 +96,15 @@ class PhoneApp(App):
         self.answered: set[tuple[str, str]] = set()
         self.add_mode("prompts", PhoneHomeScreen)
         self.add_mode("authenticator", lambda: authenticator_screen(self))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False  # the key for the mode on screen is hidden: the footer has 80 columns
+        return True
+
+    async def action_switch_mode(self, mode: str) -> None:
+        await super().action_switch_mode(mode)
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.switch_mode("prompts")
