@@ -5,7 +5,12 @@ requests as docs/push-protocol.md says, and answering prompts."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -71,6 +76,27 @@ class Phone:
     def deny(self) -> str:
         (prompt,) = self.prompts()
         return self.answer(prompt, "deny")
+
+
+class ApiProcess:
+    """``secconsole serve-api`` on a free loopback port, on the test's database and data folder."""
+
+    def __init__(self, config, tmp_path, *extra: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SECCONSOLE_")}
+        self._log = open(tmp_path / f"serve-api-{time.monotonic_ns()}.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "secconsole", "serve-api", "--db", config.db_url, "--data-dir",
+             str(config.data_dir), "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=self._log, text=True, env=env)
+        self.banner = self.proc.stdout.readline().strip()
+        assert self.banner.startswith("Serving the push API on "), self.banner
+        self.url = self.banner.rsplit(" ", 1)[1]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            assert self.proc.wait(15) == 0
+        self._log.close()
 
 
 def report_a_prompt(services, username: str = "alice") -> None:

@@ -48,3 +48,18 @@ def test_a_bare_secconsole_builds_no_parser():
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_phone_app_does_not_pull_in_the_database_stack():
+    """`secconsole phone` speaks only the push protocol over HTTP: importing it loads no database stack."""
+    code = (
+        "import sys\n"
+        "import secconsole.phone.app, secconsole.phone.client, secconsole.phone.profile\n"
+        "from secconsole.cli import resolve_handler\n"
+        "from secconsole.cli.parser import build_parser\n"
+        "resolve_handler(build_parser().parse_args(['phone']).handler)  # the way `secconsole phone` goes\n"
+        "heavy = [m for m in ('sqlalchemy', 'sqlmodel', 'argon2', 'alembic', 'psycopg', 'secconsole.store',"
+        " 'secconsole.services') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -145,6 +145,15 @@ def _add_console_commands(commands: _Commands) -> None:
     )
     demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
     _console_options(demo)
+    phone = commands.add(
+        "phone", "phone:run", help="a companion phone app: answer mobile app prompts, authenticator codes",
+        description="A separate app that plays your phone or tablet: pair it with the link or code the console "
+        "shows (Settings › Mobile app prompt), then answer sign-in prompts with number matching. It speaks only "
+        "the push protocol (docs/push-protocol.md) over HTTP. Its keys and accounts live in a 0600 profile "
+        "file; run two with different --profile files to play a phone and a tablet.",
+    )
+    phone.add_argument("--profile", metavar="FILE",
+                       help="the profile file (default: phone.json in the user data folder)")
 
 
 def _add_user_commands(user: _Commands) -> None:

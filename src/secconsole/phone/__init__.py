@@ -3,4 +3,4 @@ tablet. It speaks only the push protocol of docs/push-protocol.md over HTTP, nev
 
 Layers: `profile` (the 0600 JSON profile file and its lock) and `client` (the protocol client) are
 plain Python with no Textual; `app` and `screens/` are the Textual side. Nothing here imports the
-database stack (tests/phone/test_phone_imports.py and the import-linter contract check it)."""
+database stack (tests/unit/test_architecture.py and the import-linter contract check it)."""

@@ -168,7 +168,8 @@ class EnrollPushScreen(Screen[bool]):
         await slot.mount(QrCode(self.offer.link, id="qr"))
         self.query_one("#pair-note", Static).update(
             "Scan this code with the SecConsole mobile app, or type this code in it:")
-        self.query_one("#pair-code", Static).update(template("[b]$code[/b]", code=self.offer.grouped))
+        self.query_one("#pair-code", Static).update(  # a phone given the code alone needs the address too
+            template("[b]$code[/b]\nserver $url", code=self.offer.grouped, url=url))
         self._check_fit()
         self._tick()
         self._focus_first()

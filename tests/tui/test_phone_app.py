@@ -1,0 +1,312 @@
+"""The phone app (`secconsole phone`) at 80x24, keyboard only, against a real `serve-api` process on
+a SQLite file: pairing in the dialog, prompts arriving with their context, picking the number,
+deny and "It wasn't me", prompts answered elsewhere disappearing, notifications off and sign-out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import STRONG
+from push_device import ScriptedDevice
+from push_helpers import ApiProcess
+from secconsole.core.clock import ManualClock, SystemClock
+from secconsole.phone.app import PhoneApp
+from secconsole.phone.profile import Profile
+from secconsole.phone.screens.pair import PairScreen
+from secconsole.phone.screens.prompt import PromptScreen
+from tui_helpers import text_of, type_into, wait_until
+
+SIZE = (80, 24)
+SRC = "test"
+
+
+@pytest.fixture
+def clock():
+    """The console's clock: the real time (the API process has no other)."""
+    return ManualClock(datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def svc(sqlite_services):
+    sqlite_services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
+    return sqlite_services
+
+
+@pytest.fixture
+def api(svc, tmp_path):
+    server = ApiProcess(svc.config, tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def push(svc):
+    return svc.push()
+
+
+@pytest.fixture
+def alice(svc):
+    return svc.accounts.get("alice")
+
+
+@pytest.fixture
+def profile(tmp_path):
+    opened = Profile.open(tmp_path / "phone.json")
+    yield opened
+    opened.close()
+
+
+def phone_app(profile) -> PhoneApp:
+    return PhoneApp(profile, clock=SystemClock(), cursor_blink=False)
+
+
+async def pair_in_the_dialog(pilot, push, alice, api, *, link: bool = True) -> None:
+    offer = push.start_pairing(alice.id, api.url)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PairScreen))
+    if link:
+        await type_into(pilot, "#pair-code", offer.link)
+    else:
+        await type_into(pilot, "#pair-code", offer.grouped.lower())
+        await type_into(pilot, "#pair-url", api.url)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, PairScreen), timeout=15)
+
+
+async def a_prompt(pilot) -> PromptScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromptScreen), timeout=15)
+    return pilot.app.screen
+
+
+async def test_pair_then_pick_the_right_number_signs_in(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert "No account paired yet" in text_of(app, "#phone-hint")
+        await pair_in_the_dialog(pilot, push, alice, api)
+        assert [a.name for a in Profile._load(profile.path).accounts] == ["alice"]
+        assert "alice" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+        push.begin(alice.id, source="ssh 203.0.113.9", host="console.example")
+        shown = push.prompt(alice.id).number
+        card = await a_prompt(pilot)
+        details = text_of(app, "#prompt-details")
+        assert "alice" in details and "ssh 203.0.113.9" in details and "console.example" in details
+        assert text_of(app, "#prompt-title") == "Sign-in request" and "Expires in" in text_of(app, "#prompt-countdown")
+        await pilot.press(str(card.prompt.numbers.index(shown) + 1), "v")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).ok
+
+
+async def test_pairing_with_a_typed_code_and_address_and_a_wrong_code_said_plainly(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, PairScreen))
+        await type_into(pilot, "#pair-code", "0000-0000-0000")
+        await type_into(pilot, "#pair-url", api.url)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "expired" in text_of(app, "#pair-error"), timeout=10)
+        await pilot.press("escape")
+        await pair_in_the_dialog(pilot, push, alice, api, link=False)
+        assert profile.accounts[0].signed_in and profile.last_url == api.url
+
+
+async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile, clock):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        shown = push.prompt(alice.id).number
+        card = await a_prompt(pilot)
+        await pilot.press("v")  # nothing picked yet: said, nothing sent
+        assert "Pick a number first" in text_of(app, "#prompt-message")
+        wrong = next(i for i, n in enumerate(card.prompt.numbers) if n != shown)
+        await pilot.press(str(wrong + 1), "v")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert "Denied" in push.verify(alice.id, source=SRC).message
+        clock.set(datetime.now(timezone.utc).replace(microsecond=0))
+        clock.advance(seconds=11)  # past the wait after a denial
+        push.begin(alice.id, source=SRC, again=True)
+        await a_prompt(pilot)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."
+
+
+async def test_it_wasnt_me_asks_first_and_reports(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        await a_prompt(pilot)
+        await pilot.press("w")
+        assert "y: yes, it wasn't me" in text_of(app, "#prompt-message")
+        await pilot.press("n")  # changed my mind: nothing sent
+        assert text_of(app, "#prompt-message") == "" and isinstance(app.screen, PromptScreen)
+        await pilot.press("w", "y")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        result = push.verify(alice.id, source=SRC)
+        assert not result.ok and "you reported that it wasn't you" in result.message
+
+
+async def test_hostile_text_from_the_server_shows_as_typed(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source="[@click=app.quit]x[/]", host="[red]x[/]")
+        await a_prompt(pilot)
+        details = text_of(app, "#prompt-details")
+        assert "[@click=app.quit]x[/]" in details and "[red]x[/]" in details
+
+
+async def test_a_prompt_answered_on_another_device_disappears(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        tablet = ScriptedDevice.pair(link=push.start_pairing(alice.id, api.url).link, name="iPad")
+        push.begin(alice.id, source=SRC)
+        shown = push.prompt(alice.id).number
+        await a_prompt(pilot)
+        (prompt,) = tablet.prompts()
+        assert tablet.answer(prompt, "approve", shown).body == {"result": "approved"}
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert app.inbox == {}
+
+
+async def test_notifications_off_then_sign_out(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: not profile.notifications, timeout=10)
+        assert [d.notifications for d in push.devices(alice.id)] == [False]
+        assert "notifications off" in text_of(app, "#phone-header")
+        assert not Profile._load(profile.path).notifications
+        await pilot.press("t")
+        await wait_until(pilot, lambda: profile.notifications, timeout=10)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not profile.accounts[0].signed_in, timeout=10)
+        assert push.devices(alice.id) == [] and Profile._load(profile.path).accounts[0].key == ""
+        assert "signed out" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+        await pilot.press("s")  # sign in again = pair again, the address filled in
+        await wait_until(pilot, lambda: isinstance(app.screen, PairScreen))
+        assert app.screen.query_one("#pair-url").value == api.url
+
+
+async def test_a_device_removed_on_the_console_is_signed_out_on_the_phone(push, alice, api, profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.remove_device(alice.id, profile.accounts[0].device_id, source=SRC)
+        push.start_pairing(alice.id, api.url)  # anything: the phone learns at its next poll
+        await wait_until(pilot, lambda: not profile.accounts[0].signed_in, timeout=35)
+        assert Profile._load(profile.path).accounts[0].key == ""
+        assert "signed out" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+
+
+async def test_f2_shows_the_authenticator_and_f1_the_prompts(profile):
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert app.current_mode == "authenticator"
+        await pilot.press("f1")
+        assert app.current_mode == "prompts" and app.screen.query("#accounts")
+        await pilot.press("a")
+        assert app.current_mode == "authenticator"
+        await pilot.press("p")
+        assert app.current_mode == "prompts"
+
+
+def test_the_authenticator_stand_in_only_while_its_modules_are_absent(profile, monkeypatch):
+    import sys
+
+    from secconsole.phone.app import AuthenticatorComing, authenticator_screen
+
+    monkeypatch.setitem(sys.modules, "secconsole.phone.screens.authenticator", None)
+    assert isinstance(authenticator_screen(PhoneApp(profile)), AuthenticatorComing)
+
+
+@pytest.fixture
+def nist(request, tmp_path, clock):
+    """A console on the nist profile: its prompts ask to type the number (``entry: type``)."""
+    from conftest import make_config, open_test_services
+
+    services = open_test_services(request, make_config(tmp_path / "nist", policy="nist"), clock)
+    services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
+    server = ApiProcess(services.config, tmp_path)
+    yield services, server
+    server.stop()
+    services.close()
+
+
+async def test_typing_the_number_on_a_nist_console_and_deny_from_the_field(nist, profile, clock):
+    services, api = nist
+    push, alice = services.push(), services.accounts.get("alice")
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        shown = push.prompt(alice.id).number
+        card = await a_prompt(pilot)
+        assert card.prompt.entry == "type" and app.focused.id == "prompt-typed"
+        await pilot.press(*str(shown), "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).ok
+        clock.set(datetime.now(timezone.utc))  # the next prompt is the newest
+        push.begin(alice.id, source=SRC, again=True)
+        await a_prompt(pilot)
+        await pilot.press("4", "d")  # d is Deny even while the number field has the focus
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
+        assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."
+
+
+async def test_hostile_account_names_and_addresses_show_as_typed_on_the_home_screen(profile):
+    from secconsole.phone.profile import Account
+
+    profile.accounts = [Account("[red]x[/]", "http://127.0.0.1:1/[@click=app.quit]q[/]")]
+    profile.device_name = "[b]Pixel[/]"
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        import html
+
+        shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")  # what the terminal shows
+        assert "[red]x[/]" in shown and "[@click=app.quit]q[/]" in shown
+        assert "[b]Pixel[/]" in text_of(app, "#phone-header")
+
+
+async def test_the_authenticator_keeps_its_entries_in_the_profile(tmp_path):
+    from phone_authenticator_helpers import LINK
+    from secconsole.phone.screens.authenticator import AuthenticatorScreen
+
+    path = tmp_path / "phone.json"
+    profile = Profile.open(path)
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, AuthenticatorScreen)
+        app.screen.authenticator.add_uri(LINK)
+        app.screen.save()
+    profile.close()
+    again = Profile.open(path)
+    try:
+        assert [e["issuer"] for e in again.authenticator["entries"]] == ["ACME"]
+        app = PhoneApp(again, poll=False, cursor_blink=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f2")
+            assert [e.issuer for e in app.screen.authenticator.entries] == ["ACME"]
+    finally:
+        again.close()
+
+
+async def test_unreadable_authenticator_entries_are_said_and_left_as_they_are(profile):
+    from secconsole.phone.app import AuthenticatorComing
+
+    profile.authenticator = {"version": 99, "entries": []}
+    profile.save()
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, AuthenticatorComing) and "cannot be read" in text_of(app, "#coming")
+    assert Profile._load(profile.path).authenticator == {"version": 99, "entries": []}
