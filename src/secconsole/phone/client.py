@@ -72,7 +72,7 @@ class Prompt:
     def what(self) -> str:
         if self.purpose == "step-up":
             return f"Confirm it's you for {self.for_what}" if self.for_what else "Confirm it's you"
-        return "Sign-in request"
+        return f"Sign-in request: {self.for_what}" if self.for_what else "Sign-in request"
 
     @classmethod
     def from_wire(cls, d: dict, paired: Account) -> Prompt:
