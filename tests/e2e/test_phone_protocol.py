@@ -204,3 +204,29 @@ async def test_refusals_become_sentences(push, alice, api, client, profiles):
 async def test_an_unreachable_server_is_said_plainly(client, profiles):
     with pytest.raises(PhoneError, match="Cannot reach http://127.0.0.1:9"):
         await client.pair("http://127.0.0.1:9", "0000-0000-0000", "Pixel")
+
+
+async def test_a_server_answering_nonsense_is_a_sentence_not_a_crash(client):
+    """A reply that is JSON but not the protocol's (a proxy, another service, a hostile server)."""
+    from aiohttp import web
+
+    from secconsole.phone.client import _new_key
+    from secconsole.phone.profile import Account
+
+    async def nonsense(request):
+        return web.json_response({"prompts": 5})
+
+    app = web.Application()
+    app.router.add_get("/v1/prompts", nonsense)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        private, _ = _new_key()
+        account = Account("alice", f"http://127.0.0.1:{port}", device_id="d1", server_key="", key=private)
+        with pytest.raises(PhoneError, match="cannot read"):
+            await client.prompts(account)
+    finally:
+        await runner.cleanup()

@@ -310,3 +310,27 @@ async def test_unreadable_authenticator_entries_are_said_and_left_as_they_are(pr
         await pilot.press("f2")
         assert isinstance(app.screen, AuthenticatorComing) and "cannot be read" in text_of(app, "#coming")
     assert Profile._load(profile.path).authenticator == {"version": 99, "entries": []}
+
+
+async def test_a_fault_while_checking_prompts_is_said_and_polling_goes_on(push, alice, api, profile, monkeypatch):
+    """A last resort: an unexpected error in the poll says so on the account's line and retries,
+    instead of silently ending that account's prompts."""
+    import secconsole.phone.app as phone_module
+
+    monkeypatch.setattr(phone_module, "RETRY", 0.2)
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        real, failures = app.client.prompts, []
+
+        async def flaky(account, wait=0):
+            if not failures:
+                failures.append(1)
+                raise RuntimeError("a bug")
+            return await real(account, 1)
+
+        monkeypatch.setattr(app.client, "prompts", flaky)
+        app.start_polling()
+        await wait_until(pilot, lambda: "failed (RuntimeError)" in str(app.status), timeout=10)
+        push.begin(alice.id, source=SRC)
+        await a_prompt(pilot)  # the poll went on

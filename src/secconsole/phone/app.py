@@ -140,6 +140,10 @@ class PhoneApp(App):
                 self._set_status(account, str(exc))
                 await asyncio.sleep(RETRY)
                 continue
+            except Exception as exc:  # a fault of ours: say so and keep this account's prompts coming
+                self._set_status(account, f"Checking for prompts failed ({type(exc).__name__}); trying again.")
+                await asyncio.sleep(RETRY)
+                continue
             self._set_status(account, "")
             if bad:
                 self.warning = (f"Warning: {bad} prompt(s) for {account.name} did not carry the server's signature "

@@ -237,8 +237,11 @@ class PushClient:
     async def prompts(self, account: Account, wait: int = 0) -> tuple[list[Prompt], int]:
         """The account's pending prompts that verify, and how many did not (shown as a warning)."""
         answer = await self._send("GET", account.url, f"/v1/prompts?wait={int(wait)}", account=account)
+        listed = answer.get("prompts", [])
+        if not isinstance(listed, list):
+            raise PhoneError(f"{account.url} answered with prompts this phone cannot read.")
         good, bad = [], 0
-        for raw in answer.get("prompts", []):
+        for raw in listed:
             try:
                 good.append(self.check(account, raw))
             except UntrustedPrompt:
