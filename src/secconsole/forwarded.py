@@ -17,6 +17,16 @@ def is_ip_address(text: str) -> bool:
     return True
 
 
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (where plain HTTP is allowed and nobody else listens)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def trusted(addresses) -> frozenset[Address]:
     """The ``--trusted-proxy`` addresses (each already checked with ``is_ip_address``)."""
     return frozenset(ipaddress.ip_address(a) for a in addresses)

@@ -96,7 +96,8 @@ def serve_ssh(args: argparse.Namespace) -> int:
 def serve_web(args: argparse.Namespace) -> int:
     from secconsole.errors import ValidationError
     from secconsole.web.gate import origin_of, parse_origin
-    from secconsole.web.server import WebSettings, is_loopback, make_server
+    from secconsole.forwarded import is_loopback
+    from secconsole.web.server import WebSettings, make_server
 
     forwarded = console_args(args)
     if not args.console:
@@ -136,7 +137,7 @@ def api_settings(args: argparse.Namespace, prefix: str = ""):
     from secconsole.api.server import ApiSettings
     from secconsole.errors import ValidationError
     from secconsole.web.gate import origin_of
-    from secconsole.web.server import is_loopback
+    from secconsole.forwarded import is_loopback
 
     dest, flag = prefix.replace("-", "_"), lambda name: f"--{prefix}{name}"
     host, port, public_url, tls_cert, tls_key = (getattr(args, dest + name) for name in

@@ -8,7 +8,6 @@ becomes a `PhoneError` with a sentence for a person. No Textual here."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from secconsole.core import push_protocol as proto
 from secconsole.core.clock import Clock, SystemClock
+from secconsole.forwarded import is_loopback
 from secconsole.phone.profile import Account
 
 #: What each error code of the protocol page means to the person holding the phone.
@@ -94,18 +94,9 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PhoneError(f"Not a server address: {url!r} (e.g. https://push.example.com).")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise PhoneError("Plain http is only for a loopback address (127.0.0.1, ::1, localhost): use https.")
     return url
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_pairing(text: str, url: str = "") -> tuple[str, str]:

@@ -10,11 +10,10 @@ peer, or the last X-Forwarded-For entry when the peer is a proxy the operator tr
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from secconsole.forwarded import Address, client_address, trusted
+from secconsole.forwarded import Address, client_address, is_loopback, trusted
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -64,13 +63,6 @@ def format_origin(endpoint: Endpoint) -> str:
     return f"{scheme}://{name}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class Gate:
     #: Origins whose pages may open a console: this server's own addresses and the operator's list.
@@ -82,7 +74,7 @@ class Gate:
     def build(cls, *, host: str, port: int, public_url: str | None = None, allow_origins=(),
               trusted_proxies=()) -> Gate:
         names = {host.lower().strip("[]")}
-        if _is_loopback(host):
+        if is_loopback(host):
             names.update(LOOPBACK_NAMES)
         origins = {("http", name, port) for name in names}
         endpoints = [origin_of(public_url)] if public_url else []

@@ -6,7 +6,6 @@ handler, the app factory, the child's environment): pyproject.toml pins its vers
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import shlex
@@ -36,15 +35,6 @@ class WebSettings:
     allow_origins: list[str] = field(default_factory=list)
     #: Proxies whose X-Forwarded-For names the client (``--trusted-proxy``).
     trusted_proxies: list[str] = field(default_factory=list)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def console_command(settings: WebSettings) -> str:
