@@ -35,6 +35,8 @@ STYLES = Path(__file__).resolve().parents[2] / "styles"
 GLOBAL_SHEET = "app.tcss"
 #: Every selector app.tcss may hold: classes every screen uses. Add one only if it truly is global.
 GLOBAL_SELECTORS = {".card", ".card-title", ".buttons",
+                    # demo mode's device/inbox hint: one look wherever a screen shows one
+                    ".demo-hint",
                     # below the smallest window (tui/size_guard.py) every screen shows one line only
                     "Screen.-too-small > *", "Screen.-too-small > TooSmall"}
 
