@@ -365,7 +365,8 @@ def test_log_lines_quote_what_a_client_chose():
 
 
 def test_the_console_gets_the_clients_terminal_type_and_locale():
-    from secconsole.ssh.server import SshSettings, session_env
+    from secconsole.ssh.server import SshSettings
+    from secconsole.ssh.session import session_env
 
     class Requested:  # what asyncssh reports of a session's request
         def __init__(self, term, env):
