@@ -80,3 +80,28 @@ def test_demo_as_signs_in_to_seeded_accounts_only(demo):
                                               r"not 'zoe'"):
         sign_in_as(demo, "zoe")
     assert [e.kind for e in demo.accounts.recent_events("zoe")] == ["account.created"]
+
+
+def test_the_panels_password_check_verifies_each_stored_hash_once(db_url, tmp_path, clock, hasher):
+    """The sign-in screen rechecks the demo passwords each time it comes back: a hash already
+    checked costs no argon2 again, and a changed password (a new hash) is checked anew."""
+    from secconsole.demo import DEMO_ACCOUNTS
+    from secconsole.demo.seed import password_states
+
+    services = open_services(make_config(tmp_path, db_url, demo=True), clock=clock, hasher=hasher)
+    seed(services)
+    calls = []
+    verify = services.hasher.verify
+    services.hasher.verify = lambda stored, password: calls.append(1) or verify(stored, password)
+    try:
+        assert set(password_states(services).values()) == {True}
+        first = len(calls)
+        assert password_states(services) == {d.username: True for d in DEMO_ACCOUNTS}
+        assert len(calls) == first  # nothing verified again
+        alice = next(d for d in DEMO_ACCOUNTS if d.username == "alice")
+        account = services.accounts.get("alice")
+        services.passwords.change_password(account.id, alice.password, "Quiet-Lantern-93!x", source=SRC)
+        changed = len(calls)  # (the change checks the current password and the history itself)
+        assert password_states(services)["alice"] is False and len(calls) == changed + 1
+    finally:
+        services.close()

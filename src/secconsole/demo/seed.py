@@ -89,10 +89,16 @@ def sign_in_as(services: Services, username: str) -> AccountView:
     return account
 
 
+#: (stored hash, demo password) -> whether they match: a hash is checked once (argon2 costs ~50 ms
+#: each), and a changed password is a new hash, so the answer is never stale.
+_MATCHES: dict[tuple[str, str], bool] = {}
+
+
 def password_states(services: Services) -> dict[str, bool | None]:
     """Whether each demo account's password is still the seeded one (None: no such account), so
     the sign-in screen's panel never shows a password someone has since changed. Checks hashes
-    only: nothing is counted, audited or rehashed. Runs in a thread (argon2)."""
+    only: nothing is counted, audited or rehashed; each stored hash once (``_MATCHES``), so the
+    panel's recheck each time the sign-in screen comes back costs a query. Runs in a thread."""
     from sqlmodel import select
 
     from secconsole.core.validation import username_key
@@ -104,7 +110,13 @@ def password_states(services: Services) -> dict[str, bool | None]:
     with services.db.transaction() as session:
         stored = {a.username_key: a.password_hash
                   for a in session.exec(select(Account).where(Account.username_key.in_(keys)))}
-    return {
-        demo.username: (services.hasher.verify(stored[key], demo.password) if key in stored else None)
-        for key, demo in keys.items()
-    }
+    states: dict[str, bool | None] = {}
+    for key, demo in keys.items():
+        if key not in stored:
+            states[demo.username] = None
+            continue
+        pair = (stored[key], demo.password)
+        if pair not in _MATCHES:
+            _MATCHES[pair] = services.hasher.verify(*pair)
+        states[demo.username] = _MATCHES[pair]
+    return states
