@@ -71,18 +71,16 @@ class TextMessages:
         return said
 
     def check_number(self, account_id: int, text: str, region: str) -> CheckedNumber:
-        """Every check that runs before a code is sent: the prerequisite, then the number."""
-        from sqlmodel import select
-
-        from secconsole.store.models import BillingMethod
+        """Every check that runs before a code is sent: the prerequisite (the registry's rule,
+        ``WaySpec.prerequisite_missing``), then the number."""
+        from secconsole.core.accounts import view_of
 
         with self.db.transaction(readonly=True) as session:
-            account = require_account(session, account_id)
-            ready = account.identity_verified or session.exec(
-                select(BillingMethod.id).where(BillingMethod.account_id == account_id)).first() is not None
-        if not ready:
-            raise ValidationError("Text messages need a verified identity or a billing method: verify your identity "
-                                  "or add a billing method first (p: Payments).")
+            view = view_of(session, require_account(session, account_id), self.clock, self.profile)
+        missing = self.spec.prerequisite_missing(view)
+        if missing:
+            raise ValidationError("Text messages need a verified identity or a billing method: "
+                                  + missing[0].lower() + missing[1:])
         return self.rules.check(text, region)
 
     def send_enrollment_code(self, account_id: int, number: CheckedNumber, *, source: str) -> Sent:
