@@ -23,6 +23,11 @@ class Route:
     command: str | None = None
     #: Exists only while sign-up is open (``--signup``).
     signup: bool = False
+    #: A wizard's later step to start on (the screen takes ``start_step``).
+    step: str | None = None
+    #: The sign-in challenge (password step passed) on this way ("": the account's first way);
+    #: reached only at start, with ``demo --as``.
+    challenge: str | None = None
 
     def offered(self, config) -> bool:
         """Whether this console has the screen at all (demo mode, sign-up)."""
@@ -54,6 +59,19 @@ ROUTES = {
         Route("enroll-push", "pair a phone for mobile app prompts, or manage the paired devices", True,
               "secconsole.tui.methods.push:EnrollPushScreen", protected=True,
               command="Mobile app prompts: paired devices"),
+        Route("enroll-totp-advanced", "the authenticator wizard's advanced settings (algorithm, digits)", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="advanced"),
+        Route("enroll-totp-scan", "the authenticator wizard's QR code and key", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="scan"),
+        Route("enroll-totp-code", "the authenticator wizard's last step: enter a code", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="verify"),
+        Route("challenge", "the second step of sign-in (password passed), on the account's first way", True,
+              f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=""),
+        *(Route(f"challenge-{kind}", f"the second step of sign-in, on {what}", True,
+                f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=kind)
+          for kind, what in (("totp", "the authenticator app code"), ("sms", "a text-message code"),
+                             ("push", "a mobile app prompt"), ("question", "the security question"),
+                             ("recovery", "a recovery code"), ("email", "an email code"))),
     )
 }
 
