@@ -52,7 +52,7 @@ def _locked(services: Services, account: AccountView) -> str:
 
 def _way_locked(services: Services, account: AccountView) -> str:
     """Wrong authenticator codes through the way's throttle until it locks, as if typed over the
-    last minutes; the console opens the sign-in's second step, where the way is used up."""
+    last minutes; the console opens the sign-in's second step on the next way still open."""
     from datetime import timedelta
 
     from dataclasses import replace
@@ -72,7 +72,7 @@ def _way_locked(services: Services, account: AccountView) -> str:
         wrong = f"{(int(right) + 500_000) % 10 ** params.digits:0{params.digits}d}"
         result = past.verify(account.id, wrong, source=STATE_SOURCE)
         if result.locked:
-            return "challenge-totp"
+            return "challenge"  # the first way still open, as at a real sign-in
         clock.advance(seconds=result.retry_after + 1)
     raise RuntimeError("the authenticator throttle did not lock")
 
@@ -82,6 +82,17 @@ def _sms_pending(services: Services, account: AccountView) -> str:
     _need(account, "sms", "text messages")
     services.way("sms").send_code(account.id, source=STATE_SOURCE)
     return "challenge-sms"
+
+
+def _prompt_pending(services: Services, account: AccountView) -> str:
+    """Mobile app prompts turned on with a demo phone (paired, test prompt approved) unless they
+    are on, then the password step passed and a sign-in prompt sent: the second step waits on it."""
+    if not account.method("push").enabled:
+        from secconsole.demo.paired_phone import turn_on_prompts
+
+        turn_on_prompts(services, account.id, source=STATE_SOURCE)
+    services.way("push").send(account.id, source=STATE_SOURCE, purpose="sign-in")
+    return "challenge-push"
 
 
 def _password_expired(services: Services, account: AccountView) -> str:
@@ -132,6 +143,8 @@ STATES = {
               "bob", _way_locked),
         State("sms-pending", "password passed and a sign-in code texted; the demo hint shows it",
               "dave", _sms_pending),
+        State("prompt-pending", "password passed and a mobile app prompt waiting on a paired demo phone",
+              "carol", _prompt_pending),
         State("password-expired", "the password must be changed before anything else (forced change)",
               "carol", _password_expired),
         State("no-backups", "a second step with no backup: no security question, email fallback off",
