@@ -159,3 +159,30 @@ def test_states_refuse_outside_demo_mode(svc):
 
     with pytest.raises(RuntimeError):
         apply(svc, "locked", "bob")
+
+
+def test_the_password_step_is_passed_only_in_demo_mode_and_for_demo_accounts(svc):
+    from dataclasses import replace
+
+    from secconsole.demo.seed import password_step_as
+    from secconsole.errors import ValidationError
+
+    with pytest.raises(RuntimeError):
+        password_step_as(svc, "bob")
+    svc.config = replace(svc.config, demo=True)
+    svc.accounts.create("erin", "erin@example.com", "Quartz-Falcon-2026%", source="test")
+    with pytest.raises(ValidationError):
+        password_step_as(svc, "erin")
+    assert password_step_as(svc, "bob").username == "bob"
+    assert svc.accounts.recent_events("bob", 1)[0].kind == "signin.password_ok"
+
+
+async def test_the_challenge_is_no_route_once_signed_in(svc):
+    """Only the start opens the sign-in challenge: a signed-in session asking for it gets nothing."""
+    app = make_app(svc, demo=True, start_as="bob", open_screen="home")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: screen_is("home")(app))
+        for name in [n for n, r in ROUTES.items() if r.challenge is not None]:
+            app.open_route(name)
+            await settle(pilot)
+            assert screen_is("home")(app), name
