@@ -39,7 +39,7 @@ def _locked(services: Services, account: AccountView) -> str:
     from secconsole.core.views import SignInOutcome
 
     rules = services.profile.signin_lockout
-    spread = sum(rules.delay_after(n) + 1 for n in range(1, rules.lock_after + 1))
+    spread = sum(rules.delay_after(n) + 1 for n in range(1, rules.lock_after))  # the last guess: now
     clock = ManualClock(services.clock.now() - timedelta(seconds=spread))
     signin = SignInService(services.db, clock, services.profile, services.hasher, lock_notice=services.notices.lock)
     for _ in range(rules.lock_after * 2):
@@ -63,7 +63,7 @@ def _way_locked(services: Services, account: AccountView) -> str:
     _need(account, "totp", "an authenticator app")
     way = services.way("totp")
     rules = services.profile.lockout
-    spread = sum(rules.delay_after(n) + 1 for n in range(1, rules.lock_after + 1))
+    spread = sum(rules.delay_after(n) + 1 for n in range(1, rules.lock_after))  # the last guess: now
     clock = ManualClock(services.clock.now() - timedelta(seconds=spread))
     past = type(way)(replace(way.ctx, clock=clock))  # the same way, its guesses dated in the past
     secret, params = past.secret_and_params(account.id)
