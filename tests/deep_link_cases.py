@@ -16,6 +16,11 @@ def _step(name, step):
     return lambda app: screen_is(name)(app) and app.screen.query_one("#steps", ContentSwitcher).current == step
 
 
+def over(name, parent):
+    """``name``'s screen, opened from ``parent``'s (beneath it, as a person gets there)."""
+    return lambda app: screen_is(name)(app) and isinstance(app.screen_stack[-2], ROUTES[parent].load())
+
+
 def on_way(kind):
     from secconsole.tui.screens.challenge import ChallengeScreen
 
@@ -54,6 +59,10 @@ SCREENS = {
     "enroll-totp-code": ("carol", None, lambda app: _step("enroll-totp", "verify")(app) and app.focused.id == "code"),
     "enroll-sms": ("carol", None, screen_is("enroll-sms")),
     "enroll-push": ("carol", None, screen_is("enroll-push")),
+    "add-card": ("carol", None, over("add-card", "payments")),
+    "verify-identity": ("carol", None, over("verify-identity", "payments")),
+    "security-question": ("carol", None, over("security-question", "settings")),
+    "contact-support": ("bob", None, screen_is("contact-support")),
     "challenge": ("bob", None, on_way("totp")),
     "challenge-totp": ("alice", None, on_way("totp")),
     "challenge-sms": ("dave", None, on_way("sms")),

@@ -343,21 +343,26 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.screens.challenge import STEP_UP, ChallengeScreen
         from secconsole.tui.screens.stepup import StepUpScreen
 
-        from secconsole.tui.routes import DEFAULT_PURPOSE, PURPOSES
+        from secconsole.tui.routes import DEFAULT_PURPOSE, PURPOSES, ROUTES
 
         if self.account is None:
             return
-        show = self.push_wizard if name.startswith("enroll-") else self.push_screen
+        def show() -> None:
+            parent = ROUTES[name].parent
+            if parent:  # the screen it is opened from, beneath it
+                self.push_screen(self._screen_for(parent))
+            (self.push_wizard if name.startswith("enroll-") else self.push_screen)(self._screen_for(name))
+
         if self.step_up_is_fresh():
-            show(self._screen_for(name))
+            show()
             return
 
         def confirmed(result) -> None:
             if result:
                 self.session.verified(self._services.clock.now())
-                show(self._screen_for(name))
+                show()
 
-        purpose = PURPOSES.get(name, DEFAULT_PURPOSE)
+        purpose = PURPOSES.get(ROUTES[name].parent or name, DEFAULT_PURPOSE)
         if self.account.has_second_step:
             self.push_screen(ChallengeScreen(self.account, purpose=STEP_UP, reason=purpose), confirmed)
         else:

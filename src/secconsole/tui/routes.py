@@ -25,9 +25,11 @@ class Route:
     signup: bool = False
     #: A wizard's later step to start on (the screen takes ``start_step``).
     step: str | None = None
-    #: The sign-in challenge (password step passed) on this way ("": the account's first way);
-    #: reached only at start, with ``demo --as``.
+    #: The sign-in challenge (password step passed) on this way ("": the account's first way,
+    #: "support": every way given up); reached only at start, with ``demo --as``.
     challenge: str | None = None
+    #: The route whose screen this one is opened from, opened beneath it (Payments › Add card).
+    parent: str | None = None
 
     def offered(self, config) -> bool:
         """Whether this console has the screen at all (demo mode, sign-up)."""
@@ -65,6 +67,12 @@ ROUTES = {
               "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="scan"),
         Route("enroll-totp-code", "the authenticator wizard's last step: enter a code", True,
               "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="verify"),
+        Route("add-card", "Payments › Add a card", True, f"{_S}.add_card:AddCardScreen", protected=True,
+              demo_only=True, parent="payments"),
+        Route("verify-identity", "Payments › Verify your identity", True, f"{_S}.verify_identity:VerifyIdentityScreen",
+              protected=True, demo_only=True, parent="payments"),
+        Route("security-question", "Settings › Security question: set or change it", True,
+              f"{_S}.security_question:SecurityQuestionScreen", protected=True, demo_only=True, parent="settings"),
         Route("challenge", "the second step of sign-in (password passed), on the account's first way", True,
               f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=""),
         *(Route(f"challenge-{kind}", f"the second step of sign-in, on {what}", True,
@@ -72,6 +80,8 @@ ROUTES = {
           for kind, what in (("totp", "the authenticator app code"), ("sms", "a text-message code"),
                              ("push", "a mobile app prompt"), ("question", "the security question"),
                              ("recovery", "a recovery code"), ("email", "an email code"))),
+        Route("contact-support", "Contact support: every way of the second step given up", True,
+              f"{_S}.support:ContactSupportScreen", demo_only=True, challenge="support"),
     )
 }
 

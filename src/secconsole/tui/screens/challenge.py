@@ -79,6 +79,10 @@ class ChallengeScreen(FormScreen):
         kind = self.start_way
         if not kind:
             return self.challenge.first()
+        if kind == "support":  # "I can't use this" on every way, as a person would: Contact support
+            while self.challenge.first() is not None:
+                self.challenge.give_up(self.challenge.first().kind)
+            return None
         if kind not in {s.kind for s in self.challenge.offered}:
             self.app.notify(f"{self.account.username} cannot use that way: starting on the first one.",
                             title="Not on this account", severity="warning", markup=False)
