@@ -12,8 +12,8 @@ def screen_is(name):
     return lambda app: isinstance(app.screen, ROUTES[name].load())
 
 
-def _step(name, step):
-    return lambda app: screen_is(name)(app) and app.screen.query_one("#steps", ContentSwitcher).current == step
+def step(name, which):
+    return lambda app: screen_is(name)(app) and app.screen.query_one("#steps", ContentSwitcher).current == which
 
 
 def over(name, parent):
@@ -41,6 +41,15 @@ def _pair_phone(svc, username):
     turn_on_prompts(svc, svc.accounts.get(username).id, source="test")
 
 
+def demo_numbers(svc):
+    """The fictional numbers pass, as in a demo console (the services were opened without demo mode)."""
+    from dataclasses import replace
+
+    from secconsole.services import phone_rules
+
+    svc.way("sms").rules = phone_rules(replace(svc.config, demo=True))
+
+
 def _recovery_codes(svc, username):
     svc.way("recovery").generate(svc.accounts.get(username).id, source="test")
 
@@ -53,11 +62,12 @@ SCREENS = {
     "change-password": ("carol", None, screen_is("change-password")),
     "settings": ("alice", None, screen_is("settings")),
     "payments": ("alice", None, screen_is("payments")),
-    "enroll-totp": ("carol", None, _step("enroll-totp", "intro")),
-    "enroll-totp-advanced": ("carol", None, _step("enroll-totp", "advanced")),
-    "enroll-totp-scan": ("carol", None, lambda app: _step("enroll-totp", "scan")(app) and bool(app.screen.query("#qr"))),
-    "enroll-totp-code": ("carol", None, lambda app: _step("enroll-totp", "verify")(app) and app.focused.id == "code"),
+    "enroll-totp": ("carol", None, step("enroll-totp", "intro")),
+    "enroll-totp-advanced": ("carol", None, step("enroll-totp", "advanced")),
+    "enroll-totp-scan": ("carol", None, lambda app: step("enroll-totp", "scan")(app) and bool(app.screen.query("#qr"))),
+    "enroll-totp-code": ("carol", None, lambda app: step("enroll-totp", "verify")(app) and app.focused.id == "code"),
     "enroll-sms": ("carol", None, screen_is("enroll-sms")),
+    "enroll-sms-code": ("alice", demo_numbers, lambda app: step("enroll-sms", "code-step")(app) and app.focused.id == "code"),
     "enroll-push": ("carol", None, screen_is("enroll-push")),
     "add-card": ("carol", None, over("add-card", "payments")),
     "verify-identity": ("carol", None, over("verify-identity", "payments")),

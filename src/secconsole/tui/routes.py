@@ -67,6 +67,8 @@ ROUTES = {
               "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="scan"),
         Route("enroll-totp-code", "the authenticator wizard's last step: enter a code", True,
               "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="verify"),
+        Route("enroll-sms-code", "the text-message wizard's code step (a fictional number typed and sent)", True,
+              "secconsole.tui.methods.sms:EnrollSmsScreen", protected=True, demo_only=True, step="code-step"),
         Route("add-card", "Payments › Add a card", True, f"{_S}.add_card:AddCardScreen", protected=True,
               demo_only=True, parent="payments"),
         Route("verify-identity", "Payments › Verify your identity", True, f"{_S}.verify_identity:VerifyIdentityScreen",
