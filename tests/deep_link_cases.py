@@ -73,6 +73,7 @@ SCREENS = {
     "verify-identity": ("carol", None, over("verify-identity", "payments")),
     "security-question": ("carol", None, over("security-question", "settings")),
     "contact-support": ("bob", None, screen_is("contact-support")),
+    "step-up": ("bob", None, lambda app: on_way("totp")(app) and app.screen.purpose == "step-up"),
     "challenge": ("bob", None, on_way("totp")),
     "challenge-totp": ("alice", None, on_way("totp")),
     "challenge-sms": ("dave", None, on_way("sms")),

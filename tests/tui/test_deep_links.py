@@ -177,6 +177,18 @@ def test_the_password_step_is_passed_only_in_demo_mode_and_for_demo_accounts(svc
     assert svc.accounts.recent_events("bob", 1)[0].kind == "signin.password_ok"
 
 
+async def test_step_up_without_a_second_step_asks_for_the_password_then_opens_settings(svc):
+    from secconsole.tui.screens.stepup import StepUpScreen
+    from tui_helpers import type_into
+
+    app = make_app(svc, demo=True, start_as="carol", open_screen="step-up")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, StepUpScreen))
+        await type_into(pilot, "#password", "Cobalt-Meadow-88#")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen_is("settings")(app))
+
+
 async def test_the_challenge_is_no_route_once_signed_in(svc):
     """Only the start opens the sign-in challenge: a signed-in session asking for it gets nothing."""
     app = make_app(svc, demo=True, start_as="bob", open_screen="home")

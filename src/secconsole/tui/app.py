@@ -347,6 +347,9 @@ class SecConsoleApp(App[None]):
 
         if self.account is None:
             return
+        if ROUTES[name].step_up:
+            self.session.check_due()
+
         def show() -> None:
             parent = ROUTES[name].parent
             if parent:  # the screen it is opened from, beneath it

@@ -30,6 +30,8 @@ class Route:
     challenge: str | None = None
     #: The route whose screen this one is opened from, opened beneath it (Payments › Add card).
     parent: str | None = None
+    #: Opens as if the last check were older than the step-up window: confirm it's you first.
+    step_up: bool = False
 
     def offered(self, config) -> bool:
         """Whether this console has the screen at all (demo mode, sign-up)."""
@@ -75,6 +77,8 @@ ROUTES = {
               protected=True, demo_only=True, parent="payments"),
         Route("security-question", "Settings › Security question: set or change it", True,
               f"{_S}.security_question:SecurityQuestionScreen", protected=True, demo_only=True, parent="settings"),
+        Route("step-up", "confirm it's you before Settings: the second step, or the password without one", True,
+              f"{_S}.settings:SettingsScreen", protected=True, demo_only=True, step_up=True),
         Route("challenge", "the second step of sign-in (password passed), on the account's first way", True,
               f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=""),
         *(Route(f"challenge-{kind}", f"the second step of sign-in, on {what}", True,
