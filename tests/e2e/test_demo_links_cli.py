@@ -22,8 +22,9 @@ def test_list_screens_names_every_screen_with_what_it_shows(tmp_path):
     assert result.returncode == 0 and result.stderr == ""
     listed = _listed(result.stdout)
     assert list(listed) == list(ROUTES)
-    assert listed["challenge-sms"] == "the second step of sign-in, on a text-message code"
-    assert listed["enroll-totp-code"] == "the authenticator wizard's last step: enter a code"
+    assert listed["challenge-sms"] == "sign-in's second step, on a text-message code"
+    assert listed["enroll-totp-code"] == "authenticator wizard: enter a code"
+    assert max(map(len, result.stdout.splitlines())) <= 80
     assert not (tmp_path / "data").exists()  # listing makes no database
 
 
@@ -32,8 +33,8 @@ def test_list_states_names_every_state_with_a_line_each(tmp_path):
     assert result.returncode == 0 and result.stderr == ""
     listed = _listed(result.stdout)
     assert list(listed) == list(STATES)
-    assert listed["locked"].startswith("sign-in locked after wrong passwords")
-    assert listed["locked"].endswith("(default account: bob)")
+    assert listed["locked"] == "sign-in locked by wrong passwords: the sign-in screen (as bob)"
+    assert max(map(len, result.stdout.splitlines())) <= 80
 
 
 @pytest.mark.parametrize("args", [

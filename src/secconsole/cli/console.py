@@ -37,7 +37,7 @@ def print_lists(*, screens: bool, states: bool) -> None:
     from secconsole.tui.routes import ROUTES
 
     rows = ([(r.name, r.summary) for r in ROUTES.values()] if screens else []) + (
-        [(s.name, f"{s.summary} (default account: {s.default_user})") for s in STATES.values()] if states else [])
+        [(s.name, f"{s.summary} (as {s.default_user})") for s in STATES.values()] if states else [])
     width = max(len(name) for name, _ in rows)
     for name, summary in rows:
         print(f"{name:<{width}}  {summary}")

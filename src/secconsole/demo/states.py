@@ -137,17 +137,17 @@ def _demo_accounts_with(kind: str):
 STATES = {
     s.name: s
     for s in (
-        State("locked", "sign-in locked after wrong passwords; starts on the sign-in screen with the name in",
+        State("locked", "sign-in locked by wrong passwords: the sign-in screen",
               "bob", _locked),
-        State("app-locked", "the authenticator app locked after wrong codes; starts on the second step",
+        State("app-locked", "the authenticator app locked by wrong codes",
               "bob", _way_locked),
-        State("sms-pending", "password passed and a sign-in code texted; the demo hint shows it",
+        State("sms-pending", "password passed, a sign-in code texted",
               "dave", _sms_pending),
-        State("prompt-pending", "password passed and a mobile app prompt waiting on a paired demo phone",
+        State("prompt-pending", "password passed, an app prompt on a demo phone",
               "carol", _prompt_pending),
-        State("password-expired", "the password must be changed before anything else (forced change)",
+        State("password-expired", "the password must be changed first (forced change)",
               "carol", _password_expired),
-        State("no-backups", "a second step with no backup: no security question, email fallback off",
+        State("no-backups", "no backup: no question, email fallback off",
               "bob", _no_backups),
     )
 }
