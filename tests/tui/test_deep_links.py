@@ -84,8 +84,8 @@ def _locked(app, svc):
 
 
 def _app_locked(app, svc):
-    bob = svc.accounts.get("bob")
-    return "totp" in bob.locked_ways and not on_way("totp")(app) and _errors(app) == []
+    """On the way that is locked, as at a real sign-in: the person learns it on trying."""
+    return on_way("totp")(app) and "totp" in svc.accounts.get("bob").locked_ways
 
 
 def _sms_pending(app, svc):
@@ -145,6 +145,21 @@ async def test_every_listed_state_opens(svc, state):
         await wait_until(pilot, lambda: STATE_CHECKS[state](app, svc), message=lambda: _seen(app))
         await settle(pilot)
         assert not _errors(app)
+
+
+async def test_app_locked_refuses_even_the_right_code_and_moves_on(svc):
+    from secconsole.core.totp import code_at
+    from tui_helpers import type_into
+
+    app = make_app(svc, demo=True, state="app-locked")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: on_way("totp")(app))
+        secret, params = svc.way("totp").secret_and_params(svc.accounts.get("bob").id)
+        await type_into(pilot, "#code", code_at(secret, svc.clock.now(), params))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: on_way("email")(app), message=lambda: _seen(app))
+        assert "last try with the authenticator app" in _seen(app)
+        assert app.account is None
 
 
 async def test_a_state_for_an_account_without_the_way_is_refused_on_screen(svc):

@@ -52,7 +52,7 @@ def _locked(services: Services, account: AccountView) -> str:
 
 def _way_locked(services: Services, account: AccountView) -> str:
     """Wrong authenticator codes through the way's throttle until it locks, as if typed over the
-    last minutes; the console opens the sign-in's second step on the next way still open."""
+    last minutes; the console opens the sign-in's second step, where trying it says it is locked."""
     from datetime import timedelta
 
     from dataclasses import replace
@@ -72,7 +72,7 @@ def _way_locked(services: Services, account: AccountView) -> str:
         wrong = f"{(int(right) + 500_000) % 10 ** params.digits:0{params.digits}d}"
         result = past.verify(account.id, wrong, source=STATE_SOURCE)
         if result.locked:
-            return "challenge"  # the first way still open, as at a real sign-in
+            return "challenge"  # its first way, as at a real sign-in
         clock.advance(seconds=result.retry_after + 1)
     raise RuntimeError("the authenticator throttle did not lock")
 
@@ -139,7 +139,7 @@ STATES = {
     for s in (
         State("locked", "sign-in locked by wrong passwords: the sign-in screen",
               "bob", _locked),
-        State("app-locked", "the authenticator app locked by wrong codes",
+        State("app-locked", "the authenticator app locked by wrong codes: the second step",
               "bob", _way_locked),
         State("sms-pending", "password passed, a sign-in code texted",
               "dave", _sms_pending),
