@@ -139,7 +139,7 @@ STATES = {
     for s in (
         State("locked", "sign-in locked by wrong passwords: the sign-in screen",
               "bob", _locked),
-        State("app-locked", "the authenticator app locked by wrong codes: the second step",
+        State("app-locked", "authenticator app locked by wrong codes: 2nd step",
               "bob", _way_locked),
         State("sms-pending", "password passed, a sign-in code texted",
               "dave", _sms_pending),
