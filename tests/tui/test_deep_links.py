@@ -107,7 +107,10 @@ def _prompt_pending(app, svc):
 def _password_expired(app, svc):
     from secconsole.tui.screens.change_password import ForcedPasswordChangeScreen
 
-    return isinstance(app.screen, ForcedPasswordChangeScreen) and app.account.username == "carol"
+    why = [e.detail.get("because") for e in svc.accounts.recent_events("carol", 5)
+           if e.kind == "password.change_required"]
+    return (isinstance(app.screen, ForcedPasswordChangeScreen) and app.account.username == "carol"
+            and why == ["push.reported"])  # as in life: a prompt reported as not you
 
 
 def _no_backups(app, svc):

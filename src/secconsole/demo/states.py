@@ -96,17 +96,18 @@ def _prompt_pending(services: Services, account: AccountView) -> str:
 
 
 def _password_expired(services: Services, account: AccountView) -> str:
-    """The account must change its password before anything else (``password_change_required``,
-    what reporting a prompt as not you sets): the forced change opens at sign-in."""
-    from secconsole.core import audit
-    from secconsole.store.models import Account
+    """The forced password change (``password_change_required``), set as it is in life: a
+    sign-in prompt someone else set off is reported as not you on a demo phone (paired for it,
+    and mobile app prompts turned on with it when they are off)."""
+    from secconsole.demo.paired_phone import DemoPhone, turn_on_prompts
 
-    with services.db.transaction() as session:
-        row = session.get(Account, account.id)
-        row.password_change_required = True
-        session.add(row)
-        audit.record(session, at=services.clock.now(), kind=audit.PASSWORD_CHANGE_REQUIRED, source=STATE_SOURCE,
-                     account_id=row.id, username=row.username, because="demo state password-expired")
+    way = services.way("push")
+    if account.method("push").enabled:
+        phone = DemoPhone(way, account.id, source=STATE_SOURCE)
+    else:
+        phone = turn_on_prompts(services, account.id, source=STATE_SOURCE)
+    prompt = way.send(account.id, source=STATE_SOURCE, purpose="sign-in", again=True)
+    phone.answer(prompt.id, "report")
     return "home"
 
 
