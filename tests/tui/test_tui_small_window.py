@@ -12,6 +12,7 @@ from secconsole.tui.screens.signin import SignInScreen
 from secconsole.tui.size_guard import MINIMUM
 
 from conftest import STRONG
+from deep_link_cases import SCREENS
 from tui_helpers import make_app, settle, start_on, text_of, wait_until
 
 
@@ -29,9 +30,16 @@ def on_screen(screen, widget) -> bool:
     return widget.display and widget.region.height > 0 and screen.region.contains_region(widget.region)
 
 
+def deep(name: str) -> bool:
+    """A demo deep link that ``start_on`` cannot open: its screen is not the route's own."""
+    return ROUTES[name].challenge is not None or ROUTES[name].step_up
+
+
 async def open_route(pilot, name: str) -> None:
     app = pilot.app
-    if name == "signin":
+    if deep(name):  # opened at start (demo --as USER --open challenge...)
+        await wait_until(pilot, lambda: SCREENS[name][2](app))
+    elif name == "signin":
         await app.services()
     elif not ROUTES[name].needs_account:
         await app.services()
@@ -44,7 +52,10 @@ async def open_route(pilot, name: str) -> None:
 
 @pytest.mark.parametrize("name", list(ROUTES))
 async def test_every_screen_is_usable_at_the_minimum(svc, name):
-    app = make_app(svc, demo=True)
+    user, setup, _shown = SCREENS[name]
+    if setup:
+        setup(svc)
+    app = make_app(svc, demo=True, **({"start_as": user, "open_screen": name} if deep(name) else {}))
     async with app.run_test(size=MINIMUM) as pilot:
         await open_route(pilot, name)
         screen = app.screen

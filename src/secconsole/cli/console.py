@@ -17,15 +17,30 @@ def run_console(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if args.list_screens or args.list_states:
+        print_lists(screens=args.list_screens, states=args.list_states)
+        return 0
     config, throwaway = demo_config(args)
     if throwaway:
         _remove_on_hangup(throwaway)
     try:
         refuse_unless_demo_database(config)
-        return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user)
+        return _run_app(config, open_screen=args.open, start_as=args.start_as, prefill=args.user, state=args.state)
     finally:
         if throwaway:  # the database loader thread has finished: app.run waits for it
             _remove_folder(throwaway)
+
+
+def print_lists(*, screens: bool, states: bool) -> None:
+    """``demo --list-screens`` and ``--list-states``: one line each, a name and what it shows."""
+    from secconsole.demo.states import STATES
+    from secconsole.tui.routes import ROUTES
+
+    rows = ([(r.name, r.summary) for r in ROUTES.values()] if screens else []) + (
+        [(s.name, f"{s.summary} (as {s.default_user})") for s in STATES.values()] if states else [])
+    width = max(len(name) for name, _ in rows)
+    for name, summary in rows:
+        print(f"{name:<{width}}  {summary}")
 
 
 def refuse_unless_demo_database(config) -> None:
@@ -102,19 +117,21 @@ def demo_config(args: argparse.Namespace, environ=os.environ):
     return config, throwaway
 
 
-def _check_open_screen(config, name: str | None) -> None:
-    """--open names a screen this console has (create-account needs sign-up open)."""
+def _check_open_screen(config, name: str | None, start_as: str | None = None) -> None:
+    """--open names a screen this console has (create-account needs sign-up open); the sign-in's
+    second step needs someone whose password step passed (--as)."""
+    from secconsole.errors import ValidationError
     from secconsole.tui.routes import ROUTES
 
+    if name and ROUTES[name].challenge is not None and ROUTES[name].offered(config) and not start_as:
+        raise ValidationError(f"--open {name} needs --as USER: whose password step has passed.")
     if name and not ROUTES[name].offered(config):
-        from secconsole.errors import ValidationError
-
         why = "sign-up is closed (--signup closed)" if ROUTES[name].signup else "it exists only in demo mode"
         raise ValidationError(f"--open {name}: this console has no such screen: {why}.")
 
 
-def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
-    _check_open_screen(config, open_screen)
+def _run_app(config, *, open_screen=None, start_as=None, prefill="", state=None) -> int:
+    _check_open_screen(config, open_screen, start_as)
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # e.g. `ssh -T` to an sshd whose ForceCommand is the console: say so instead of hanging
         from secconsole.errors import ValidationError
@@ -122,6 +139,6 @@ def _run_app(config, *, open_screen=None, start_as=None, prefill="") -> int:
         raise ValidationError("The console needs a terminal: run it in one, or connect with `ssh -t`.")
     from secconsole.tui.app import SecConsoleApp
 
-    app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill)
+    app = SecConsoleApp(config, open_screen=open_screen, start_as=start_as, prefill_username=prefill, state=state)
     app.run()
     return app.return_code or 0

@@ -112,10 +112,30 @@ class _Commands:
         return _Commands(self.add(name, **kwargs), self._common, required=True)
 
 
-def _console_options(parser: argparse.ArgumentParser) -> None:
-    screens = ", ".join(f"{r.name} ({r.summary})" for r in ROUTES.values())
-    parser.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES), help=f"start on a screen: {screens}")
+def _console_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
+    screens = ", ".join(r.name for r in ROUTES.values() if demo or not r.demo_only)
+    parser.add_argument("--open", metavar="SCREEN", choices=sorted(ROUTES),
+                        help=f"start on a screen: {screens}" + (" (see --list-screens)" if demo else ""))
     parser.add_argument("--user", metavar="NAME", default="", help="pre-fill the username on the sign-in screen")
+    if demo:
+        from secconsole.demo.states import STATES
+
+        parser.add_argument("--state", metavar="NAME", choices=sorted(STATES),
+                            help="put an account (--as, or the state's own) in a state first (see --list-states)")
+        parser.add_argument("--list-screens", action="store_true", help="list the screens --open takes, and exit")
+        parser.add_argument("--list-states", action="store_true", help="list the states --state takes, and exit")
+    else:  # said, not "unrecognized arguments": these exist in demo mode only
+        s = argparse.SUPPRESS
+        parser.add_argument("--state", action=_DemoOnly, nargs=1, default=s, help=s)
+        parser.add_argument("--list-screens", action=_DemoOnly, nargs=0, default=s, help=s)
+        parser.add_argument("--list-states", action=_DemoOnly, nargs=0, default=s, help=s)
+
+
+class _DemoOnly(argparse.Action):
+    """An option of ``secconsole demo`` given to the normal console: a usage error that says so."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.error(f"{option_string} exists only in demo mode: secconsole demo {option_string}")
 
 
 def _listen_options(parser: argparse.ArgumentParser, port: int, prefix: str = "", what: str = "") -> None:
@@ -143,8 +163,9 @@ def _add_console_commands(commands: _Commands) -> None:
         description="Starts the console on a throwaway database seeded with alice, bob, carol and dave; "
         "their passwords are shown on the sign-in screen. --db keeps the data in a file.",
     )
-    demo.add_argument("--as", dest="start_as", metavar="USER", help="start signed in as USER")
-    _console_options(demo)
+    demo.add_argument("--as", dest="start_as", metavar="USER",
+                      help="start signed in as USER (with --open challenge...: the password step passed)")
+    _console_options(demo, demo=True)
     phone = commands.add(
         "phone", "phone:run", help="a companion phone app: answer mobile app prompts, authenticator codes",
         description="A separate app that plays your phone or tablet: pair it with the link or code the console "

@@ -27,3 +27,6 @@ FICTIONAL = {
     "+12025550143": LineType.FIXED_VOIP,
     "+12025550100": LineType.MOBILE,
 }
+
+#: A mobile number no demo account has: what the text-message wizard's deep link types.
+SPARE = "7700 900456"

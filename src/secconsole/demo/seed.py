@@ -76,6 +76,16 @@ def enroll_sms(services: Services, account_id: int, number: str) -> None:
 
 def sign_in_as(services: Services, username: str) -> AccountView:
     """``demo --as USER``: skip the password. Exists only for demo mode and refuses elsewhere."""
+    return _demo_step(services, username, audit.SIGNIN_SUCCEEDED)
+
+
+def password_step_as(services: Services, username: str) -> AccountView:
+    """``demo --as USER --open challenge``: the password step passed (audited as such), the
+    second step still to come. Demo mode only, like ``sign_in_as``."""
+    return _demo_step(services, username, audit.SIGNIN_PASSWORD_OK)
+
+
+def _demo_step(services: Services, username: str, kind: str) -> AccountView:
     if not services.config.demo:
         raise RuntimeError("demo sign-in outside demo mode")
     if not is_demo_name(username):
@@ -83,7 +93,7 @@ def sign_in_as(services: Services, username: str) -> AccountView:
     account = services.accounts.get(username)
     with services.db.transaction() as session:
         audit.record(
-            session, at=services.clock.now(), kind=audit.SIGNIN_SUCCEEDED, source=services.config.source,
+            session, at=services.clock.now(), kind=kind, source=services.config.source,
             account_id=account.id, username=account.username, step="demo --as",
         )
     return account

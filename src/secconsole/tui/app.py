@@ -47,6 +47,7 @@ class SecConsoleApp(App[None]):
         services: Services | None = None,
         start_as: str | None = None,
         open_screen: str | None = None,
+        state: str | None = None,
         prefill_username: str = "",
         cursor_blink: bool = True,
     ) -> None:
@@ -61,6 +62,8 @@ class SecConsoleApp(App[None]):
         self._services_event = asyncio.Event()
         self._start_as = start_as
         self._pending_route = open_screen
+        #: A demo state preset (``demo.states``) to put an account in before starting.
+        self._state = state
         #: Stops the push API this console started for itself (demo mode), when it exits.
         self._stop_api = None
 
@@ -147,22 +150,60 @@ class SecConsoleApp(App[None]):
 
     def _services_ready(self) -> None:
         self._services_event.set()
-        if self._start_as:
+        if self._start_as or self._state:
             self.run_worker(self._demo_start(self._start_as), group="start")
         elif self._pending_route and not self._route_needs_account(self._pending_route):
             # Opened now, and only once: a sign-in later (say the account made there) goes Home.
             route, self._pending_route = self._pending_route, None
             self.open_route(route)
 
-    async def _demo_start(self, username: str) -> None:
-        from secconsole.demo.seed import sign_in_as
+    async def _demo_start(self, username: str | None) -> None:
+        """``demo --as USER`` (and ``--state``): the state applied first, then the route asked
+        for (or the state's) opened as USER: the sign-in screen with the name in, the sign-in's
+        second step with the password passed, or any screen signed in."""
+        from secconsole.demo.seed import password_step_as, sign_in_as
+        from secconsole.tui.routes import ROUTES
 
+        services = await self.services()
+        route = self._pending_route
         try:
-            account = await self.run_core(sign_in_as, await self.services(), username)
+            if self._state:
+                from secconsole.demo.states import apply
+
+                username, opens = await self.run_core(apply, services, self._state, username)
+                route = route or opens
+            if route == "signin":
+                self._pending_route = None
+                self._prefill_sign_in(username)
+                return
+            if route and ROUTES[route].challenge is not None:
+                self._pending_route = None
+                account = await self.run_core(password_step_as, services, username)
+                if account.has_second_step:
+                    self._open_challenge(account, ROUTES[route].challenge)
+                    return
+                self.notify(f"{account.username} has no second step: signed in.", markup=False)
+                route = None
+            account = await self.run_core(sign_in_as, services, username)
         except SecConsoleError as exc:
             self.notify(str(exc), title="Cannot start as that user", severity="error", markup=False)
             return
-        self.signed_in(account)
+        self.signed_in(account, then=route)
+
+    def _prefill_sign_in(self, username: str) -> None:
+        from textual.widgets import Input
+
+        self.screen.query_one("#username", Input).value = username
+        self.screen.query_one("#password", Input).focus()
+
+    def _open_challenge(self, account: AccountView, way: str) -> None:
+        from secconsole.tui.screens.challenge import ChallengeScreen
+
+        def passed(signed_in) -> None:
+            if signed_in is not None:
+                self.signed_in(signed_in)
+
+        self.push_screen(ChallengeScreen(account, start_way=way or None), passed)
 
     @property
     def loaded_services(self) -> Services | None:
@@ -261,7 +302,8 @@ class SecConsoleApp(App[None]):
         from secconsole.tui.routes import ROUTES
 
         route = ROUTES[name]
-        if route.screen is None or not route.offered(self.config) or self.password_change_due:
+        if (route.screen is None or route.challenge is not None or not route.offered(self.config)
+                or self.password_change_due):
             return
         if not route.needs_account:
             self.push_screen(route.load()())
@@ -269,7 +311,14 @@ class SecConsoleApp(App[None]):
             if route.protected:
                 self.open_protected(name)
             else:
-                self.push_screen(route.load()(self.account))
+                self.push_screen(self._screen_for(name))
+
+    def _screen_for(self, name: str):
+        """The screen of a route that needs the account, on the wizard step it names."""
+        from secconsole.tui.routes import ROUTES
+
+        route = ROUTES[name]
+        return route.load()(self.account, **({"start_step": route.step} if route.step else {}))
 
     # -- step-up --------------------------------------------------------------------------
 
@@ -298,18 +347,25 @@ class SecConsoleApp(App[None]):
 
         if self.account is None:
             return
-        screen = ROUTES[name].load()
-        show = self.push_wizard if name.startswith("enroll-") else self.push_screen
+        if ROUTES[name].step_up:
+            self.session.check_due()
+
+        def show() -> None:
+            parent = ROUTES[name].parent
+            if parent:  # the screen it is opened from, beneath it
+                self.push_screen(self._screen_for(parent))
+            (self.push_wizard if name.startswith("enroll-") else self.push_screen)(self._screen_for(name))
+
         if self.step_up_is_fresh():
-            show(screen(self.account))
+            show()
             return
 
         def confirmed(result) -> None:
             if result:
                 self.session.verified(self._services.clock.now())
-                show(screen(self.account))
+                show()
 
-        purpose = PURPOSES.get(name, DEFAULT_PURPOSE)
+        purpose = PURPOSES.get(ROUTES[name].parent or name, DEFAULT_PURPOSE)
         if self.account.has_second_step:
             self.push_screen(ChallengeScreen(self.account, purpose=STEP_UP, reason=purpose), confirmed)
         else:

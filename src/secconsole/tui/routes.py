@@ -23,6 +23,15 @@ class Route:
     command: str | None = None
     #: Exists only while sign-up is open (``--signup``).
     signup: bool = False
+    #: A wizard's later step to start on (the screen takes ``start_step``).
+    step: str | None = None
+    #: The sign-in challenge (password step passed) on this way ("": the account's first way,
+    #: "support": every way given up); reached only at start, with ``demo --as``.
+    challenge: str | None = None
+    #: The route whose screen this one is opened from, opened beneath it (Payments › Add card).
+    parent: str | None = None
+    #: Opens as if the last check were older than the step-up window: confirm it's you first.
+    step_up: bool = False
 
     def offered(self, config) -> bool:
         """Whether this console has the screen at all (demo mode, sign-up)."""
@@ -51,9 +60,34 @@ ROUTES = {
               protected=True),
         Route("enroll-sms", "turn on text messages, or change their number", True,
               "secconsole.tui.methods.sms:EnrollSmsScreen", protected=True, command="Text messages: set the number"),
-        Route("enroll-push", "pair a phone for mobile app prompts, or manage the paired devices", True,
+        Route("enroll-push", "pair a phone for app prompts, or manage paired phones", True,
               "secconsole.tui.methods.push:EnrollPushScreen", protected=True,
               command="Mobile app prompts: paired devices"),
+        Route("enroll-totp-advanced", "authenticator wizard: advanced (algorithm, digits)", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="advanced"),
+        Route("enroll-totp-scan", "authenticator wizard: the QR code and key", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="scan"),
+        Route("enroll-totp-code", "authenticator wizard: enter a code", True,
+              "secconsole.tui.methods.totp:EnrollTotpScreen", protected=True, demo_only=True, step="verify"),
+        Route("enroll-sms-code", "text-message wizard: a demo number sent, enter its code", True,
+              "secconsole.tui.methods.sms:EnrollSmsScreen", protected=True, demo_only=True, step="code-step"),
+        Route("add-card", "Payments › Add a card", True, f"{_S}.add_card:AddCardScreen", protected=True,
+              demo_only=True, parent="payments"),
+        Route("verify-identity", "Payments › Verify your identity", True, f"{_S}.verify_identity:VerifyIdentityScreen",
+              protected=True, demo_only=True, parent="payments"),
+        Route("security-question", "Settings › Security question: set or change it", True,
+              f"{_S}.security_question:SecurityQuestionScreen", protected=True, demo_only=True, parent="settings"),
+        Route("step-up", "confirm it's you before Settings (second step or password)", True,
+              f"{_S}.settings:SettingsScreen", protected=True, demo_only=True, step_up=True),
+        Route("challenge", "sign-in's second step (password passed), on the first way", True,
+              f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=""),
+        *(Route(f"challenge-{kind}", f"sign-in's second step, on {what}", True,
+                f"{_S}.challenge:ChallengeScreen", demo_only=True, challenge=kind)
+          for kind, what in (("totp", "the authenticator app code"), ("sms", "a text-message code"),
+                             ("push", "a mobile app prompt"), ("question", "the security question"),
+                             ("recovery", "a recovery code"), ("email", "an email code"))),
+        Route("contact-support", "Contact support: every second-step way given up", True,
+              f"{_S}.support:ContactSupportScreen", demo_only=True, challenge="support"),
     )
 }
 

@@ -32,6 +32,10 @@ class Session:
     def verified(self, now: datetime) -> None:
         self.verified_at = now
 
+    def check_due(self) -> None:
+        """The next protected screen asks to confirm it's you again (demo deep link ``step-up``)."""
+        self.verified_at = None
+
     def start_read(self) -> int:
         """A ticket for a read of the account about to start; pass it to ``update``."""
         self._ticket += 1

@@ -143,9 +143,11 @@ class EnrollSmsScreen(Screen[bool]):
         Binding("escape", "cancel", "Cancel", id="enroll_sms.cancel"),
     ]
 
-    def __init__(self, account: AccountView) -> None:
+    def __init__(self, account: AccountView, *, start_step: str | None = None) -> None:
         super().__init__()
         self.account = account
+        #: Demo deep links: "code-step" types a fictional demo number and sends it, as a person would.
+        self.start_step = start_step
         self.country: Country | None = None
         self.checked: CheckedNumber | None = None
         self._formatting = False
@@ -215,6 +217,12 @@ class EnrollSmsScreen(Screen[bool]):
         services = await self.app.services()
         self.query_one("#sms-notices", Static).update(plain(" ".join(services.way("sms").notices())))
         self.query_one("#country-search" if not home else "#number").focus()
+        if self.start_step == "code-step":
+            from secconsole.demo.phones import SPARE
+
+            self._choose(country("GB"))
+            self.query_one("#number", TextField).value = SPARE
+            await self._send()
 
     # -- the number ---------------------------------------------------------------------------
 

@@ -50,9 +50,11 @@ class EnrollTotpScreen(Screen[bool]):
     #: Columns the key and buttons need beside the large code before it is offered.
     TEXT_COLUMN = 30
 
-    def __init__(self, account: AccountView) -> None:
+    def __init__(self, account: AccountView, *, start_step: str | None = None) -> None:
         super().__init__()
         self.account = account
+        #: Demo deep links: "advanced", "scan" or "verify", reached as a person would (Continue).
+        self.start_step = start_step
         self.params = TotpParams()
         self.pending: PendingTotp | None = None
         self.leaving = False
@@ -113,6 +115,16 @@ class EnrollTotpScreen(Screen[bool]):
             self.dismiss(False)
             return
         self.query_one("#to-scan").focus()
+        if self.start_step:
+            self.run_worker(self._start_on(self.start_step), group="start-step")
+
+    async def _start_on(self, step: str) -> None:
+        if step == "advanced":
+            self._advanced()
+            return
+        await self._scan()
+        if step == "verify":
+            self._verify_step()
 
     # -- steps ----------------------------------------------------------------------------
 

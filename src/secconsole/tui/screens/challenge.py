@@ -40,11 +40,14 @@ class ChallengeScreen(FormScreen):
         Binding("ctrl+o", "other_way", "Try another way", id="challenge.other_way"),
     ]
 
-    def __init__(self, account: AccountView, *, purpose: str = SIGN_IN, reason: str = "") -> None:
+    def __init__(self, account: AccountView, *, purpose: str = SIGN_IN, reason: str = "",
+                 start_way: str | None = None) -> None:
         super().__init__()
         self.account = account
         self.purpose = purpose
         self.reason = reason
+        #: Demo deep links (``--open challenge-KIND``): the way to start on instead of the first.
+        self.start_way = start_way
         self.challenge: Challenge | None = None
         self.way: WaySpec | None = None
 
@@ -68,7 +71,27 @@ class ChallengeScreen(FormScreen):
 
     async def on_mount(self) -> None:
         self.challenge = Challenge.for_account(self.account, question_allowed=get_profile(self.app.config.policy).question_counts)
-        await self._go(self.challenge.first())
+        await self._go(self._starting_way())
+
+    def _starting_way(self) -> WaySpec | None:
+        """The first way, or the one a deep link asks for: the last resort comes after giving up
+        every other way, as a person would; a way the account does not have is said, not shown."""
+        kind = self.start_way
+        if not kind:
+            return self.challenge.first()
+        if kind == "support":  # "I can't use this" on every way, as a person would: Contact support
+            while self.challenge.first() is not None:
+                self.challenge.give_up(self.challenge.first().kind)
+            return None
+        if kind not in {s.kind for s in self.challenge.offered}:
+            self.app.notify(f"{self.account.username} cannot use that way: starting on the first one.",
+                            title="Not on this account", severity="warning", markup=False)
+            return self.challenge.first()
+        if self.challenge.spec(kind).role is Role.LAST_RESORT:
+            for way in self.challenge.ways():
+                if way.role in (Role.METHOD, Role.BACKUP):
+                    self.challenge.give_up(way.kind)
+        return self.challenge.spec(kind) if self.challenge.spec(kind) in self.challenge.ways() else self.challenge.first()
 
     @property
     def panel(self) -> WayPanel:
