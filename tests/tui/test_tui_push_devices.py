@@ -171,3 +171,16 @@ async def test_devices_arriving_as_the_wizard_closes_do_not_crash_it(enrolled):
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is not screen)
         await screen._show_devices(devices[:1])  # what a late worker does: no NoMatches
+
+
+async def test_a_removal_that_ends_after_the_wizard_closed_does_not_crash_it(enrolled):
+    """Enter twice on the confirm's Remove: the second reaches the list (Close) while the removal
+    still runs; what the removal does after it (the list again, the focus) finds no screen."""
+    app = make_app(enrolled)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_on(pilot, "enroll-push", "carol", STRONG)
+        await wait_until(pilot, lambda: bool(app.screen.query("#device-1")))
+        screen = app.screen
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is not screen)
+        screen._focus_first()  # what `_remove` does last: no NoMatches

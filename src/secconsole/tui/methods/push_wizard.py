@@ -175,6 +175,8 @@ class EnrollPushScreen(Screen[bool]):
         self._focus_first()
 
     def _focus_first(self) -> None:
+        if not self.query("#steps"):
+            return  # the screen closed meanwhile (say a second Enter closed it while a removal ran)
         if self.query_one("#steps", ContentSwitcher).current == "devices-step":
             self.query_one("#pair-another").focus()
             return
