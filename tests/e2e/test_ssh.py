@@ -364,7 +364,7 @@ def test_log_lines_quote_what_a_client_chose():
     assert "\n" not in line and line.startswith("peer=127.0.0.1 user=\"eve\\nsession end user=root\" ")
 
 
-def test_the_console_gets_the_clients_terminal_type_and_locale():
+def test_the_console_gets_the_clients_terminal_type_and_locale(monkeypatch):
     from secconsole.ssh.server import SshSettings
     from secconsole.ssh.session import session_env
 
@@ -376,7 +376,9 @@ def test_the_console_gets_the_clients_terminal_type_and_locale():
             return self.term
 
     settings = SshSettings()
+    monkeypatch.setenv("XDG_DATA_HOME", "/srv/secconsole-data")  # where the server's default database is
     plain = session_env(Requested("xterm-256color", {}), "192.0.2.1", 5000, settings)
+    assert plain["XDG_DATA_HOME"] == "/srv/secconsole-data"
     assert plain["TERM"] == "xterm-256color" and plain["LANG"] == "C.UTF-8" and "COLORTERM" not in plain
     assert plain["SSH_CONNECTION"].startswith("192.0.2.1 5000 ")
     told = session_env(Requested("xterm", {"LANG": "de_DE.UTF-8", "COLORTERM": "truecolor"}), "::1", 1, settings)

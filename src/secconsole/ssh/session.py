@@ -51,9 +51,11 @@ def console_argv(settings: SshSettings, username: str) -> list[str]:
 
 
 def session_env(process, peer: str, port: int, settings: SshSettings) -> dict[str, str]:
-    """The console's environment: ours (data folder, database), the client's terminal type and
-    locale (UTF-8 unless it says otherwise), truecolor when the client says so."""
-    env = {k: v for k, v in os.environ.items() if k.startswith(("SECCONSOLE_", "PATH", "HOME", "PYTHON", "TMPDIR"))}
+    """The console's environment: ours (data folder, database; the XDG folders platformdirs reads
+    them from, so a session opens the server's own default database), the client's terminal type
+    and locale (UTF-8 unless it says otherwise), truecolor when the client says so."""
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(("SECCONSOLE_", "PATH", "HOME", "PYTHON", "TMPDIR", "XDG_"))}
     term = process.get_terminal_type() or "xterm-256color"
     env.update(TERM=term, LANG="C.UTF-8", SSH_CONNECTION=f"{peer} {port} {settings.host} {settings.port}")
     client_env = process.env or {}
