@@ -344,3 +344,15 @@ def test_sigterm_does_not_wait_for_long_polls(push, alice, config, tmp_path):
     assert server.proc.wait(25) == 0 and time.monotonic() - started < 15  # not the poll's 30 s
     server.stop()
     poller.join(10)
+
+
+def test_a_public_url_is_announced_with_where_the_api_really_listens(push, config, tmp_path):
+    """Pairing links carry --public-url (a proxy's address); the operator is told the real one too."""
+    server = ApiProcess(config, tmp_path, "--public-url", "https://push.example.com")
+    try:
+        assert server.url == "https://push.example.com" == push.api_url()
+    finally:
+        server.stop()
+    log = server._log.name
+    with open(log) as told:
+        assert "listening on http://127.0.0.1:" in told.read()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -76,6 +77,10 @@ def serve(services: Services, settings: ApiSettings, announce: Callable[[str], N
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         announce(url)
+        listening = url_for(settings.host, bound_port(runner), settings.tls_cert is not None)
+        if listening != url:  # behind a proxy or a name: say where it really listens, too
+            print(f"secconsole serve-api: listening on {listening}; pairing links send devices to {url}.",
+                  file=sys.stderr, flush=True)
         await stop.wait()
         await runner.cleanup()
 
