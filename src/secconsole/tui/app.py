@@ -137,12 +137,22 @@ class SecConsoleApp(App[None]):
     def _start_push_api(self, services) -> None:
         """Demo mode: each console has its own throwaway database, so its own push API, on an
         ephemeral loopback port; the pairing link carries its address. Before the services are
-        announced, so a wizard opened at start finds it."""
+        announced, so a wizard opened at start finds it. A kept demo database (``--db``) gets the
+        port it had last time when that is free, so the phones paired with it still reach it."""
         if not self.config.demo or self.config.push_api_url or self._stop_api is not None:
             return
+        from urllib.parse import urlsplit
+
         from secconsole.api.server import start_in_process
 
-        _url, self._stop_api = start_in_process(services)
+        last = urlsplit(services.push().api_url() or "")
+        port = last.port if last.scheme == "http" and last.hostname == "127.0.0.1" else None
+        try:
+            _url, self._stop_api = start_in_process(services, port=port or 0)
+        except OSError:
+            if not port:
+                raise
+            _url, self._stop_api = start_in_process(services)  # taken by now: a new one
 
     def on_unmount(self) -> None:
         if self._stop_api is not None:
