@@ -228,3 +228,14 @@ async def test_in_demo_mode_a_device_pairs_and_approves_over_the_consoles_own_ap
 
 def device_account_id(services) -> int:
     return services.accounts.get("carol").id
+
+
+async def test_a_refused_prompt_is_explained_once(svc, phone):
+    """The reason (here: no device can answer) stands on the error line only, not twice."""
+    svc.way("push").remove_device(carol(svc).id, phone.id, source="test")
+    app = make_app(svc)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "carol", STRONG)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChallengeScreen) and app.screen.way is not None)
+        await wait_until(pilot, lambda: "No paired device" in text_of(app, "#challenge-error"))
+        assert "No paired device" not in text_of(app, "#challenge-lead")

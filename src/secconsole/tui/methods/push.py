@@ -141,7 +141,8 @@ class Panel(WayPanel):
                 purpose="step-up" if self.reason else "sign-in", for_what=self.reason, again=again)
         except SecConsoleError as exc:
             self.no_device = "No paired device" in str(exc)
-            self.query_one("#challenge-lead", Static).update(plain(str(exc)))
+            # The reason shows once, on the error line (``Refused``); here only what it means.
+            self.query_one("#challenge-lead", Static).update("No prompt was sent.")
             status.update("")
             self.post_message(self.Refused(self.spec.kind, str(exc)))
             return
