@@ -30,18 +30,20 @@ class DemoDevice:
         if view is None or view.status != "pending":
             return "No prompt is waiting."
         async with PushClient(services.clock, timeout=10) as client:
-            try:
-                paired = await self._paired(client, services, username)
-                prompts, _untrusted = await client.prompts(paired)
-                prompt = next((p for p in prompts if p.id == view.id), None)
-                if prompt is None:
-                    return "The prompt is no longer waiting."
-                number = view.number if decision == "approve" else None
-                return await client.answer(prompt, decision, number)
-            except PhoneError as exc:
-                if exc.code == "device_removed":
-                    self.paired.pop(username, None)  # removed in Settings: pair again next time
-                return str(exc)
+            for _ in range(2):  # once more, paired anew, if the device was removed in Settings
+                try:
+                    paired = await self._paired(client, services, username)
+                    prompts, _untrusted = await client.prompts(paired)
+                    prompt = next((p for p in prompts if p.id == view.id), None)
+                    if prompt is None:
+                        return "The prompt is no longer waiting."
+                    number = view.number if decision == "approve" else None
+                    return await client.answer(prompt, decision, number)
+                except PhoneError as exc:
+                    if exc.code != "device_removed":
+                        return str(exc)
+                    self.paired.pop(username, None)
+            return "The demo phone could not pair."
 
     async def _paired(self, client, services, username: str) -> Account:
         from secconsole.demo.drawer import pairing_code

@@ -10,7 +10,7 @@ screen until closed."""
 from __future__ import annotations
 
 from textual import work
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from secconsole.demo import DEMO_ACCOUNTS
@@ -80,6 +80,7 @@ class DevDrawer(VerticalScroll):
         .drawer-row { height: 1; }
         .drawer-row Static { width: 1fr; }
         .drawer-buttons { height: 1; }
+        #drawer-locks { height: auto; }
         #drawer-status { color: $warning; }
     }
     """
@@ -95,8 +96,6 @@ class DevDrawer(VerticalScroll):
             yield Static("", id="drawer-account")
             yield ActionButton("Next account", id="drawer-next")
         yield Static("", id="drawer-status")
-        yield Static(plain("Outbox (newest first)"), classes="drawer-heading")
-        yield Static("", id="drawer-outbox")
         yield Static(plain("Authenticator app"), classes="drawer-heading")
         yield Static("", id="drawer-totp")
         yield Static(plain("App prompt"), classes="drawer-heading")
@@ -104,10 +103,13 @@ class DevDrawer(VerticalScroll):
         with Horizontal(classes="drawer-buttons"):
             yield ActionButton("Approve", id="drawer-approve")
             yield ActionButton("Deny", id="drawer-deny")
+        yield Static(plain("Locks"), classes="drawer-heading")
+        yield Vertical(id="drawer-locks")
+        yield Static("", id="drawer-locks-summary")
+        yield Static(plain("Outbox (newest first)"), classes="drawer-heading")
+        yield Static("", id="drawer-outbox")
         yield Static(plain("Latest audit events"), classes="drawer-heading")
         yield Static("", id="drawer-events")
-        yield Static(plain("Locks"), classes="drawer-heading")
-        yield VerticalScroll(id="drawer-locks")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.reload)
@@ -191,7 +193,11 @@ class DevDrawer(VerticalScroll):
                 state = "open"
             failures = f", {lock.failures} failed" if lock.failures else ""
             self.query_one(f"#lock-{lock.counter}", Static).update(plain(f"{lock.label}: {state}{failures}"))
-            self.query_one(f"#unlock-{lock.counter}").display = bool(lock.failures or lock.locked)
+            # Only the counters with something to unlock get a row; the rest are summed up.
+            self.query_one(f"#unlock-{lock.counter}").parent.display = bool(lock.failures or lock.locked)
+        shown = sum(bool(lock.failures or lock.locked) for lock in locks)
+        summary = "Every way is open, no failed tries." if not shown else "Every other way is open."
+        self.query_one("#drawer-locks-summary", Static).update(plain(summary))
 
     def _say(self, line: str) -> None:
         self.query_one("#drawer-status", Static).update(plain(line))
