@@ -219,7 +219,21 @@ def test_the_drawer_shows_and_changes_only_the_seeded_accounts(svc):
     from secconsole.demo import drawer
 
     svc.accounts.create("eve", "eve@example.com", STRONG, source="test")
+    svc.push().set_api_url("http://127.0.0.1:9")  # so pairing would get as far as a code
     for call in (lambda: drawer.snapshot(svc, "eve"), lambda: drawer.unlock(svc, "eve", "signin"),
                  lambda: drawer.pairing_code(svc, "eve")):
         with pytest.raises(RuntimeError, match="only the seeded accounts"):
             call()
+
+
+async def test_signed_in_as_an_account_made_in_the_demo_the_drawer_shows_a_seeded_one(svc):
+    from conftest import STRONG
+
+    svc.accounts.create("eve", "eve@example.com", STRONG, source="test")
+    app = make_app(svc, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "eve", STRONG)
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await open_drawer(pilot)
+        assert drawer_text(app, "account") == "Account: alice (following the screen)"
+        assert drawer_text(app, "status") == ""
