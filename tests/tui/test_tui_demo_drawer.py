@@ -71,7 +71,7 @@ async def test_f12_toggles_the_drawer_and_it_shows_what_the_core_has(svc):
         assert drawer_text(app, "prompt") == "App prompts are off for this account."
         newest_event = svc.accounts.recent_events("alice", limit=1)[0]
         assert newest_event.description in drawer_text(app, "events").splitlines()[0]
-        assert text_of(app, "#lock-signin") == "Password sign-in: open"
+        assert text_of(app, "#lock-signin") == "Password sign-in\n  open"
         assert not app.screen.query_one("#unlock-signin").parent.display  # open rows are summed up
         assert drawer_text(app, "locks-summary") == "Every way is open, no failed tries."
         await pilot.press("f12")
@@ -104,7 +104,7 @@ async def _carol_challenged(pilot, svc):
     await wait_until(pilot, lambda: drawer_text(app, "prompt").startswith("Waiting: the console shows"))
     number = svc.push().prompt(svc.accounts.get("carol").id).number
     assert f"shows {number} ·" in drawer_text(app, "prompt")
-    assert "Account: carol (following the screen)" == drawer_text(app, "account")
+    assert "Account: carol (auto)" == drawer_text(app, "account")
 
 
 async def test_approve_signs_the_waiting_challenge_in_through_the_push_api(svc):
@@ -147,11 +147,11 @@ async def test_unlock_clears_a_lock(svc):
     app = make_app(svc, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_drawer(pilot)
-        await wait_until(pilot, lambda: text_of(app, "#lock-signin").startswith("Password sign-in: LOCKED"))
+        await wait_until(pilot, lambda: text_of(app, "#lock-signin").startswith("Password sign-in\n  LOCKED"))
         assert "10 failed" in text_of(app, "#lock-signin")
         assert drawer_text(app, "locks-summary") == "Every other way is open."
         await pilot.click("#unlock-signin")
-        await wait_until(pilot, lambda: text_of(app, "#lock-signin") == "Password sign-in: open")
+        await wait_until(pilot, lambda: text_of(app, "#lock-signin") == "Password sign-in\n  open")
         assert drawer_text(app, "status") == "Unlocked."
     assert not svc.accounts.get("alice").locked
 
@@ -235,5 +235,5 @@ async def test_signed_in_as_an_account_made_in_the_demo_the_drawer_shows_a_seede
         await sign_in(pilot, "eve", STRONG)
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await open_drawer(pilot)
-        assert drawer_text(app, "account") == "Account: alice (following the screen)"
+        assert drawer_text(app, "account") == "Account: alice (auto)"
         assert drawer_text(app, "status") == ""

@@ -74,14 +74,19 @@ class DevDrawer(VerticalScroll):
         padding: 0 1;
         scrollbar-size-vertical: 1;
 
-        .-narrow & { width: 100%; border-left: none; }
+        /* under 80 columns (the screen is -narrow): the whole width */
+        &.-full { width: 100%; border-left: none; }
+
         .drawer-title { text-style: bold; color: $accent; }
         .drawer-heading { text-style: bold; margin-top: 1; }
         .drawer-row { height: 1; }
+        #drawer-locks .drawer-row { height: auto; }
         .drawer-row Static { width: 1fr; }
+        .drawer-row ActionButton { width: auto; }
         .drawer-buttons { height: 1; }
         #drawer-locks { height: auto; }
         #drawer-status { color: $warning; }
+        #drawer-status.-empty { display: none; }
     }
     """
 
@@ -95,7 +100,7 @@ class DevDrawer(VerticalScroll):
         with Horizontal(classes="drawer-row"):
             yield Static("", id="drawer-account")
             yield ActionButton("Next account", id="drawer-next")
-        yield Static("", id="drawer-status")
+        yield Static("", id="drawer-status", classes="-empty")
         yield Static(plain("Authenticator app"), classes="drawer-heading")
         yield Static("", id="drawer-totp")
         yield Static(plain("App prompt"), classes="drawer-heading")
@@ -114,6 +119,10 @@ class DevDrawer(VerticalScroll):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.reload)
         self.reload()
+
+    def _fit_width(self) -> None:
+        """The whole width on a -narrow screen (checked with each reload: within a second of a resize)."""
+        self.set_class(self.screen.has_class("-narrow"), "-full")
 
     # -- which account --------------------------------------------------------------------
 
@@ -134,6 +143,7 @@ class DevDrawer(VerticalScroll):
     async def reload(self) -> None:
         from secconsole.demo.drawer import snapshot
 
+        self._fit_width()
         services = self.app.loaded_services
         if services is None:
             return
@@ -145,7 +155,7 @@ class DevDrawer(VerticalScroll):
         self._show(view)
 
     def _show(self, view) -> None:
-        follow = "" if self.state.chosen else " (following the screen)"
+        follow = "" if self.state.chosen else " (auto)"
         self.query_one("#drawer-account", Static).update(plain(f"Account: {view.username}{follow}"))
         self.query_one("#drawer-outbox", Static).update(plain("\n".join(
             f"{_clock(m.at)} {m.channel} {m.to}\n  {_fit(m.gist)}" for m in view.outbox) or "Empty."))
@@ -192,7 +202,7 @@ class DevDrawer(VerticalScroll):
             else:
                 state = "open"
             failures = f", {lock.failures} failed" if lock.failures else ""
-            self.query_one(f"#lock-{lock.counter}", Static).update(plain(f"{lock.label}: {state}{failures}"))
+            self.query_one(f"#lock-{lock.counter}", Static).update(plain(f"{lock.label}\n  {state}{failures}"))
             # Only the counters with something to unlock get a row; the rest are summed up.
             self.query_one(f"#unlock-{lock.counter}").parent.display = bool(lock.failures or lock.locked)
         shown = sum(bool(lock.failures or lock.locked) for lock in locks)
@@ -200,7 +210,9 @@ class DevDrawer(VerticalScroll):
         self.query_one("#drawer-locks-summary", Static).update(plain(summary))
 
     def _say(self, line: str) -> None:
-        self.query_one("#drawer-status", Static).update(plain(line))
+        status = self.query_one("#drawer-status", Static)
+        status.update(plain(line))
+        status.set_class(not line, "-empty")
 
     # -- acting -----------------------------------------------------------------------------
 
