@@ -82,7 +82,8 @@ def snapshot(services: Services, username: str) -> DrawerView:
     prompt = services.push().prompt(account.id) if push_on else None
     events = [(e.at, e.description, e.source) for e in
               services.accounts.recent_events_by_id(account.id, limit=EVENTS_LIMIT)]
-    return DrawerView(account.username, outbox, totp, push_on, prompt, events, locks(services, account.id))
+    return DrawerView(account.username, outbox, totp, push_on, prompt, events,
+                      locks(services, account.id, account.username))
 
 
 def _totp(services: Services, account_id: int) -> tuple[str, int]:
@@ -101,17 +102,16 @@ def _counters(account_id: int, username_key: str) -> list[tuple[str, str]]:
     return [(key, key.partition(":")[0]) for key in keys]
 
 
-def locks(services: Services, account_id: int) -> list[LockLine]:
+def locks(services: Services, account_id: int, username: str) -> list[LockLine]:
     """Each counter's state: failures, locked, how long until the next try."""
     from secconsole.core import throttle
     from secconsole.core.methods import registry
-    from secconsole.store.models import Account
+    from secconsole.core.validation import username_key
 
     now, profile = services.clock.now(), services.profile
     lines = []
     with services.db.transaction(readonly=True) as session:
-        account = session.get(Account, account_id)
-        for key, name in _counters(account_id, account.username_key):
+        for key, name in _counters(account_id, username_key(username)):
             rules = profile.signin_lockout if name == "signin" else profile.lockout
             gate = throttle.check(session, key, now, rules)
             label = "Password sign-in" if name == "signin" else registry.throttle_label(name)
