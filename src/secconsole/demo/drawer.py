@@ -45,6 +45,8 @@ class DrawerView:
     #: The authenticator app's code now and its seconds left (None: the app is off).
     totp: tuple[str, int] | None
     push_on: bool
+    #: Devices paired with the account (during the pairing wizard, before app prompts are on).
+    devices: int
     prompt: PromptView | None
     events: list[tuple[datetime, str, str]]
     locks: list[LockLine]
@@ -79,10 +81,11 @@ def snapshot(services: Services, username: str) -> DrawerView:
               for m in recent_outbox(services.db, services.box, limit=OUTBOX_LIMIT)]
     totp = _totp(services, account.id) if "totp" in on else None
     push_on = "push" in on
-    prompt = services.push().prompt(account.id) if push_on else None
+    devices = len(services.push().devices(account.id))
+    prompt = services.push().prompt(account.id) if push_on or devices else None
     events = [(e.at, e.description, e.source) for e in
               services.accounts.recent_events_by_id(account.id, limit=EVENTS_LIMIT)]
-    return DrawerView(account.username, outbox, totp, push_on, prompt, events,
+    return DrawerView(account.username, outbox, totp, push_on, devices, prompt, events,
                       locks(services, account.id, account.username))
 
 

@@ -45,6 +45,20 @@ class DemoDevice:
                     self.paired.pop(username, None)
             return "The demo phone could not pair."
 
+    async def pair(self, username: str) -> str:
+        """Pair the demo phone with the account now (as a phone scanning the wizard's code would;
+        the wizard's own code stops working: one unused code per account)."""
+        from secconsole.phone.client import PhoneError, PushClient
+
+        services = await self.app.services()
+        self.paired.pop(username, None)
+        async with PushClient(services.clock, timeout=10) as client:
+            try:
+                await self._paired(client, services, username)
+            except PhoneError as exc:
+                return str(exc)
+        return "The demo phone is paired."
+
     async def _paired(self, client, services, username: str) -> Account:
         from secconsole.demo.drawer import pairing_code
 

@@ -108,6 +108,7 @@ class DevDrawer(VerticalScroll):
         with Horizontal(classes="drawer-buttons"):
             yield ActionButton("Approve", id="drawer-approve")
             yield ActionButton("Deny", id="drawer-deny")
+            yield ActionButton("Pair demo phone", id="drawer-pair")
         yield Static(plain("Locks"), classes="drawer-heading")
         yield Vertical(id="drawer-locks")
         yield Static("", id="drawer-locks-summary")
@@ -170,14 +171,16 @@ class DevDrawer(VerticalScroll):
         waiting = view.prompt is not None and view.prompt.status == "pending"
         for button in self.query("#drawer-approve, #drawer-deny"):
             button.disabled = not waiting
+        # Before app prompts are on (the pairing wizard is open): the demo phone can pair itself.
+        self.query_one("#drawer-pair").display = not view.push_on
         self.query_one("#drawer-events", Static).update(plain("\n".join(
             _fit(f"{_clock(at)} {what} ({source})") for at, what, source in view.events) or "None yet."))
         self._show_locks(view.locks)
 
     def _prompt_line(self, view) -> str:
-        if not view.push_on:
-            return "App prompts are off for this account."
         prompt = view.prompt
+        if not view.push_on and prompt is None:
+            return "App prompts are off for this account."
         if prompt is None:
             return "None sent yet."
         if prompt.status == "pending":
@@ -225,6 +228,8 @@ class DevDrawer(VerticalScroll):
             self.reload()
         elif button in ("drawer-approve", "drawer-deny"):
             self.answer("approve" if button == "drawer-approve" else "deny")
+        elif button == "drawer-pair":
+            self.pair()
         elif button.startswith("unlock-"):
             self.unlock(button.removeprefix("unlock-"))
 
@@ -233,6 +238,12 @@ class DevDrawer(VerticalScroll):
         self._say("The demo phone is answering…")
         result = await self.state.device.answer(self.username, decision)
         self._say({"approved": "Approved.", "denied": "Denied."}.get(result, result))
+        self.reload()
+
+    @work(exclusive=True, group="demo-drawer-act")
+    async def pair(self) -> None:
+        self._say("The demo phone is pairing…")
+        self._say(await self.state.device.pair(self.username))
         self.reload()
 
     @work(exclusive=True, group="demo-drawer-act")
