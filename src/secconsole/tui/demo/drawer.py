@@ -10,6 +10,7 @@ screen until closed."""
 from __future__ import annotations
 
 from textual import work
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -153,9 +154,12 @@ class DevDrawer(VerticalScroll):
         except SecConsoleError as exc:
             self._say(str(exc))
             return
-        self._show(view)
+        try:
+            await self._show(view)
+        except NoMatches:
+            pass  # the screen under it closed meanwhile (the challenge, signed in): its drawer went with it
 
-    def _show(self, view) -> None:
+    async def _show(self, view) -> None:
         follow = "" if self.state.chosen else " (auto)"
         self.query_one("#drawer-account", Static).update(plain(f"Account: {view.username}{follow}"))
         self.query_one("#drawer-outbox", Static).update(plain("\n".join(
@@ -175,7 +179,7 @@ class DevDrawer(VerticalScroll):
         self.query_one("#drawer-pair").display = not view.push_on
         self.query_one("#drawer-events", Static).update(plain("\n".join(
             _fit(f"{_clock(at)} {what} ({source})") for at, what, source in view.events) or "None yet."))
-        self._show_locks(view.locks)
+        await self._show_locks(view.locks)
 
     def _prompt_line(self, view) -> str:
         prompt = view.prompt
@@ -188,15 +192,19 @@ class DevDrawer(VerticalScroll):
             return f"Waiting: the console shows {prompt.number} · {left} s left"
         return f"Newest prompt: {prompt.status.capitalize()}"
 
-    def _show_locks(self, locks) -> None:
+    async def _show_locks(self, locks) -> None:
         box = self.query_one("#drawer-locks")
         if not self.locks_built:
-            self.locks_built = True
-            for lock in locks:
-                box.mount(Horizontal(Static("", id=f"lock-{lock.counter}"),
-                                     ActionButton("Unlock", id=f"unlock-{lock.counter}"), classes="drawer-row"))
-            self.call_after_refresh(self._show_locks, locks)
-            return
+            self.locks_built = True  # before the await: a reload meanwhile must not mount them twice
+            await box.mount_all([Horizontal(Static("", id=f"lock-{lock.counter}"),
+                                            ActionButton("Unlock", id=f"unlock-{lock.counter}"), classes="drawer-row")
+                                 for lock in locks])
+        try:
+            self._update_locks(locks)
+        except NoMatches:
+            return  # still being mounted (the reload that mounted them was cancelled): next second
+
+    def _update_locks(self, locks) -> None:
         for lock in locks:
             if lock.locked:
                 state = "LOCKED" + (f" for {lock.retry_after} s" if lock.retry_after else "")
@@ -213,6 +221,8 @@ class DevDrawer(VerticalScroll):
         self.query_one("#drawer-locks-summary", Static).update(plain(summary))
 
     def _say(self, line: str) -> None:
+        if not self.is_attached:
+            return  # gone with its screen while the phone answered
         status = self.query_one("#drawer-status", Static)
         status.update(plain(line))
         status.set_class(not line, "-empty")
