@@ -257,3 +257,17 @@ async def test_the_demo_phone_pairs_in_the_wizard_and_approves_its_test_prompt(s
         await pilot.click("#drawer-approve")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=15)  # on; codes offered
         assert svc.accounts.get("carol").method("push").enabled
+
+
+async def test_the_drawer_takes_the_keys_and_gives_them_back(svc):
+    app = make_app(svc, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "username")
+        await open_drawer(pilot)
+        await wait_until(pilot, lambda: app.focused.id == "drawer-next")
+        await pilot.press("enter")  # Next account, by key
+        await wait_until(pilot, lambda: drawer_text(app, "account") == "Account: alice")
+        await pilot.press("tab")
+        assert app.focused.id == "drawer-pair"  # Approve and Deny are off: nothing waits
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: app.focused.id == "username")

@@ -30,6 +30,7 @@ class DrawerState:
         from secconsole.tui.demo.device import DemoDevice
 
         self.open = False
+        self.focus_before = None
         self.chosen: str | None = None
         self.device = DemoDevice(app)
         app.screen_change_signal.subscribe(app, lambda screen: self.follow(app, screen))
@@ -50,7 +51,13 @@ def toggle(app) -> None:
     for screen in app.screen_stack:
         screen.query(DevDrawer).remove()
     if state.open:
-        app.screen.mount(DevDrawer(state))
+        # The keys go to the drawer (Tab moves between its buttons); closing gives them back.
+        state.focus_before = app.focused
+        drawer = DevDrawer(state)
+        app.screen.mount(drawer)
+        app.call_after_refresh(drawer.focus_first)
+    elif state.focus_before is not None and state.focus_before.is_attached:
+        state.focus_before.focus()
 
 
 def _clock(moment) -> str:
@@ -121,6 +128,10 @@ class DevDrawer(VerticalScroll):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.reload)
         self.reload()
+
+    def focus_first(self) -> None:
+        if self.is_attached:
+            self.query_one("#drawer-next").focus()
 
     def _fit_width(self) -> None:
         """The whole width on a -narrow screen (checked with each reload: within a second of a resize)."""
