@@ -74,7 +74,7 @@ async def test_f12_toggles_the_drawer_and_it_shows_what_the_core_has(svc):
         assert text_of(app, "#lock-signin") == "Password sign-in\n  open"
         assert not app.screen.query_one("#unlock-signin").parent.display  # open rows are summed up
         assert drawer_text(app, "locks-summary") == "Every way is open, no failed tries."
-        await pilot.press("f12")
+        await pilot.press("f2")  # the browser's key (serve-web: F12 opens the browser's tools)
         await wait_until(pilot, lambda: not app.screen.query("#demo-drawer"))
 
 
@@ -168,7 +168,7 @@ async def test_there_is_no_drawer_in_the_normal_console(svc):
     try:
         app = make_app(svc, demo=False)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f12")
+            await pilot.press("f12", "f2")
             await pilot.pause(0.3)
             assert not app.screen.query("#demo-drawer")
             assert not [name for name in DRAWER_MODULES if name in sys.modules]

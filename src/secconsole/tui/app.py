@@ -38,7 +38,8 @@ class SecConsoleApp(App[None]):
         Binding("tab", "focus_next", "Next field", id="app.focus_next", show=False, priority=True),
         Binding("shift+tab", "focus_previous", "Previous field", id="app.focus_previous", show=False, priority=True),
         # Demo mode only (the action does nothing otherwise): the Dev drawer, tui/demo/drawer.py.
-        Binding("f12", "demo_drawer", "Dev drawer", id="demo.drawer", show=False),
+        # F2 too: in a browser tab (serve-web) F12 opens the browser's own tools.
+        Binding("f12,f2", "demo_drawer", "Dev drawer", id="demo.drawer", show=False),
     ]
 
     def __init__(

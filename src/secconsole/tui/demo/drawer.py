@@ -1,4 +1,4 @@
-"""Demo mode only: the Dev drawer (F12), a panel over the right of whatever screen is open: the
+"""Demo mode only: the Dev drawer (F12, or F2 in a browser), a panel over the right of whatever screen is open: the
 outbox, the authenticator code with its countdown, the waiting app prompt with Approve and Deny
 (answered by ``DemoDevice`` through the push API), the latest audit events and each counter's lock
 with an Unlock. Re-read every second in a thread (``demo.drawer.snapshot``); all text is text.
@@ -104,7 +104,7 @@ class DevDrawer(VerticalScroll):
         self.locks_built = False
 
     def compose(self):
-        yield Static(plain("DEV DRAWER · demo only · F12 closes"), classes="drawer-title")
+        yield Static(plain("DEV DRAWER · demo only · F12 or F2 closes"), classes="drawer-title")
         with Horizontal(classes="drawer-row"):
             yield Static("", id="drawer-account")
             yield ActionButton("Next account", id="drawer-next")
