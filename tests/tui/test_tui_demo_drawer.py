@@ -271,3 +271,15 @@ async def test_the_drawer_takes_the_keys_and_gives_them_back(svc):
         assert app.focused.id == "drawer-pair"  # Approve and Deny are off: nothing waits
         await pilot.press("f12")
         await wait_until(pilot, lambda: app.focused.id == "username")
+
+
+async def test_text_from_people_shows_as_typed(svc):
+    """Sources and addresses reach the drawer as text, never as markup ("[/]" would end the app)."""
+    svc.accounts.unlock("alice", source="ssh [/]203.0.113.9 [b]x[/b]")  # nothing to clear: audited, no notice
+    lock(svc, "signin:alice")
+    svc.accounts.unlock("alice", source="ssh [/]203.0.113.9 [b]x[/b]")
+    app = make_app(svc, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_drawer(pilot)
+        await wait_until(pilot, lambda: "Account unlocked (ssh [/]203.0.113…" in drawer_text(app, "events"),
+                         message=lambda: drawer_text(app, "events"))  # long lines are cut, not wrapped
