@@ -37,6 +37,9 @@ class SecConsoleApp(App[None]):
         # (a fast typist, a password manager, a slow link) are already queued for the old field.
         Binding("tab", "focus_next", "Next field", id="app.focus_next", show=False, priority=True),
         Binding("shift+tab", "focus_previous", "Previous field", id="app.focus_previous", show=False, priority=True),
+        # Demo mode only (the action does nothing otherwise): the Dev drawer, tui/demo/drawer.py.
+        # F2 too: in a browser tab (serve-web) F12 opens the browser's own tools.
+        Binding("f12,f2", "demo_drawer", "Dev drawer", id="demo.drawer", show=False),
     ]
 
     def __init__(
@@ -408,6 +411,12 @@ class SecConsoleApp(App[None]):
                                     lambda name=route.name: self.open_route(name))
         if self.account is not None:
             yield SystemCommand("Sign out", "Sign out of this console", lambda: self.run_worker(self.sign_out()))
+
+    def action_demo_drawer(self) -> None:
+        if self.config.demo:  # outside demo mode the drawer's module is never imported
+            from secconsole.tui.demo.drawer import toggle
+
+            toggle(self)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
