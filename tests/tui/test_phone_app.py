@@ -334,3 +334,41 @@ async def test_a_fault_while_checking_prompts_is_said_and_polling_goes_on(push, 
         await wait_until(pilot, lambda: "failed (RuntimeError)" in str(app.status), timeout=10)
         push.begin(alice.id, source=SRC)
         await a_prompt(pilot)  # the poll went on
+
+
+@pytest.mark.parametrize("keys", [("f2", "k", "shift+tab", "enter"), ("f2", "e", "shift+tab", "space"),
+                                  ("f2", "k", "escape"), ("f2", "d", "enter"), ("f1", "n", "shift+tab", "enter"),
+                                  ("f1", "n", "escape")])
+async def test_a_second_press_on_a_closing_dialog_does_nothing(profile, keys):
+    """Enter (or Space, Esc) twice, quickly, on Cancel: the first closes the dialog, the second
+    reached the dialog already closed and popped the screen under it (the Authenticator, the
+    mode's only screen: the app died with "Can't pop screen"). Both keys are queued before either
+    is handled, as a terminal delivers two quick presses."""
+    from textual import events
+
+    from phone_authenticator_helpers import LINK
+
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        mode, *opening, twice = keys
+        await pilot.press(mode)
+        screen = app.screen
+        if "d" in opening:  # Remove's confirm: Cancel has the focus
+            screen.authenticator.add_uri(LINK)
+            screen.rebuild()
+        await pilot.press(*opening)
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog is not screen and app.focused.id in ("form-cancel", "cancel", "pair-cancel", "field-issuer",
+                                                           "field-path", "pair-code")
+        for _ in range(2):
+            app.post_message(events.Key(twice, " " if twice == "space" else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app.return_code is None and app.screen is screen and app.screen_stack == [screen]
+        if mode == "f2":
+            assert len(screen.authenticator.entries) == (1 if "d" in opening else 0)
+        await pilot.press("f1" if mode == "f2" else "f2")
+        assert app.current_mode == ("prompts" if mode == "f2" else "authenticator")
+
+

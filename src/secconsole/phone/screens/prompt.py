@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from secconsole.core.clock import seconds_until
 from secconsole.phone.client import PhoneError, Prompt
+from secconsole.phone.screens.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain, template
 
@@ -38,7 +39,7 @@ class NumberInput(Input):
             return
 
 
-class PromptScreen(ModalScreen[str]):
+class PromptScreen(ClosesOnce, ModalScreen[str]):
     CSS_PATH = [stylesheet("phone-prompt")]
     BINDINGS = [
         Binding("1", "pick(0)", "1st", show=False, id="phone.prompt.pick-1"),
