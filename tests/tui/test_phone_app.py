@@ -372,3 +372,35 @@ async def test_a_second_press_on_a_closing_dialog_does_nothing(profile, keys):
         assert app.current_mode == ("prompts" if mode == "f2" else "authenticator")
 
 
+
+async def test_a_device_removed_while_its_card_shows_takes_the_card_away(push, alice, api, profile):
+    """The toast said "removed" but the card stayed (its inbox key was read after the keys were
+    forgotten): Verify then said the key was damaged, and the card never went away."""
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        await a_prompt(pilot)
+        push.remove_device(alice.id, profile.accounts[0].device_id, source=SRC)
+        await wait_until(pilot, lambda: not profile.accounts[0].signed_in, timeout=15)
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=5)
+        await pilot.pause()
+        assert app.inbox == {} and app.current_mode == "prompts"
+        assert "signed out" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+        await pilot.press("f2")  # the keys work again
+        assert app.current_mode == "authenticator"
+
+
+async def test_an_expired_card_goes_away_even_off_the_inbox(push, alice, api, profile):
+    """A card whose prompt is no longer in the inbox (its account signed out) still goes when it
+    expires, instead of staying at "Expires in 0 s"."""
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        card = await a_prompt(pilot)
+        app.workers.cancel_group(app, "poll")
+        await pilot.pause()
+        app.inbox.clear()
+        app.clock = ManualClock(datetime.fromtimestamp(card.prompt.expires + 1, timezone.utc))
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=5)
