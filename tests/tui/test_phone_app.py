@@ -114,7 +114,7 @@ async def test_pairing_with_a_typed_code_and_address_and_a_wrong_code_said_plain
 
 async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile, clock):
     app = phone_app(profile)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pair_in_the_dialog(pilot, push, alice, api)
         push.begin(alice.id, source=SRC)
         shown = push.prompt(alice.id).number
@@ -125,6 +125,8 @@ async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile,
         await pilot.press(str(wrong + 1), "v")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert "Denied" in push.verify(alice.id, source=SRC).message
+        said = [str(n.message) for n in app._notifications]
+        assert "Denied: that was not the number the console showed; the sign-in was refused." in said, said
         clock.set(datetime.now(timezone.utc).replace(microsecond=0))
         clock.advance(seconds=11)  # past the wait after a denial
         push.begin(alice.id, source=SRC, again=True)
@@ -132,6 +134,7 @@ async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile,
         await pilot.press("d")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."
+        assert "Denied: the sign-in to alice was refused." in [str(n.message) for n in app._notifications]
 
 
 async def test_it_wasnt_me_asks_first_and_reports(push, alice, api, profile):

@@ -25,6 +25,8 @@ VERDICTS = {
     "denied": "Denied: the sign-in to {account} was refused.",
     "reported": "Reported: the sign-in to {account} was refused and its owner told; prompts are paused.",
 }
+#: Approved with a number, and the server refused: the number was not the one on the console.
+WRONG_NUMBER = "Denied: that was not the number the console showed; the sign-in was refused."
 
 
 class NumberInput(Input):
@@ -191,6 +193,9 @@ class PromptScreen(ClosesOnce, ModalScreen[str]):
             else:
                 self._say(str(exc))
             return
-        text = VERDICTS.get(result, "The server answered {result!r}.").format(account=self.prompt.account,
-                                                                              result=result)
+        if result == "denied" and decision == "approve" and number is not None:
+            text = WRONG_NUMBER
+        else:
+            text = VERDICTS.get(result, "The server answered {result!r}.").format(account=self.prompt.account,
+                                                                                  result=result)
         self.app.prompt_gone(self.prompt, text, answered=True)
