@@ -83,7 +83,9 @@ async def a_prompt(pilot) -> PromptScreen:
 async def test_pair_then_pick_the_right_number_signs_in(push, alice, api, profile):
     app = phone_app(profile)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        assert "No account paired yet" in text_of(app, "#phone-hint")
+        hint = text_of(app, "#phone-hint")
+        assert "No account paired yet" in hint and "› Pair a device" not in hint  # no such button on the console
+        assert "Settings › Mobile app prompt (or Manage devices › Pair another device)" in hint
         await pair_in_the_dialog(pilot, push, alice, api)
         assert [a.name for a in Profile._load(profile.path).accounts] == ["alice"]
         assert "alice" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)

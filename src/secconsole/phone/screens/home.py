@@ -58,8 +58,8 @@ class PhoneHomeScreen(Screen):
         if profile.accounts:
             accounts.highlighted = min(highlighted or 0, len(profile.accounts) - 1)
         accounts.display = bool(profile.accounts)
-        hint = ("No account paired yet. On the console open Settings › Mobile app prompt › Pair a device, "
-                "then press n here and paste the link or the code." if not profile.accounts else
+        hint = ("No account paired yet. On the console open Settings › Mobile app prompt (or Manage devices › "
+                "Pair another device), then press n here and paste the link or the code." if not profile.accounts else
                 "Prompts appear here as they arrive. F2: Authenticator.")
         self.query_one("#phone-hint", Static).update(plain(hint))
 
