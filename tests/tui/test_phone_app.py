@@ -409,3 +409,29 @@ async def test_an_expired_card_goes_away_even_off_the_inbox(push, alice, api, pr
         app.inbox.clear()
         app.clock = ManualClock(datetime.fromtimestamp(card.prompt.expires + 1, timezone.utc))
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=5)
+
+
+async def test_an_account_whose_server_is_gone_can_be_forgotten_after_a_yes(push, alice, api, profile):
+    """Its server gone (a demo console restarted on another port): s cannot reach it, and x only
+    said "Sign out first". Now x asks (y/n, from the keyboard) and forgets it on this phone."""
+    from secconsole.phone.screens.authenticator import RemoveDialog
+
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        api.stop()
+        home = app.screen
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        assert ("Forget this account on this phone anyway? The server keeps this device paired until it is "
+                "removed in Settings › Manage devices.") in text_of(app, "#dialog-message")
+        await pilot.press("n")  # changed my mind: kept
+        await wait_until(pilot, lambda: app.screen is home)
+        assert profile.accounts[0].signed_in and Profile._load(profile.path).accounts[0].key
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: profile.accounts == [])
+        assert Profile._load(profile.path).accounts == [] and app.screen is home
+        assert "No account paired yet" in text_of(app, "#phone-hint")
+        assert [d.name for d in push.devices(alice.id)] == [profile.device_name]  # still paired on the server

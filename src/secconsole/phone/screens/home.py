@@ -88,8 +88,20 @@ class PhoneHomeScreen(Screen):
         index = self._selected()
         if index is None:
             return
-        if self.app.profile.accounts[index].signed_in:
-            self.notify("Sign out first (s): forgetting a signed-in account would leave it paired on the server.",
-                        markup=False)
+        account = self.app.profile.accounts[index]
+        if not account.signed_in:
+            self.app.forget(index)
             return
-        self.app.forget(index)
+        # Signed in: s signs out on the server first; when the server is gone (unreachable), this is
+        # the only way to take the account off the phone.
+        from secconsole.phone.screens.authenticator import RemoveDialog
+
+        def answered(yes: bool | None) -> None:
+            at = self.app._index(account)
+            if yes and at is not None:
+                self.app.forget(at)
+
+        self.app.push_screen(RemoveDialog(
+            f"Forget {account.name}?",
+            "Forget this account on this phone anyway? The server keeps this device paired until it is "
+            "removed in Settings › Manage devices.", confirm="Forget"), answered)
