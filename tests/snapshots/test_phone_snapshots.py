@@ -101,3 +101,9 @@ def test_phone_authenticator_in_the_app(snap_compare, profile):
     auth.add_uri(LINK)
     profile.authenticator = auth.to_dict()
     assert snap_compare(phone(profile), terminal_size=SIZE, press=["f2"])
+
+
+def test_phone_forget_a_signed_in_account_asks(snap_compare, profile):
+    """x on a signed-in account (its server gone): the y/n question, Cancel focused."""
+    profile.accounts = [ALICE, BOB]
+    assert snap_compare(phone(profile), press=["x"], terminal_size=SIZE)

@@ -83,7 +83,9 @@ async def a_prompt(pilot) -> PromptScreen:
 async def test_pair_then_pick_the_right_number_signs_in(push, alice, api, profile):
     app = phone_app(profile)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        assert "No account paired yet" in text_of(app, "#phone-hint")
+        hint = text_of(app, "#phone-hint")
+        assert "No account paired yet" in hint and "› Pair a device" not in hint  # no such button on the console
+        assert "Settings › Mobile app prompt (or Manage devices › Pair another device)" in hint
         await pair_in_the_dialog(pilot, push, alice, api)
         assert [a.name for a in Profile._load(profile.path).accounts] == ["alice"]
         assert "alice" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
@@ -114,7 +116,7 @@ async def test_pairing_with_a_typed_code_and_address_and_a_wrong_code_said_plain
 
 async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile, clock):
     app = phone_app(profile)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pair_in_the_dialog(pilot, push, alice, api)
         push.begin(alice.id, source=SRC)
         shown = push.prompt(alice.id).number
@@ -125,6 +127,8 @@ async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile,
         await pilot.press(str(wrong + 1), "v")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert "Denied" in push.verify(alice.id, source=SRC).message
+        said = [str(n.message) for n in app._notifications]
+        assert "Denied: that was not the number the console showed; the sign-in was refused." in said, said
         clock.set(datetime.now(timezone.utc).replace(microsecond=0))
         clock.advance(seconds=11)  # past the wait after a denial
         push.begin(alice.id, source=SRC, again=True)
@@ -132,6 +136,7 @@ async def test_a_wrong_pick_is_denied_and_deny_denies(push, alice, api, profile,
         await pilot.press("d")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=10)
         assert push.verify(alice.id, source=SRC).message == "Denied on your mobile app."
+        assert "Denied: the sign-in to alice was refused." in [str(n.message) for n in app._notifications]
 
 
 async def test_it_wasnt_me_asks_first_and_reports(push, alice, api, profile):
@@ -334,3 +339,99 @@ async def test_a_fault_while_checking_prompts_is_said_and_polling_goes_on(push, 
         await wait_until(pilot, lambda: "failed (RuntimeError)" in str(app.status), timeout=10)
         push.begin(alice.id, source=SRC)
         await a_prompt(pilot)  # the poll went on
+
+
+@pytest.mark.parametrize("keys", [("f2", "k", "shift+tab", "enter"), ("f2", "e", "shift+tab", "space"),
+                                  ("f2", "k", "escape"), ("f2", "d", "enter"), ("f1", "n", "shift+tab", "enter"),
+                                  ("f1", "n", "escape")])
+async def test_a_second_press_on_a_closing_dialog_does_nothing(profile, keys):
+    """Enter (or Space, Esc) twice, quickly, on Cancel: the first closes the dialog, the second
+    reached the dialog already closed and popped the screen under it (the Authenticator, the
+    mode's only screen: the app died with "Can't pop screen"). Both keys are queued before either
+    is handled, as a terminal delivers two quick presses."""
+    from textual import events
+
+    from phone_authenticator_helpers import LINK
+
+    app = PhoneApp(profile, poll=False, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        mode, *opening, twice = keys
+        await pilot.press(mode)
+        screen = app.screen
+        if "d" in opening:  # Remove's confirm: Cancel has the focus
+            screen.authenticator.add_uri(LINK)
+            screen.rebuild()
+        await pilot.press(*opening)
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog is not screen and app.focused.id in ("form-cancel", "cancel", "pair-cancel", "field-issuer",
+                                                           "field-path", "pair-code")
+        for _ in range(2):
+            app.post_message(events.Key(twice, " " if twice == "space" else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app.return_code is None and app.screen is screen and app.screen_stack == [screen]
+        if mode == "f2":
+            assert len(screen.authenticator.entries) == (1 if "d" in opening else 0)
+        await pilot.press("f1" if mode == "f2" else "f2")
+        assert app.current_mode == ("prompts" if mode == "f2" else "authenticator")
+
+
+
+async def test_a_device_removed_while_its_card_shows_takes_the_card_away(push, alice, api, profile):
+    """The toast said "removed" but the card stayed (its inbox key was read after the keys were
+    forgotten): Verify then said the key was damaged, and the card never went away."""
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        await a_prompt(pilot)
+        push.remove_device(alice.id, profile.accounts[0].device_id, source=SRC)
+        await wait_until(pilot, lambda: not profile.accounts[0].signed_in, timeout=15)
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=5)
+        await pilot.pause()
+        assert app.inbox == {} and app.current_mode == "prompts"
+        assert "signed out" in str(app.screen.query_one("#accounts").get_option_at_index(0).prompt)
+        await pilot.press("f2")  # the keys work again
+        assert app.current_mode == "authenticator"
+
+
+async def test_an_expired_card_goes_away_even_off_the_inbox(push, alice, api, profile):
+    """A card whose prompt is no longer in the inbox (its account signed out) still goes when it
+    expires, instead of staying at "Expires in 0 s"."""
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        push.begin(alice.id, source=SRC)
+        card = await a_prompt(pilot)
+        app.workers.cancel_group(app, "poll")
+        await pilot.pause()
+        app.inbox.clear()
+        app.clock = ManualClock(datetime.fromtimestamp(card.prompt.expires + 1, timezone.utc))
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), timeout=5)
+
+
+async def test_an_account_whose_server_is_gone_can_be_forgotten_after_a_yes(push, alice, api, profile):
+    """Its server gone (a demo console restarted on another port): s cannot reach it, and x only
+    said "Sign out first". Now x asks (y/n, from the keyboard) and forgets it on this phone."""
+    from secconsole.phone.screens.authenticator import RemoveDialog
+
+    app = phone_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pair_in_the_dialog(pilot, push, alice, api)
+        api.stop()
+        home = app.screen
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        assert ("Forget this account on this phone anyway? The server keeps this device paired until it is "
+                "removed in Settings › Manage devices.") in text_of(app, "#dialog-message")
+        await pilot.press("n")  # changed my mind: kept
+        await wait_until(pilot, lambda: app.screen is home)
+        assert profile.accounts[0].signed_in and Profile._load(profile.path).accounts[0].key
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: profile.accounts == [])
+        assert Profile._load(profile.path).accounts == [] and app.screen is home
+        assert "No account paired yet" in text_of(app, "#phone-hint")
+        assert [d.name for d in push.devices(alice.id)] == [profile.device_name]  # still paired on the server

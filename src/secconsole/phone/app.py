@@ -188,15 +188,20 @@ class PhoneApp(App):
         self.push_screen(PromptScreen(next(iter(self.inbox.values()))))
 
     def prompt_gone(self, prompt: Prompt, message: str, *, answered: bool = False, code: str = "") -> None:
-        """Take ``prompt`` off the phone (answered here or elsewhere, expired) and say why."""
+        """Take ``prompt`` off the phone (answered here or elsewhere, expired, its account signed
+        out) and say why. Its inbox key is found by the prompt itself: signing out empties the
+        account's device id, which the key was made of. The card showing it goes in every case."""
         from secconsole.phone.screens.prompt import PromptScreen
 
-        key = (prompt.paired.device_id, prompt.id)
-        if self.inbox.pop(key, None) is None and not answered:
-            return
-        self.answered.add(key)
+        key = next((k for k, p in self.inbox.items() if p is prompt), None)
         screen = self.screen
-        if isinstance(screen, PromptScreen) and screen.prompt is prompt:
+        showing = isinstance(screen, PromptScreen) and screen.prompt is prompt
+        if key is None and not answered and not showing:
+            return
+        if key is not None:
+            del self.inbox[key]
+        self.answered.add(key or (prompt.paired.device_id, prompt.id))
+        if showing:
             screen.dismiss(code or ("answered" if answered else "gone"))
         if message:
             self.notify(message, markup=False, severity="information" if answered else "warning")

@@ -58,8 +58,8 @@ class PhoneHomeScreen(Screen):
         if profile.accounts:
             accounts.highlighted = min(highlighted or 0, len(profile.accounts) - 1)
         accounts.display = bool(profile.accounts)
-        hint = ("No account paired yet. On the console open Settings › Mobile app prompt › Pair a device, "
-                "then press n here and paste the link or the code." if not profile.accounts else
+        hint = ("No account paired yet. On the console open Settings › Mobile app prompt (or Manage devices › "
+                "Pair another device), then press n here and paste the link or the code." if not profile.accounts else
                 "Prompts appear here as they arrive. F2: Authenticator.")
         self.query_one("#phone-hint", Static).update(plain(hint))
 
@@ -88,8 +88,20 @@ class PhoneHomeScreen(Screen):
         index = self._selected()
         if index is None:
             return
-        if self.app.profile.accounts[index].signed_in:
-            self.notify("Sign out first (s): forgetting a signed-in account would leave it paired on the server.",
-                        markup=False)
+        account = self.app.profile.accounts[index]
+        if not account.signed_in:
+            self.app.forget(index)
             return
-        self.app.forget(index)
+        # Signed in: s signs out on the server first; when the server is gone (unreachable), this is
+        # the only way to take the account off the phone.
+        from secconsole.phone.screens.authenticator import RemoveDialog
+
+        def answered(yes: bool | None) -> None:
+            at = self.app._index(account)
+            if yes and at is not None:
+                self.app.forget(at)
+
+        self.app.push_screen(RemoveDialog(
+            f"Forget {account.name}?",
+            "Forget this account on this phone anyway? The server keeps this device paired until it is "
+            "removed in Settings › Manage devices.", confirm="Forget"), answered)

@@ -11,11 +11,12 @@ from textual.widgets import Button, Input, Label, Static
 
 from secconsole.phone.client import PhoneError, parse_pairing
 from secconsole.phone.profile import Account
+from secconsole.phone.screens.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain
 
 
-class PairScreen(ModalScreen[Account | None]):
+class PairScreen(ClosesOnce, ModalScreen[Account | None]):
     CSS_PATH = [stylesheet("phone-pair")]
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="phone.pair.cancel")]
 

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from secconsole.core.clock import seconds_until
 from secconsole.phone.client import PhoneError, Prompt
+from secconsole.phone.screens.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain, template
 
@@ -24,6 +25,8 @@ VERDICTS = {
     "denied": "Denied: the sign-in to {account} was refused.",
     "reported": "Reported: the sign-in to {account} was refused and its owner told; prompts are paused.",
 }
+#: Approved with a number, and the server refused: the number was not the one on the console.
+WRONG_NUMBER = "Denied: that was not the number the console showed; the sign-in was refused."
 
 
 class NumberInput(Input):
@@ -38,7 +41,7 @@ class NumberInput(Input):
             return
 
 
-class PromptScreen(ModalScreen[str]):
+class PromptScreen(ClosesOnce, ModalScreen[str]):
     CSS_PATH = [stylesheet("phone-prompt")]
     BINDINGS = [
         Binding("1", "pick(0)", "1st", show=False, id="phone.prompt.pick-1"),
@@ -190,6 +193,9 @@ class PromptScreen(ModalScreen[str]):
             else:
                 self._say(str(exc))
             return
-        text = VERDICTS.get(result, "The server answered {result!r}.").format(account=self.prompt.account,
-                                                                              result=result)
+        if result == "denied" and decision == "approve" and number is not None:
+            text = WRONG_NUMBER
+        else:
+            text = VERDICTS.get(result, "The server answered {result!r}.").format(account=self.prompt.account,
+                                                                                  result=result)
         self.app.prompt_gone(self.prompt, text, answered=True)
