@@ -211,11 +211,20 @@ def url_tag(db_url: str) -> str | None:
     return parse_qs(urlsplit(db_url).query).get("application_name", [None])[0]
 
 
-def listening_connections(tag: str) -> int:
-    """Open connections named ``tag`` whose last statement was a LISTEN (the dedicated ones)."""
+def listening_connections(tag: str, *, settle_to: int | None = None, timeout: float = 5.0) -> int:
+    """Open connections named ``tag`` whose last statement was a LISTEN (the dedicated ones).
+    ``settle_to``: look again until the count is that (a backend leaves pg_stat_activity a moment
+    after its client closed the socket), at most ``timeout`` seconds; the last count either way."""
+    import time
+
     import psycopg
 
     base = os.environ["SECCONSOLE_TEST_PG"]
+    deadline = time.monotonic() + timeout
     with psycopg.connect(plain_pg_url(base), autocommit=True) as conn:
-        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-                            "AND query ILIKE 'LISTEN%%'", (tag,)).fetchone()[0]
+        while True:
+            count = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                                 "AND query ILIKE 'LISTEN%%'", (tag,)).fetchone()[0]
+            if settle_to is None or count == settle_to or time.monotonic() > deadline:
+                return count
+            time.sleep(0.05)

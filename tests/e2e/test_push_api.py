@@ -268,7 +268,7 @@ def test_two_api_processes_share_one_postgresql(push, alice, api, config, tmp_pa
         print(f"answer through host A to the console seeing it: {(seen['at'] - answered) * 1000:.1f} ms")
         assert seen["at"] - answered < 5
         assert push.verify(alice.id, source=SRC).ok
-        assert listening_connections(url_tag(config.db_url)) == 0
+        assert listening_connections(url_tag(config.db_url), settle_to=0) == 0
         phone.url = second.url
         signed = phone.headers("GET", "/v1/device", b"")
         assert phone.request("GET", "/v1/device", headers=signed).status == 200

@@ -81,6 +81,6 @@ def test_a_prompt_committed_around_the_long_polls_listen_is_not_missed(services,
         assert len(phone.prompts(wait=30)) == 1
         assert time.monotonic() - started < 5
         assert len(reads) == commit_after + 1
-        assert listening_connections(url_tag(services.db.url)) == 0
+        assert listening_connections(url_tag(services.db.url), settle_to=0) == 0
     finally:
         stop()
