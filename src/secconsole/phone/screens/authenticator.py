@@ -23,7 +23,6 @@ from textual.widgets.option_list import Option
 from secconsole.core.clock import Clock
 from secconsole.phone.authenticator import Authenticator, AuthenticatorError, Code, Entry, OFFSET_STEP, \
     PASSPHRASE_RULE
-from secconsole.phone.screens.closing import ClosesOnce
 from secconsole.tui.dialogs.base import Dialog
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
@@ -275,14 +274,14 @@ def _path(text: str) -> Path:
     return Path(text.strip()).expanduser()
 
 
-class RemoveDialog(ClosesOnce, ConfirmDialog):
+class RemoveDialog(ConfirmDialog):
     """The console's yes/no dialog, with a look of its own here: the phone's app does not load the
     console's global sheet (``.card``), so styles/phone-authenticator.tcss styles it under this type."""
 
     CSS_PATH = [*ConfirmDialog.CSS_PATH, stylesheet("phone-authenticator")]
 
 
-class FormDialog(ClosesOnce, Dialog[object]):
+class FormDialog(Dialog[object]):
     """A few fields and one action: ``apply(values)`` either returns the result (the dialog
     closes with it) or raises ``AuthenticatorError``, shown under the fields (the dialog stays)."""
 

@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from secconsole.phone.client import PhoneError, parse_pairing
 from secconsole.phone.profile import Account
-from secconsole.phone.screens.closing import ClosesOnce
+from secconsole.tui.dialogs.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain
 

@@ -14,7 +14,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from secconsole.core.clock import seconds_until
 from secconsole.phone.client import PhoneError, Prompt
-from secconsole.phone.screens.closing import ClosesOnce
+from secconsole.tui.dialogs.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain, template
 

@@ -11,11 +11,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Static
 
+from secconsole.tui.dialogs.closing import ClosesOnce
 from secconsole.tui.styles import stylesheet
 from secconsole.tui.text import plain
 
 
-class Dialog(ModalScreen[ScreenResultType]):
+class Dialog(ClosesOnce, ModalScreen[ScreenResultType]):
     CSS_PATH = [stylesheet("dialogs")]
 
     def __init__(self, title: str, *, keys: str = "") -> None:

@@ -1,6 +1,7 @@
 """A dialog closes once. Two quick presses (Enter, Space) on a button both reach the dialog before
-it is gone: the second ``dismiss`` would pop the screen under it (the app dies with "Can't pop
-screen" when that was the mode's only screen)."""
+it is gone: the second ``dismiss`` would pop the screen under it (Settings closed behind its own
+"Turn off?" question; the phone app died with "Can't pop screen" when that was a mode's only
+screen). Every ``Dialog`` has it; other modal screens (the phone's) mix it in."""
 
 from __future__ import annotations
 
