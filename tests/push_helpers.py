@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -109,3 +110,26 @@ def report_a_prompt(services, username: str = "alice") -> None:
     (prompt,) = phone.prompts()
     assert phone.answer(prompt, "report") == "reported"
     services.clock.advance(minutes=1)
+
+
+# -- fixtures shared by the push API's e2e suites (import them by name) ------------------------
+
+
+@pytest.fixture
+def push(services):
+    return services.push()
+
+
+@pytest.fixture
+def alice(services):
+    from conftest import STRONG
+
+    return services.accounts.create("alice", "alice@example.com", STRONG, source="test")
+
+
+@pytest.fixture
+def api(services, config, tmp_path):
+    """``secconsole serve-api`` in its own process on the test's database."""
+    server = ApiProcess(config, tmp_path)
+    yield server
+    server.stop()

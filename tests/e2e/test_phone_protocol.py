@@ -9,8 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import STRONG
-from push_helpers import ApiProcess
+from push_helpers import ApiProcess, alice, api, push  # noqa: F401 (fixtures)
 from secconsole.core.clock import ManualClock, SystemClock
 from secconsole.core.delivery import recent_outbox
 from secconsole.core.methods.base import Reason
@@ -25,23 +24,6 @@ SRC = "test"
 def clock():
     """The console's clock: the real time (the API process has no other)."""
     return ManualClock(datetime.now(timezone.utc))
-
-
-@pytest.fixture
-def api(services, config, tmp_path):
-    server = ApiProcess(config, tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def push(services):
-    return services.push()
-
-
-@pytest.fixture
-def alice(services):
-    return services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import STRONG
 from db_helpers import listening_connections, tagged, url_tag
 from push_device import ScriptedDevice, UntrustedPrompt, http
-from push_helpers import ApiProcess
+from push_helpers import ApiProcess, alice, api, push  # noqa: F401 (fixtures)
 from secconsole.core.clock import ManualClock
 from secconsole.core.delivery import recent_outbox
 from secconsole.core.methods.base import Reason
@@ -36,23 +35,6 @@ def clock():
 def db_url(db_url):
     """The test's database, its connections named (``url_tag``) so pg_stat_activity tells them apart."""
     return tagged(db_url)[0]
-
-
-@pytest.fixture
-def api(services, config, tmp_path):
-    server = ApiProcess(config, tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def push(services):
-    return services.push()
-
-
-@pytest.fixture
-def alice(services):
-    return services.accounts.create("alice", "alice@example.com", STRONG, source=SRC)
 
 
 def paired(push, account, api, **kwargs) -> ScriptedDevice:

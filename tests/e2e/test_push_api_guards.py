@@ -15,7 +15,8 @@ import pytest
 
 from conftest import STRONG
 from push_device import Keys, ScriptedDevice, http
-from test_push_api import SRC, ApiProcess, alice, api, clock, paired, push  # noqa: F401 (fixtures)
+from push_helpers import ApiProcess, alice, api, push  # noqa: F401 (fixtures)
+from test_push_api import SRC, clock, paired  # noqa: F401 (fixtures)
 
 WRONG = "0000-0000-0000"
 
