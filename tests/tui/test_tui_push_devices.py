@@ -4,8 +4,6 @@ device); the pairing wizard fits beside its QR code with devices listed, at 80x2
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from secconsole.core.methods.push import NO_DEVICE
@@ -15,22 +13,12 @@ from secconsole.tui.screens.settings import SettingsScreen
 
 from conftest import STRONG
 from method_drivers import Push
-from push_helpers import API, Phone
+from push_helpers import Phone
+from test_tui_push import carol, svc  # noqa: F401 (the same account and fixture)
 from tui_helpers import make_app, start_on, text_of, wait_until
 
 SIZE = (80, 24)
 HOSTILE = ("iPad [bold]x[/]", "[link=https://evil.example]tap[/link] [@click=app.quit]q[/]")
-
-
-@pytest.fixture
-def svc(sqlite_services):
-    sqlite_services.config = replace(sqlite_services.config, push_api_url=API)
-    sqlite_services.accounts.create("carol", "carol@example.com", STRONG, source="test")
-    return sqlite_services
-
-
-def carol(svc):
-    return svc.accounts.get("carol")
 
 
 @pytest.fixture
