@@ -122,3 +122,18 @@ def start_in_process(services: Services, host: str = "127.0.0.1", port: int = 0)
             thread.join()
 
     return started["url"], stop
+
+
+def start_again_in_process(services: Services) -> tuple[str, Callable[[], None]]:
+    """``start_in_process`` on the loopback port this database's API had last time when that is
+    free (a kept demo database: the phones paired with it still reach it), else on any."""
+    from urllib.parse import urlsplit
+
+    last = urlsplit(services.push().api_url() or "")
+    port = last.port if last.scheme == "http" and last.hostname == "127.0.0.1" else None
+    if port:
+        try:
+            return start_in_process(services, port=port)
+        except OSError:  # taken by now: a new one
+            pass
+    return start_in_process(services)

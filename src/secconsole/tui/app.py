@@ -144,18 +144,9 @@ class SecConsoleApp(App[None]):
         port it had last time when that is free, so the phones paired with it still reach it."""
         if not self.config.demo or self.config.push_api_url or self._stop_api is not None:
             return
-        from urllib.parse import urlsplit
+        from secconsole.api.server import start_again_in_process
 
-        from secconsole.api.server import start_in_process
-
-        last = urlsplit(services.push().api_url() or "")
-        port = last.port if last.scheme == "http" and last.hostname == "127.0.0.1" else None
-        try:
-            _url, self._stop_api = start_in_process(services, port=port or 0)
-        except OSError:
-            if not port:
-                raise
-            _url, self._stop_api = start_in_process(services)  # taken by now: a new one
+        _url, self._stop_api = start_again_in_process(services)
 
     def on_unmount(self) -> None:
         if self._stop_api is not None:
@@ -164,59 +155,13 @@ class SecConsoleApp(App[None]):
     def _services_ready(self) -> None:
         self._services_event.set()
         if self._start_as or self._state:
-            self.run_worker(self._demo_start(self._start_as), group="start")
+            from secconsole.tui.demo.start import demo_start
+
+            self.run_worker(demo_start(self, self._start_as, self._state), group="start")
         elif self._pending_route and not self._route_needs_account(self._pending_route):
             # Opened now, and only once: a sign-in later (say the account made there) goes Home.
             route, self._pending_route = self._pending_route, None
             self.open_route(route)
-
-    async def _demo_start(self, username: str | None) -> None:
-        """``demo --as USER`` (and ``--state``): the state applied first, then the route asked
-        for (or the state's) opened as USER: the sign-in screen with the name in, the sign-in's
-        second step with the password passed, or any screen signed in."""
-        from secconsole.demo.seed import password_step_as, sign_in_as
-        from secconsole.tui.routes import ROUTES
-
-        services = await self.services()
-        route = self._pending_route
-        try:
-            if self._state:
-                from secconsole.demo.states import apply
-
-                username, opens = await self.run_core(apply, services, self._state, username)
-                route = route or opens
-            if route == "signin":
-                self._pending_route = None
-                self._prefill_sign_in(username)
-                return
-            if route and ROUTES[route].challenge is not None:
-                self._pending_route = None
-                account = await self.run_core(password_step_as, services, username)
-                if account.has_second_step:
-                    self._open_challenge(account, ROUTES[route].challenge)
-                    return
-                self.notify(f"{account.username} has no second step: signed in.", markup=False)
-                route = None
-            account = await self.run_core(sign_in_as, services, username)
-        except SecConsoleError as exc:
-            self.notify(str(exc), title="Cannot start as that user", severity="error", markup=False)
-            return
-        self.signed_in(account, then=route)
-
-    def _prefill_sign_in(self, username: str) -> None:
-        from textual.widgets import Input
-
-        self.screen.query_one("#username", Input).value = username
-        self.screen.query_one("#password", Input).focus()
-
-    def _open_challenge(self, account: AccountView, way: str) -> None:
-        from secconsole.tui.screens.challenge import ChallengeScreen
-
-        def passed(signed_in) -> None:
-            if signed_in is not None:
-                self.signed_in(signed_in)
-
-        self.push_screen(ChallengeScreen(account, start_way=way or None), passed)
 
     @property
     def loaded_services(self) -> Services | None:
