@@ -15,14 +15,8 @@ import pytest
 from conftest import STRONG
 
 from secconsole.phone import authenticator as auth_mod
-from secconsole.phone.authenticator import (
-    KDF_ARGON2ID,
-    KDF_SCRYPT,
-    NOT_AN_EXPORT,
-    WRONG_OR_DAMAGED,
-    Authenticator,
-    AuthenticatorError,
-)
+from secconsole.phone.authenticator import Authenticator, AuthenticatorError
+from secconsole.phone.export_file import KDF_ARGON2ID, KDF_SCRYPT, NOT_AN_EXPORT, WRONG_OR_DAMAGED
 
 KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits
 SHORT_KEY = "JBSWY3DPEHPK3PXP"  # 80 bits: sites still hand these out

@@ -1,29 +1,17 @@
 """The phone's authenticator app: time-based (TOTP) entries, their codes, a clock offset to play a
-phone whose time is wrong, and a passphrase-encrypted export of the entries for a new phone.
+phone whose time is wrong, and a passphrase-encrypted export of the entries for a new phone (its
+file format and cryptography: ``phone.export_file``).
 
 Plain Python: no Textual and no database stack. The export holds the authenticator's entries only;
-the device's push keys stay in the profile (a new phone pairs for prompts again).
-
-Export file format, version 1 (all integers big-endian)::
-
-    b"SCPHOTP" | version (1 byte) | kdf (1 byte) | kdf parameters (6 bytes) | salt (16) | nonce (12)
-    | AES-256-GCM ciphertext of the JSON entries, with everything before it as associated data
-
-kdf 1 is Argon2id (memory KiB: 4 bytes, iterations: 1, lanes: 1), kdf 2 is scrypt (log2 n: 1,
-r: 1, p: 1, unused: 3), for a `cryptography` older than 44 (no Argon2id). The header is
-authenticated, so changing any byte of the file fails the same way as a wrong passphrase."""
+the device's push keys stay in the profile (a new phone pairs for prompts again)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
-import json
 import math
-import os
 import re
-import struct
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
@@ -42,20 +30,7 @@ _STAND_IN = "A" * 32
 MAX_OFFSET = 86_400
 OFFSET_STEP = 30
 
-MIN_PASSPHRASE = 12
-PASSPHRASE_RULE = f"A passphrase has at least {MIN_PASSPHRASE} characters: a few unrelated words work well."
-MAGIC = b"SCPHOTP"
-VERSION = 1
-KDF_ARGON2ID, KDF_SCRYPT = 1, 2
-#: OWASP's Argon2id profile (the console hashes passwords with it too), ~0.1 s here.
-ARGON2 = {"memory_cost": 19_456, "iterations": 2, "lanes": 1}
-SCRYPT = {"log_n": 15, "r": 8, "p": 1}
-#: The most memory a file may make this phone spend deriving its key (a hostile file asks for more).
-MAX_KDF_KIB = 256 * 1024
-_HEADER = struct.Struct(">7sBB6s16s12s")
-EXPORT_FORMAT = "secconsole-authenticator-export"
-WRONG_OR_DAMAGED = ("The passphrase is wrong, or the file was changed or damaged: nothing was imported.")
-NOT_AN_EXPORT = "This is not an authenticator export from secconsole phone."
+VERSION = 1  # of the profile's authenticator dict
 
 
 class AuthenticatorError(ValueError):
@@ -234,18 +209,12 @@ class Authenticator:
 
     def export(self, passphrase: str, *, kdf: int | None = None) -> bytes:
         """The entries (not the clock offset, not any push key), encrypted with ``passphrase``."""
-        check_passphrase(passphrase)
+        from secconsole.phone import export_file
+
+        export_file.check_passphrase(passphrase)
         if not self.entries:
             raise AuthenticatorError("There is nothing to export: add an account first.")
-        kdf = kdf or (KDF_ARGON2ID if _has_argon2() else KDF_SCRYPT)
-        params = (struct.pack(">IBB", ARGON2["memory_cost"], ARGON2["iterations"], ARGON2["lanes"])
-                  if kdf == KDF_ARGON2ID else struct.pack(">BBB3x", SCRYPT["log_n"], SCRYPT["r"], SCRYPT["p"]))
-        salt, nonce = os.urandom(16), os.urandom(12)
-        header = _HEADER.pack(MAGIC, VERSION, kdf, params, salt, nonce)
-        body = json.dumps({"format": EXPORT_FORMAT, "entries": [e.fields() for e in self.entries]}).encode()
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        return header + AESGCM(_derive(passphrase, kdf, params, salt)).encrypt(nonce, body, header)
+        return export_file.seal([e.fields() for e in self.entries], passphrase, kdf=kdf)
 
     @classmethod
     def import_(cls, data: bytes, passphrase: str) -> Authenticator:
@@ -256,7 +225,12 @@ class Authenticator:
 
     def merge(self, data: bytes, passphrase: str) -> Merged:
         """Add an export's entries to these, skipping keys already here. All or nothing."""
-        entries = read_export(data, passphrase)
+        from secconsole.phone.export_file import NOT_AN_EXPORT, open_sealed
+
+        try:
+            entries = [_checked(Entry(id=0, **fields)).fields() for fields in open_sealed(data, passphrase)]
+        except (TypeError, KeyError, AttributeError):
+            raise AuthenticatorError(NOT_AN_EXPORT) from None
         added = 0
         for fields in entries:
             entry = self._entry(**fields)
@@ -357,72 +331,3 @@ def _checked(entry: Entry) -> Entry:
     if entry.digits not in DIGITS or entry.period not in PERIODS or entry.algorithm not in ALGORITHMS:
         raise AuthenticatorError("An entry has digits, a period or an algorithm this authenticator does not know.")
     return entry
-
-
-# -- the export's cryptography ------------------------------------------------------------
-
-
-def check_passphrase(passphrase: str) -> None:
-    if len(_normal(passphrase)) < MIN_PASSPHRASE:
-        raise AuthenticatorError(f"That passphrase is too short. {PASSPHRASE_RULE}")
-
-
-def _normal(passphrase: str) -> str:
-    """The same passphrase typed on another keyboard (composed or not) is the same key."""
-    return unicodedata.normalize("NFC", passphrase)
-
-
-def _has_argon2() -> bool:
-    try:
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # noqa: F401
-    except ImportError:  # cryptography < 44
-        return False
-    return True
-
-
-def _derive(passphrase: str, kdf: int, params: bytes, salt: bytes) -> bytes:
-    secret = _normal(passphrase).encode()
-    if kdf == KDF_ARGON2ID:
-        memory, iterations, lanes = struct.unpack(">IBB", params)
-        if not (8 * lanes <= memory <= MAX_KDF_KIB and 1 <= iterations <= 10 and 1 <= lanes <= 8):
-            raise AuthenticatorError(NOT_AN_EXPORT)
-        if not _has_argon2():
-            raise AuthenticatorError("This file needs Argon2id: upgrade the `cryptography` package (44 or later).")
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
-        return Argon2id(salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory).derive(secret)
-    if kdf == KDF_SCRYPT:
-        log_n, r, p = struct.unpack(">BBB3x", params)
-        if not (10 <= log_n <= 24 and 1 <= r <= 16 and 1 <= p <= 4 and (128 * r << log_n) // 1024 <= MAX_KDF_KIB):
-            raise AuthenticatorError(NOT_AN_EXPORT)
-        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-        return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(secret)
-    raise AuthenticatorError(NOT_AN_EXPORT)
-
-
-def read_export(data: bytes, passphrase: str) -> list[dict]:
-    """The entries (without ids) an export holds, each checked; a clear message otherwise."""
-    if not passphrase:
-        raise AuthenticatorError("Type the passphrase the file was exported with.")
-    if len(data) < _HEADER.size or not data.startswith(MAGIC):
-        raise AuthenticatorError(NOT_AN_EXPORT)
-    magic, version, kdf, params, salt, nonce = _HEADER.unpack_from(data)
-    if version != VERSION:
-        raise AuthenticatorError(f"This export is format {version}; this phone reads format {VERSION}: "
-                                 "update secconsole here first.")
-    key = _derive(passphrase, kdf, params, salt)
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    header = data[: _HEADER.size]
-    try:
-        body = json.loads(AESGCM(key).decrypt(nonce, data[_HEADER.size:], header))
-    except InvalidTag:
-        raise AuthenticatorError(WRONG_OR_DAMAGED) from None
-    try:
-        if body.get("format") != EXPORT_FORMAT:
-            raise AuthenticatorError(NOT_AN_EXPORT)
-        return [_checked(Entry(id=0, **fields)).fields() for fields in body["entries"]]
-    except (TypeError, KeyError, AttributeError):
-        raise AuthenticatorError(NOT_AN_EXPORT) from None

@@ -21,8 +21,8 @@ from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from secconsole.core.clock import Clock
-from secconsole.phone.authenticator import Authenticator, AuthenticatorError, Code, Entry, OFFSET_STEP, \
-    PASSPHRASE_RULE
+from secconsole.phone.authenticator import OFFSET_STEP, Authenticator, AuthenticatorError, Code, Entry
+from secconsole.phone.export_file import PASSPHRASE_RULE
 from secconsole.tui.dialogs.base import Dialog
 from secconsole.tui.dialogs.confirm import ConfirmDialog
 from secconsole.tui.styles import stylesheet
